@@ -1,0 +1,62 @@
+# carekit — the README's commands. Each one sets up everything it needs on a fresh machine
+# with only Python 3.11+ and make: a virtual environment in .venv, installed once per
+# (pyproject.toml, extras) pair — a second run with nothing changed installs nothing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+EXTRAS ?= dev
+# torch must be pinned before sentence-transformers resolves it (an unpinned torch is a CUDA build of several GB)
+TORCH_SPEC ?= torch==2.13.0
+STAMP  := $(VENV)/.installed-$(shell (cat pyproject.toml; echo "$(EXTRAS)") | sha256sum | cut -c1-16)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: demo test lab notebooks demo-data datadict lint bench-nps bench-themes clean help
+
+help:
+	@echo "make demo   - set up .venv, run the demo on data/demo and print the report's path"
+	@echo "make test   - set up .venv, lint, unit tests, doctests and nbval over notebooks/"
+	@echo "make lab    - JupyterLab on notebooks/ with the project's environment"
+	@echo "make notebooks - re-execute every notebook in place on the demo workspace"
+	@echo "make demo-data - regenerate data/demo and data/README.md"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "carekit needs Python 3.11+, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python
+	@case ",$(EXTRAS)," in *,embeddings,*) $(BIN)/pip install --quiet "$(TORCH_SPEC)";; esac
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: $(STAMP)
+	@$(BIN)/carelib run notebooks/metric_review.ipynb --data data/demo --out runs/demo | tail -n 1
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -p no:cacheprovider tests carelib notebooks \
+		--doctest-modules --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		--nbval-current-env -q
+
+lab: EXTRAS := dev,lab
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+notebooks: $(STAMP)
+	$(BIN)/carelib refresh notebooks/*.ipynb
+
+demo-data: $(STAMP)
+	$(BIN)/carelib demo-data data/demo
+	$(BIN)/carelib datadict > data/README.md
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench-nps: $(STAMP)
+	$(BIN)/python benchmarks/nps_scale.py
+
+clean:
+	rm -rf runs out .pytest_cache
