@@ -69,6 +69,14 @@ def _cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from carelib.runner import refresh_notebook
+
+    for nb in args.notebooks:
+        print(f"refreshed {refresh_notebook(nb)}")
+    return 0
+
+
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from carelib.datasets import make_demo
 
@@ -103,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     par = sub.add_parser("params", help="list a notebook's parameters with types, defaults and comments")
     par.add_argument("notebook")
     par.set_defaults(func=_cmd_params)
+
+    ref = sub.add_parser("refresh", help="re-execute notebooks in place (stored outputs for nbval)")
+    ref.add_argument("notebooks", nargs="+")
+    ref.set_defaults(func=_cmd_refresh)
 
     demo = sub.add_parser("demo-data", help="(re)generate the demo workspace")
     demo.add_argument("out", nargs="?", default="data/demo")

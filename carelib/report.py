@@ -2,9 +2,12 @@
 
 A report is one HTML file: inline CSS, images inline as ``data:`` URIs, no script and
 no URL that leaves the machine. Notebook sections are rendered by nbconvert's
-``basic`` template without code (inputs and prompts excluded) with HTML outputs
-sanitised; every string carelib itself puts in the page (findings, parameters,
-definitions) is escaped. :func:`check_offline` is the guard run before writing.
+``basic`` template without code (inputs and prompts excluded). Customer text is
+escaped where it enters HTML: pandas escapes table cells, and every string carelib
+itself displays or puts in the page (findings, parameters, definitions, case cards) is
+escaped. :func:`check_offline` is the guard run before writing: a page holding a
+script, an event handler, a ``javascript:`` link or a URL that leaves the machine is
+refused.
 """
 
 from __future__ import annotations
@@ -134,7 +137,7 @@ class Section:
             exclude_input_prompt=True,
             exclude_output_prompt=True,
             exclude_anchor_links=True,
-            sanitize_html=True,
+            sanitize_html=False,  # escapes all HTML wholesale; escaping happens at the source + check_offline
         )
         nb = _strip_for_report(nb)
         body, _ = exporter.from_notebook_node(nb)

@@ -32,6 +32,7 @@ __all__ = [
     "coerce_parameters",
     "run_notebook",
     "execute_notebook",
+    "refresh_notebook",
 ]
 
 KERNEL = "python3"
@@ -315,3 +316,32 @@ def run_notebook(
     report = out / f"{nb_path.stem}.html"
     report_mod.write_atomic(report, html)
     return RunResult(nb_path, final, report, params, seconds)
+
+
+def refresh_notebook(notebook: str | Path, timeout: int = 600) -> Path:
+    """Re-execute a notebook in place with its default parameters (``make notebooks``).
+
+    Stored outputs are what nbval compares, so the refreshed file carries no run
+    metadata: no timings, no papermill cell, outputs only. The file is replaced only
+    when every cell ran.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    from carelib.report import write_atomic
+
+    path = Path(notebook)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise RunError(f"{path.name}: a cell failed while refreshing: {str(exc).splitlines()[-1]}") from None
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("papermill", None)
+    write_atomic(path, nbformat.writes(nb) + "\n")
+    return path

@@ -116,7 +116,7 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
         if suffix == ".parquet":
             return pd.read_parquet(path), 1
         if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(path, lines=True, dtype=False, convert_dates=False), 1
+            return pd.read_json(path, lines=True, dtype=False), 1
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DataError(f"{path.name}: cannot be read as {suffix[1:]}: {exc}") from exc
     raise DataError(
