@@ -13,7 +13,8 @@ record is row 1), the column, what was expected and what was found.
 With ``errors="raise"`` (the default) any problem raises one :class:`DataError`
 listing them all. With ``errors="exclude"`` rows with problems are set aside, the
 rest are kept, and the :class:`LoadReport` counts rows read = rows kept + rows
-excluded, by reason. A missing required column always raises.
+excluded, by reason. A missing required column always raises (with the other problems
+found in the columns that are there).
 """
 
 from __future__ import annotations
@@ -181,14 +182,22 @@ def _schema(spec: TableSpec, columns: list[str]) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(c.max, error=f"a value <= {c.max:g}"))
         cols[c.name] = pa.Column(nullable=c.nullable, unique=c.unique, checks=checks)
     frame_checks = []
-    if "score_in_scale" in spec.checks and {"survey", "score"} <= set(columns):
+    if "score_in_scale" in spec.checks and "score" in columns:
         frame_checks.append(pa.Check(_score_in_scale, error="score_in_scale"))
     return pa.DataFrameSchema(cols, checks=frame_checks, strict=False)
 
 
+_ANY_SCALE = (min(lo for lo, _ in SCORE_SCALES.values()), max(hi for _, hi in SCORE_SCALES.values()))
+
+
 def _score_in_scale(df: pd.DataFrame) -> pd.Series:
-    lo = df["survey"].map({k: v[0] for k, v in SCORE_SCALES.items()}).astype(float)
-    hi = df["survey"].map({k: v[1] for k, v in SCORE_SCALES.items()}).astype(float)
+    """Score within its survey's scale; without a survey column, within the widest scale."""
+    if "survey" in df.columns:
+        lo = df["survey"].map({k: v[0] for k, v in SCORE_SCALES.items()}).astype(float)
+        hi = df["survey"].map({k: v[1] for k, v in SCORE_SCALES.items()}).astype(float)
+    else:
+        lo = pd.Series(float(_ANY_SCALE[0]), index=df.index)
+        hi = pd.Series(float(_ANY_SCALE[1]), index=df.index)
     score = df["score"].astype(float)
     ok = score.isna() | lo.isna() | ((score >= lo) & (score <= hi))
     return ok.fillna(True).astype(bool)
@@ -250,7 +259,11 @@ def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row:
         check = str(case.check)
         if check == "score_in_scale":
             column = "score"
-            expected = _scale_text(data["survey"].iloc[pos])
+            expected = (
+                _scale_text(data["survey"].iloc[pos])
+                if "survey" in data.columns
+                else f"an integer {_ANY_SCALE[0]}-{_ANY_SCALE[1]} (no survey column: the widest scale)"
+            )
             reason = "score outside its scale"
         elif check == "not_nullable":
             if (pos + first_row, column) in parsed_bad:
@@ -267,11 +280,14 @@ def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row:
     return problems
 
 
-def _missing_columns(raw: pd.DataFrame, spec: TableSpec, name: str) -> list[str]:
-    missing = [c.name for c in spec.columns if c.required and c.name not in raw.columns]
+def _missing_columns(raw: pd.DataFrame, spec: TableSpec) -> list[dict]:
+    """Required columns absent from the header, as problems on row 1 (the header)."""
+    found = ", ".join(map(str, raw.columns)) or "none"
     return [
-        f"{name}: missing required column {m!r} (found columns: {', '.join(map(str, raw.columns)) or 'none'})"
-        for m in missing
+        {"row": 1, "column": c.name, "reason": "missing column",
+         "expected": f"a column named {c.name!r} ({c.description})", "found": f"no such column (columns: {found})"}
+        for c in spec.columns
+        if c.required and c.name not in raw.columns
     ]
 
 
@@ -329,24 +345,25 @@ def load_table(path: str | Path, kind: str | None = None, *, errors: Errors = "r
     if not path.exists():
         raise DataError(f"{path.name}: file not found in {path.parent.name or '.'}")
     raw, first_row = _read_raw(path)
-    missing = _missing_columns(raw, spec, path.name)
-    if missing:
-        raise DataError("; ".join(missing), problems=missing)
+    missing = _missing_columns(raw, spec)
     data, problems = _parse(raw, spec, first_row)
     parsed_bad = {(p["row"], p["column"]) for p in problems}
     problems += _validate(data, raw, spec, first_row, parsed_bad)
     # a frame-wide check reports a failing row once per column: keep one line per problem
     problems = list({(p["row"], p["column"], p["reason"]): p for p in problems}.values())
     problems.sort(key=lambda p: (p["row"], str(p["column"])))
-    if errors == "exclude":
+    if errors == "exclude" and not missing:
         problems = _duplicates_to_keep_first(problems, data, spec, first_row)
+    problems = missing + problems
     table = _problem_frame(problems)
-    if problems and errors == "raise":
+    if problems and (errors == "raise" or missing):
         lines = [format_problem(path.name, p) for p in problems]
         shown = lines[:MAX_LISTED]
         more = f"\n... and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
         raise DataError(
-            f"{path.name}: {len(lines)} problem(s) in {len(raw)} rows\n" + "\n".join(shown) + more,
+            f"{path.name}: {len(lines)} problem(s) in {len(raw)} rows"
+            + (" (a required column is missing: rows cannot be kept)" if missing else "")
+            + "\n" + "\n".join(shown) + more,
             problems=lines,
         )
     bad_rows = set(table["row"]) if problems else set()

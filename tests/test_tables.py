@@ -56,7 +56,7 @@ def test_every_problem_named_with_file_row_column_expected_found(tmp_path):
 def test_missing_column_always_raises(tmp_path):
     p = write(tmp_path, "responses.csv", "response_id,submitted_at,survey\nr1,2026-01-01,nps\n")
     for errors in ("raise", "exclude"):
-        with pytest.raises(DataError, match=r"responses.csv: missing required column 'score'"):
+        with pytest.raises(DataError, match=r"responses.csv row 1, column 'score': expected a column named 'score'"):
             load_table(p, errors=errors)
 
 
@@ -147,3 +147,34 @@ def test_data_dictionary_is_in_sync(root):
     assert (root / "data" / "README.md").read_text(encoding="utf-8") == data_dictionary(), (
         "data/README.md is out of date: run `make demo-data` (or `carelib datadict > data/README.md`)"
     )
+
+
+def test_validate_command_reports_missing_column_and_row_problems(tmp_path, capsys):
+    """The acceptance case: missing column, non-numeric score, score of 11, unparseable date."""
+    from carelib.cli import main
+
+    write(
+        tmp_path,
+        "responses.csv",
+        "response_id,submitted_at,survey,score\n"
+        "r1,2026-05-18,nps,9\nr2,2026-05-18,nps,nine\nr3,2026-05-18,nps,11\nr4,18/05/2026 8am,nps,7\n",
+    )
+    write(tmp_path, "tickets.csv", "ticket_id,channel,created_at,status\nT1,email,2026-05-18,closed\n")
+    code = main(["validate", str(tmp_path)])
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    assert code == 1
+    assert "responses.csv row 3, column 'score': expected an integer, found 'nine'" in lines
+    assert "responses.csv row 4, column 'score': expected an integer 0-10 (survey 'nps'), found '11'" in lines
+    assert any(ln.startswith("responses.csv row 5, column 'submitted_at'") and "'18/05/2026 8am'" in ln for ln in lines)
+    assert any(ln.startswith("tickets.csv row 1, column 'customer_id': expected a column named 'customer_id'") for ln in lines)
+    assert "problem(s)" in out.err
+
+
+def test_score_checked_even_when_survey_column_is_missing(tmp_path):
+    write(tmp_path, "responses.csv", "response_id,submitted_at,score\nr1,2026-05-18,11\nr2,bad,x\n")
+    lines = Workspace(tmp_path).validate()
+    assert lines[0].startswith("responses.csv row 1, column 'survey': expected a column named 'survey'")
+    assert "responses.csv row 2, column 'score': expected an integer 0-10 (no survey column: the widest scale), found '11'" in lines
+    assert "responses.csv row 3, column 'score': expected an integer, found 'x'" in lines
+    assert any(ln.startswith("responses.csv row 3, column 'submitted_at'") for ln in lines)
