@@ -69,6 +69,30 @@ def _cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_playbook_run(args: argparse.Namespace) -> int:
+    from carelib.playbook import run_playbook
+
+    run = run_playbook(
+        args.name, _key_values(args.param), data=args.data, runs_dir=args.runs, force=args.force,
+        workers=args.workers, strings=True,
+    )
+    print(f"run {run.run_id}: {run.status} in {run.seconds:.1f} s")
+    print(f"report: {run.report}")
+    return 0
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from carelib.playbook import list_runs
+
+    table = list_runs(args.runs, args.playbook)
+    if table.empty:
+        print(f"no runs in {args.runs}/")
+        return 0
+    for row in table.head(args.last).itertuples(index=False):
+        print(f"{row.playbook:22} {row.run_id:34} {row.status:7} {row.seconds:7.1f} s  {row.headline or ''}")
+    return 0
+
+
 def _cmd_refresh(args: argparse.Namespace) -> int:
     from carelib.runner import refresh_notebook
 
@@ -111,6 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     par = sub.add_parser("params", help="list a notebook's parameters with types, defaults and comments")
     par.add_argument("notebook")
     par.set_defaults(func=_cmd_params)
+
+    pb = sub.add_parser("playbook", help="run a playbook (a practice) and render its report")
+    pb_sub = pb.add_subparsers(dest="action", required=True)
+    pbr = pb_sub.add_parser("run", help="run the playbook's notebooks and render one report")
+    pbr.add_argument("name", help="playbook name in playbooks/ or a path to its YAML")
+    pbr.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    pbr.add_argument("--data", help="workspace folder")
+    pbr.add_argument("--runs", default="runs", help="runs folder (default: runs)")
+    pbr.add_argument("--force", action="store_true", help="run every step, ignoring the cache")
+    pbr.add_argument("--workers", type=int, default=2, help="steps run at once when independent (default 2)")
+    pbr.set_defaults(func=_cmd_playbook_run)
+
+    runs = sub.add_parser("runs", help="list past playbook runs with status, duration and headline values")
+    runs.add_argument("--playbook")
+    runs.add_argument("--runs", default="runs")
+    runs.add_argument("--last", type=int, default=20)
+    runs.set_defaults(func=_cmd_runs)
 
     ref = sub.add_parser("refresh", help="re-execute notebooks in place (stored outputs for nbval)")
     ref.add_argument("notebooks", nargs="+")
