@@ -1,0 +1,209 @@
+"""Automatic coding of excerpts against a codebook, and counts by participant.
+
+**Lexical coding** (default, offline, deterministic). For each code, its keywords are
+matched as whole words or phrases (``refund*`` matches refund, refunds, refunded), and
+the excerpt is compared with the code's profile (definition + include examples +
+keywords) by TF-IDF cosine similarity. The confidence is
+
+.. math:: c = 0.7 \\cdot \\min(1, h/2) + 0.3 \\cdot \\min(1, s / 0.3)
+
+with :math:`h` the number of distinct keywords found and :math:`s` the similarity; a
+match of an ``exclude`` phrase halves it. A code is assigned when :math:`c \\ge`
+``threshold`` (default 0.35: one keyword, or one keyword's worth of similarity). Each
+assignment lists the keywords that matched, so a reader can see why.
+
+**Semantic coding** (``method="embeddings"``, extra ``embeddings``): cosine similarity
+between the excerpt's and the code profile's all-MiniLM-L6-v2 embeddings, used as the
+confidence; default threshold 0.35.
+
+Counting is **by participant, not by mention**: :func:`code_matrix` counts distinct
+participants per code and segment (and their share of the segment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from carelib.errors import ParameterError
+
+__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern"]
+
+
+def keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """A case-insensitive whole-word pattern; ``*`` at a word's end matches any ending.
+
+    Examples
+    --------
+    >>> bool(keyword_pattern("refund*").search("They refunded me"))
+    True
+    >>> bool(keyword_pattern("late").search("chocolate"))
+    False
+    """
+    words = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in keyword.strip().split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _profiles(codebook: pd.DataFrame) -> list[str]:
+    return [
+        " ".join([str(r.definition), *r.include, *(k.replace("*", "") for k in r.keywords)])
+        for r in codebook.itertuples(index=False)
+    ]
+
+
+def _similarity_tfidf(texts: list[str], profiles: list[str]) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1)
+    m = vec.fit_transform(texts + profiles)
+    a, b = m[: len(texts)], m[len(texts):]
+    return (a @ b.T).toarray()
+
+
+def _similarity_embeddings(texts: list[str], profiles: list[str]) -> np.ndarray:
+    from carelib.text.vectorize import embed
+
+    a, b = embed(texts), embed(profiles)
+    return np.asarray(a @ b.T)
+
+
+def auto_code(
+    excerpts: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    text: str = "text",
+    id: str = "excerpt_id",
+    threshold: float | None = None,
+    method: str = "lexical",
+) -> pd.DataFrame:
+    """Assign codes to excerpts, each with a confidence and the evidence that matched.
+
+    Parameters
+    ----------
+    excerpts : DataFrame
+        One row per excerpt with an id column and a text column.
+    codebook : DataFrame
+        From :func:`carelib.codebook.load_codebook`.
+    threshold : float, optional
+        Minimum confidence (default 0.35 for both methods).
+    method : {"lexical", "embeddings"}
+
+    Returns
+    -------
+    DataFrame
+        ``<id>, code, confidence, matched`` sorted by id then confidence (descending);
+        excerpts with no code have no row.
+
+    Examples
+    --------
+    >>> from carelib.codebook import codebook_from_records
+    >>> book = codebook_from_records([{"code": "late", "keywords": ["late", "delay*"]},
+    ...                               {"code": "refund", "keywords": ["refund*"]}])
+    >>> ex = pd.DataFrame({"excerpt_id": [1, 2], "text": ["Delayed and late again", "Lovely lamp"]})
+    >>> auto_code(ex, book)[["excerpt_id", "code", "matched"]].to_dict("records")
+    [{'excerpt_id': 1, 'code': 'late', 'matched': 'delay*; late'}]
+    """
+    if method not in ("lexical", "embeddings"):
+        raise ParameterError(f"method must be 'lexical' or 'embeddings', got {method!r}")
+    for col in (text, id):
+        if col not in excerpts.columns:
+            raise ParameterError(f"excerpts has no column {col!r}; columns are {list(excerpts.columns)}")
+    cols = [id, "code", "confidence", "matched"]
+    if excerpts.empty or codebook.empty:
+        return pd.DataFrame(columns=cols)
+    threshold = 0.35 if threshold is None else float(threshold)
+    if not 0 <= threshold <= 1:
+        raise ParameterError(f"threshold must be within 0..1, got {threshold}")
+    texts = excerpts[text].fillna("").astype(str).tolist()
+    profiles = _profiles(codebook)
+    rows = []
+    if method == "lexical":
+        sim = _similarity_tfidf(texts, profiles)
+        for j, code in enumerate(codebook.itertuples(index=False)):
+            kws = [(k, keyword_pattern(k)) for k in code.keywords]
+            excl = [keyword_pattern(e) for e in code.exclude]
+            for i, t in enumerate(texts):
+                hits = sorted(k for k, p in kws if p.search(t))
+                conf = 0.7 * min(1.0, len(hits) / 2) + 0.3 * min(1.0, sim[i, j] / 0.3)
+                if any(p.search(t) for p in excl):
+                    conf /= 2
+                if conf >= threshold:
+                    rows.append((excerpts[id].iloc[i], code.code, round(conf, 3), "; ".join(hits)))
+    else:
+        sim = _similarity_embeddings(texts, profiles)
+        for j, code in enumerate(codebook.itertuples(index=False)):
+            for i in np.flatnonzero(sim[:, j] >= threshold):
+                rows.append((excerpts[id].iloc[i], code.code, round(float(sim[i, j]), 3), f"similarity {sim[i, j]:.2f}"))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values([id, "confidence", "code"], ascending=[True, False, True], ignore_index=True)
+
+
+def code_matrix(
+    coded: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    by: str | None = None,
+    code: str = "code",
+    participant: str = "participant_id",
+) -> pd.DataFrame:
+    """Distinct participants per code (and segment), with the share of the segment.
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings with a participant column (one row per excerpt-code; several mentions by
+        one person count once).
+    people : DataFrame
+        Every participant (the denominators), with the ``by`` column when given.
+    by : str, optional
+        Segment column of ``people``.
+
+    Returns
+    -------
+    DataFrame
+        ``code, [by], participants, of, share`` sorted by code then segment.
+
+    Examples
+    --------
+    >>> coded = pd.DataFrame({"participant_id": ["P1", "P1", "P2"], "code": ["late", "late", "late"]})
+    >>> people = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "plan": ["Plus", "Std", "Std"]})
+    >>> code_matrix(coded, people, by="plan").to_dict("records")
+    [{'code': 'late', 'plan': 'Plus', 'participants': 1, 'of': 1, 'share': 1.0}, {'code': 'late', 'plan': 'Std', 'participants': 1, 'of': 2, 'share': 0.5}]
+    """
+    if by is not None and by not in people.columns:
+        raise ParameterError(f"people has no column {by!r}; columns are {list(people.columns)}")
+    keys = [by] if by else []
+    ppl = people[[participant, *keys]].drop_duplicates(participant)
+    merged = coded[[participant, code]].drop_duplicates().merge(ppl, on=participant, how="inner")
+    counts = merged.groupby([code, *keys], sort=True)[participant].nunique().rename("participants").reset_index()
+    if by:
+        sizes = ppl.groupby(by)[participant].nunique().rename("of").reset_index()
+        full = pd.MultiIndex.from_product([sorted(counts[code].unique()), sorted(sizes[by].unique())], names=[code, by])
+        counts = counts.set_index([code, by]).reindex(full, fill_value=0).reset_index().merge(sizes, on=by)
+    else:
+        counts["of"] = ppl[participant].nunique()
+    counts["share"] = (counts["participants"] / counts["of"]).round(3)
+    return counts.sort_values([code, *keys], ignore_index=True)
+
+
+def co_occurrence(coded: pd.DataFrame, *, unit: str = "participant_id", code: str = "code",
+                  codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Codes x codes: how many units (participants by default) carry both.
+
+    Examples
+    --------
+    >>> coded = pd.DataFrame({"participant_id": ["P1", "P1", "P2"], "code": ["a", "b", "a"]})
+    >>> co_occurrence(coded).to_dict()
+    {'a': {'a': 2, 'b': 1}, 'b': {'a': 1, 'b': 1}}
+    """
+    pairs = coded[[unit, code]].drop_duplicates()
+    if codes is not None:
+        pairs = pairs[pairs[code].isin(codes)]
+    onehot = pd.crosstab(pairs[unit], pairs[code]).clip(upper=1)
+    out = onehot.T @ onehot
+    out.index.name = None
+    out.columns.name = None
+    return out.astype(int)
