@@ -25,6 +25,7 @@ from carelib.errors import DataError
 __all__ = ["CODEBOOK_COLUMNS", "load_codebook", "codebook_from_records", "diff_codebooks"]
 
 CODEBOOK_COLUMNS = ["code", "parent", "definition", "include", "exclude", "keywords"]
+OPTIONAL_FIELDS = ["need", "so_that"]  # for user stories: "I want <need>, so that <so_that>"
 _LISTS = ("include", "exclude", "keywords")
 
 
@@ -59,9 +60,11 @@ def codebook_from_records(records: list[dict], source: str = "codebook") -> pd.D
         code = rec.get("code")
         if not isinstance(code, str) or not code.strip():
             raise DataError(f"{where}, field 'code': expected a non-empty name, found {code!r}")
-        unknown = set(rec) - set(CODEBOOK_COLUMNS)
+        unknown = set(rec) - set(CODEBOOK_COLUMNS) - set(OPTIONAL_FIELDS)
         if unknown:
-            raise DataError(f"{where} ({code}): unknown field(s) {sorted(unknown)}; allowed: {CODEBOOK_COLUMNS}")
+            raise DataError(
+                f"{where} ({code}): unknown field(s) {sorted(unknown)}; allowed: {CODEBOOK_COLUMNS + OPTIONAL_FIELDS}"
+            )
         parent = rec.get("parent")
         rows.append(
             {
@@ -69,10 +72,12 @@ def codebook_from_records(records: list[dict], source: str = "codebook") -> pd.D
                 "parent": str(parent).strip() if parent not in (None, "") else None,
                 "definition": str(rec.get("definition") or "").strip(),
                 **{f: _as_list(rec.get(f), f"{where} ({code})", f) for f in _LISTS},
+                **{f: str(rec[f]).strip() for f in OPTIONAL_FIELDS if rec.get(f)},
             }
         )
     # object dtype: an absent parent stays None (pandas 3 would infer str and turn it into NaN)
-    book = pd.DataFrame(rows, columns=CODEBOOK_COLUMNS, dtype=object)
+    extra = [f for f in OPTIONAL_FIELDS if any(f in r for r in rows)]
+    book = pd.DataFrame(rows, columns=CODEBOOK_COLUMNS + extra, dtype=object)
     dup = book["code"][book["code"].duplicated()].tolist()
     if dup:
         raise DataError(f"{source}: duplicate code(s) {dup}")
