@@ -1,0 +1,337 @@
+"""Survey metrics, tally then infer: NPS (and eNPS), proportions with Wilson intervals, comparisons.
+
+Every metric is two steps (DESIGN.md §4). **Tally** reduces rows to sufficient
+statistics per group — promoters/passives/detractors, successes/trials — written once on
+narwhals, so the same call runs on a pandas or polars DataFrame, a DuckDB relation (e.g.
+over Parquet) or a PySpark DataFrame; only the needed columns are selected and only the
+tallies come back into Python. **Infer** computes value, interval and tests from the
+tallies with numpy/scipy.
+
+Rows without a score are not used and are counted (``missing``); a score outside the
+scale raises :class:`~carelib.errors.DataError` (load with :func:`carelib.tables.load_table`
+and ``errors="exclude"`` to set such rows aside with a reason first). Groups with fewer
+than ``min_n`` answers keep their row, with the estimate blanked and a note.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from carelib.errors import DataError, ParameterError
+
+__all__ = ["tally_nps", "nps", "nps_from_counts", "compare_nps", "wilson", "proportion", "score_accounting"]
+
+NPS_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
+METHODS = ("adjusted-wald", "wald", "bootstrap")
+
+
+def _by(by: str | list[str] | None) -> list[str]:
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
+
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def _collect(frame: Any) -> pd.DataFrame:
+    if isinstance(frame, nw.LazyFrame):
+        frame = frame.collect()
+    return frame.to_pandas()
+
+
+def _sum_by(frame: Any, keys: list[str], flags: dict[str, Any]) -> pd.DataFrame:
+    """Sum 0/1 indicator expressions per group (only tallies leave the engine)."""
+    one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
+    frame = frame.select(*keys, *[nw.when(e).then(one).otherwise(zero).alias(k) for k, e in flags.items()])
+    sums = [nw.col(k).sum() for k in flags]
+    out = frame.group_by(keys).agg(*sums) if keys else frame.select(*sums)
+    # DuckDB sums integers to HUGEINT: cast back before leaving the engine
+    return _collect(out.with_columns(*[nw.col(k).cast(nw.Int64) for k in flags]))
+
+
+def tally_nps(data: Any, score: str = "score", by: str | list[str] | None = None, low: int = 0, high: int = 10) -> pd.DataFrame:
+    """Promoters (9–10), passives (7–8), detractors (0–6) and missing scores per group, on any engine.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        pandas, polars, a DuckDB relation, a PySpark DataFrame (anything narwhals reads).
+    score : str
+        Score column (0–10).
+    by : str or list of str, optional
+        Group columns.
+    low, high : int
+        The scale; a score outside it raises ``DataError``.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, promoters, passives, detractors, missing, out_of_scale``,
+        sorted by the groups.
+
+    Examples
+    --------
+    >>> tally_nps(pd.DataFrame({"score": [10, 9, 7, 3, None]}))
+       n  promoters  passives  detractors  missing  out_of_scale
+    0  4          2         1           1        1             0
+    """
+    keys = _by(by)
+    frame = nw.from_native(data)
+    names = frame.collect_schema().names()
+    missing = [c for c in [*keys, score] if c not in names]
+    if missing:
+        raise DataError(f"no column(s) {missing} in the data; columns are {names}")
+    s = nw.col(score).cast(nw.Float64)
+    present = ~s.is_null()
+    flags = {  # 0/1 indicator columns, then plain sums: the fast path on every engine
+        "n": present,
+        "promoters": present & (s >= 9),
+        "passives": present & (s >= 7) & (s < 9),
+        "detractors": present & (s < 7),
+        "missing": s.is_null(),
+        "out_of_scale": present & ((s < low) | (s > high) | (s != s.round(0))),
+    }
+    out = _sum_by(frame.select([*keys, score]), keys, flags)
+    if keys:
+        out = out.sort_values(keys, ignore_index=True)
+    bad = int(out["out_of_scale"].sum())
+    if bad:
+        raise DataError(
+            f"column {score!r}: {bad} score(s) outside {low}-{high} or not whole numbers; "
+            "load the table with carelib.tables.load_table(..., errors='exclude') to set them aside with a reason"
+        )
+    for c in ("n", "promoters", "passives", "detractors", "missing", "out_of_scale"):
+        out[c] = out[c].astype("int64")
+    out["n"] = out["promoters"] + out["passives"] + out["detractors"]
+    return out[[*keys, "n", "promoters", "passives", "detractors", "missing", "out_of_scale"]]
+
+
+def nps_from_counts(
+    promoters: Any, passives: Any, detractors: Any, confidence: float = 0.95, method: str = "adjusted-wald",
+    seed: int | None = 0, n_boot: int = 4000,
+) -> pd.DataFrame:
+    """NPS in points (−100…100) with its interval, from counts (scalars or arrays).
+
+    Notes
+    -----
+    With ``n`` answers, shares ``p_pro`` and ``p_det``:
+
+    - Wald: ``NPS = p_pro − p_det``, ``Var = (p_pro + p_det − NPS²) / n``.
+    - Adjusted-Wald (Rocks 2016, the default): add 3/4 to promoters and to detractors and
+      3 to ``n`` (``z²/4`` per category at 95 %, rounded to the published constants) before
+      computing the Wald formula; the adjusted NPS is also the point estimate, and the
+      interval behaves well for small ``n`` and shares near 0 or 1.
+    - Bootstrap: percentile interval of ``n_boot`` multinomial resamples (``seed``).
+    Limits are clipped to [−100, 100].
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the "net promoter score". The American
+    Statistician 70(4), 365–372. Sauro, J. (MeasuringU), "Confidence intervals for Net
+    Promoter Scores".
+
+    Examples
+    --------
+    >>> nps_from_counts(90, 70, 40).round(2).to_dict("records")
+    [{'n': 200, 'promoters': 90, 'passives': 70, 'detractors': 40, 'nps': 24.63, 'ci_low': 14.09, 'ci_high': 35.17}]
+    >>> nps_from_counts(90, 70, 40, method="wald").round(2)[["nps", "ci_low", "ci_high"]].values.tolist()
+    [[25.0, 14.38, 35.62]]
+    """
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    z = _z(confidence)
+    pro, pas, det = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (promoters, passives, detractors))
+    n = pro + pas + det
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "bootstrap":
+            est = (pro - det) / n
+            rng = np.random.default_rng(seed)
+            lo, hi = np.full_like(n, np.nan), np.full_like(n, np.nan)
+            for i in range(len(n)):
+                if n[i] > 0:
+                    draws = rng.multinomial(int(n[i]), [pro[i] / n[i], pas[i] / n[i], det[i] / n[i]], size=n_boot)
+                    b = (draws[:, 0] - draws[:, 2]) / n[i]
+                    lo[i], hi[i] = np.quantile(b, [(1 - confidence) / 2, (1 + confidence) / 2])
+        else:
+            add, add_n = (0.75, 3.0) if method == "adjusted-wald" else (0.0, 0.0)
+            pp, pd_, nn = (pro + add) / (n + add_n), (det + add) / (n + add_n), n + add_n
+            est = pp - pd_
+            half = z * np.sqrt(np.maximum(pp + pd_ - est**2, 0) / nn)
+            lo, hi = est - half, est + half
+    est = np.where(n > 0, est, np.nan)
+    return pd.DataFrame({
+        "n": n.astype("int64"), "promoters": pro.astype("int64"), "passives": pas.astype("int64"),
+        "detractors": det.astype("int64"), "nps": 100 * est,
+        "ci_low": np.clip(100 * lo, -100, 100), "ci_high": np.clip(100 * hi, -100, 100),
+    })
+
+
+def nps(
+    data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
+    method: str = "adjusted-wald", *, min_n: int = 1, seed: int | None = 0,
+) -> pd.DataFrame:
+    """Net Promoter Score per group with its interval (tally on any engine, infer here).
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Survey answers (pandas, polars, DuckDB relation, PySpark …).
+    score : str
+        The 0–10 score column.
+    by : str or list of str, optional
+        Group columns (a segment, ``"week"`` …); group columns come first in the result.
+    confidence : float
+        Interval level.
+    method : {"adjusted-wald", "wald", "bootstrap"}
+        Interval method (see :func:`nps_from_counts`).
+    min_n : int
+        Groups with fewer answers keep their row with ``nps``/``ci_*`` blank and a ``note``.
+    seed : int or None
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, promoters, passives, detractors, nps, ci_low, ci_high, missing, note``.
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"team": ["a"] * 4 + ["b"] * 2, "score": [10, 9, 8, 2, 10, 3]})
+    >>> nps(answers, by="team", method="wald")[["team", "n", "nps"]]
+      team  n   nps
+    0    a  4  25.0
+    1    b  2   0.0
+    """
+    keys = _by(by)
+    if not isinstance(min_n, int) or min_n < 1:
+        raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
+    t = tally_nps(data, score, keys)
+    inf = nps_from_counts(t["promoters"], t["passives"], t["detractors"], confidence, method, seed)
+    out = pd.concat([t[keys].reset_index(drop=True), inf], axis=1)
+    out["missing"] = t["missing"].to_numpy()
+    small = out["n"] < min_n
+    out.loc[small, ["nps", "ci_low", "ci_high"]] = np.nan
+    out["note"] = np.where(small, [f"n too small ({k} < {min_n})" for k in out["n"]], "")
+    return out
+
+
+def compare_nps(
+    data: Any, score: str = "score", group: str = "group", baseline: Any = None, confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Each group's NPS against a baseline group: difference, its interval, z and two-sided p.
+
+    Notes
+    -----
+    Adjusted-Wald estimates and variances of the two independent samples (Rocks 2016):
+    ``z = (NPS₁ − NPS₀) / sqrt(Var₁ + Var₀)``; p from the normal distribution.
+
+    Examples
+    --------
+    >>> rows = [("now", 10)] * 90 + [("now", 7)] * 70 + [("now", 0)] * 40
+    >>> rows += [("before", 10)] * 70 + [("before", 7)] * 60 + [("before", 0)] * 70
+    >>> r = compare_nps(pd.DataFrame(rows, columns=["period", "score"]), group="period", baseline="before")
+    >>> r[["period", "difference", "z", "p_value"]].round(3).values.tolist()
+    [['now', 24.631, 3.097, 0.002]]
+    """
+    z_crit = _z(confidence)
+    t = tally_nps(data, score, group)
+    if baseline is None or baseline not in set(t[group]):
+        raise ParameterError(f"baseline {baseline!r} is not a value of {group!r}; values are {sorted(t[group].astype(str))}")
+    add = 0.75
+    nn = t["n"] + 3.0
+    pp, pdd = (t["promoters"] + add) / nn, (t["detractors"] + add) / nn
+    est = pp - pdd
+    var = (pp + pdd - est**2) / nn
+    b = t[group] == baseline
+    e0, v0 = float(est[b].iloc[0]), float(var[b].iloc[0])
+    diff = est - e0
+    se = np.sqrt(var + v0)
+    zz = diff / se
+    out = pd.DataFrame({
+        group: t[group], "n": t["n"], "nps": 100 * est, "baseline_nps": 100 * e0, "difference": 100 * diff,
+        "ci_low": 100 * (diff - z_crit * se), "ci_high": 100 * (diff + z_crit * se), "z": zz,
+        "p_value": 2 * stats.norm.sf(np.abs(zz)),
+    })
+    return out[~b.to_numpy()].reset_index(drop=True)
+
+
+def wilson(successes: Any, trials: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion (arrays in, arrays out).
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. JASA 22, 209–212.
+
+    Examples
+    --------
+    >>> [round(float(x[0]), 4) for x in wilson(172, 200)]
+    [0.8051, 0.9013]
+    """
+    z = _z(confidence)
+    k, n = np.atleast_1d(np.asarray(successes, float)), np.atleast_1d(np.asarray(trials, float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def proportion(
+    data: Any, success: str, by: str | list[str] | None = None, confidence: float = 0.95, *, min_n: int = 1,
+) -> pd.DataFrame:
+    """Share of rows where boolean ``success`` is true, per group, with Wilson intervals.
+
+    Use for CSAT top-2-box (``score >= 4`` on 1–5), PMF "very disappointed" (``score == 3``
+    on 1–3), SLA attainment. Missing values of ``success`` are not used and are counted.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"plan": ["Plus"] * 4 + ["Standard"] * 2, "ok": [True, True, True, False, False, None]})
+    >>> proportion(d, "ok", by="plan").round(3)[["plan", "successes", "trials", "share", "missing"]]
+           plan  successes  trials  share  missing
+    0      Plus          3       4   0.75        0
+    1  Standard          0       1   0.00        1
+    """
+    keys = _by(by)
+    frame = nw.from_native(data)
+    names = frame.collect_schema().names()
+    if success not in names or any(k not in names for k in keys):
+        raise DataError(f"no column(s) {[c for c in [*keys, success] if c not in names]} in the data; columns are {names}")
+    s = nw.col(success)
+    flags = {"successes": ~s.is_null() & s, "trials": ~s.is_null(), "missing": s.is_null()}
+    t = _sum_by(frame.select([*keys, success]), keys, flags)
+    if keys:
+        t = t.sort_values(keys, ignore_index=True)
+    lo, hi = wilson(t["successes"], t["trials"], confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t["share"] = t["successes"] / t["trials"]
+    t["ci_low"], t["ci_high"] = lo, hi
+    small = t["trials"] < min_n
+    t.loc[small, ["share", "ci_low", "ci_high"]] = np.nan
+    t["note"] = np.where(small, [f"n too small ({k} < {min_n})" for k in t["trials"]], "")
+    return t[[*keys, "successes", "trials", "share", "ci_low", "ci_high", "missing", "note"]]
+
+
+def score_accounting(report: Any, used: int, missing: int) -> pd.DataFrame:
+    """Rows in = rows used + rows excluded, by reason: the loader's exclusions plus answers without a score.
+
+    ``report`` is the :class:`carelib.tables.LoadReport` of the table the metric was computed on.
+    """
+    rows = [{"step": "rows read", "rows": int(report.rows_read)}]
+    for _, r in report.by_reason().iterrows():
+        rows.append({"step": f"excluded: {r['reason']}", "rows": -int(r["rows"])})
+    rows.append({"step": "excluded: no score (skipped question)", "rows": -int(missing)})
+    rows.append({"step": "used", "rows": int(used)})
+    out = pd.DataFrame(rows)
+    if int(report.rows_read) - int(report.rows_excluded) - int(missing) != int(used):
+        raise DataError(f"accounting does not add up: read {report.rows_read}, excluded {report.rows_excluded}, "
+                        f"no score {missing}, used {used}")
+    return out
