@@ -38,7 +38,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider tests carelib notebooks \
-		--doctest-modules --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		--doctest-modules --nbval --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg \
 		--nbval-current-env -q
 
 lab: EXTRAS := dev,lab
