@@ -71,7 +71,7 @@ CONTRACTS: dict[str, TableSpec] = {
             "a survey answer (NPS, eNPS, CSAT, CES or PMF)",
             (
                 Col("response_id", "id", "unique id of the answer", unique=True),
-                Col("customer_id", "id", "who answered; empty for staff (eNPS)", required=False, nullable=True),
+                Col("customer_id", "id", "who answered; empty for staff (eNPS)", nullable=True),
                 Col("submitted_at", "datetime", "when the answer was submitted"),
                 Col("survey", "category", "which survey", allowed=tuple(SCORE_SCALES)),
                 Col("score", "int", "the score, on the survey's scale (see SCORE_SCALES)", nullable=True),

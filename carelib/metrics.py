@@ -24,7 +24,10 @@ from scipy import stats
 
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["tally_nps", "nps", "nps_from_counts", "compare_nps", "wilson", "proportion", "score_accounting"]
+__all__ = [
+    "tally_nps", "nps", "enps", "nps_from_counts", "compare_nps", "wilson", "proportion", "score_accounting",
+    "tally_scale", "csat", "ces", "pmf", "ratings", "count_by", "rate", "garwood", "rate_ratio",
+]
 
 NPS_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
 METHODS = ("adjusted-wald", "wald", "bootstrap")
@@ -44,6 +47,15 @@ def _collect(frame: Any) -> pd.DataFrame:
     if isinstance(frame, nw.LazyFrame):
         frame = frame.collect()
     return frame.to_pandas()
+
+
+def _groups(frame: Any, keys: list[str], value: str | None = None) -> Any:
+    frame = nw.from_native(frame)
+    names = frame.collect_schema().names()
+    missing = [c for c in [*keys, *([value] if value else [])] if c not in names]
+    if missing:
+        raise DataError(f"no column(s) {missing} in the data; columns are {names}")
+    return frame
 
 
 def _sum_by(frame: Any, keys: list[str], flags: dict[str, Any]) -> pd.DataFrame:
@@ -335,3 +347,227 @@ def score_accounting(report: Any, used: int, missing: int) -> pd.DataFrame:
         raise DataError(f"accounting does not add up: read {report.rows_read}, excluded {report.rows_excluded}, "
                         f"no score {missing}, used {used}")
     return out
+
+
+def enps(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
+         method: str = "adjusted-wald", *, min_n: int = 1, seed: int | None = 0) -> pd.DataFrame:
+    """Employee NPS: the NPS of staff answers (same scale, thresholds and interval; see :func:`nps`)."""
+    return nps(data, score, by, confidence, method, min_n=min_n, seed=seed)
+
+
+def tally_scale(data: Any, score: str, by: str | list[str] | None = None, low: int = 1, high: int = 5) -> pd.DataFrame:
+    """Answers per score value (``score_1`` … ``score_5``), ``n``, ``missing`` per group, on any engine.
+
+    Counts per value are the sufficient statistics of every short scale: box shares, means
+    and their intervals all come from them. A score outside ``low``–``high`` (or not whole)
+    raises ``DataError``.
+
+    Examples
+    --------
+    >>> tally_scale(pd.DataFrame({"score": [5, 4, 4, 1, None]}), "score").iloc[0].tolist()
+    [4, 1, 1, 0, 0, 2, 1]
+    """
+    keys = _by(by)
+    frame = _groups(data, keys, score)
+    s = nw.col(score).cast(nw.Float64)
+    present = ~s.is_null()
+    flags = {"n": present, "missing": ~present, "out_of_scale": present & ((s < low) | (s > high) | (s != s.round(0)))}
+    flags |= {f"score_{v}": present & (s == v) for v in range(low, high + 1)}
+    out = _sum_by(frame.select([*keys, score]), keys, flags)
+    if keys:
+        out = out.sort_values(keys, ignore_index=True)
+    bad = int(out["out_of_scale"].sum())
+    if bad:
+        raise DataError(f"column {score!r}: {bad} score(s) outside {low}-{high} or not whole numbers; load the table "
+                        "with carelib.tables.load_table(..., errors='exclude') to set them aside with a reason")
+    counts = [f"score_{v}" for v in range(low, high + 1)]
+    out = out.astype({c: "int64" for c in [*counts, "missing"]})
+    out["n"] = out[counts].sum(axis=1).astype("int64")
+    return out[[*keys, "n", "missing", *counts]]
+
+
+def _mean_from_counts(t: pd.DataFrame, low: int, high: int, confidence: float) -> tuple[np.ndarray, ...]:
+    values = np.arange(low, high + 1, dtype=float)
+    c = t[[f"score_{v}" for v in range(low, high + 1)]].to_numpy(float)
+    n = c.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (c * values).sum(axis=1) / n
+        var = (c * (values[None, :] - mean[:, None]) ** 2).sum(axis=1) / (n - 1)
+        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
+    half = np.where(n > 1, half, np.nan)
+    return mean, mean - half, mean + half
+
+
+def _box(data: Any, score: str, by: str | list[str] | None, low: int, high: int, box: tuple[int, int],
+         confidence: float, min_n: int, with_mean: bool) -> pd.DataFrame:
+    _z(confidence)
+    keys = _by(by)
+    t = tally_scale(data, score, keys, low, high)
+    succ = t[[f"score_{v}" for v in range(box[0], box[1] + 1)]].sum(axis=1).astype("int64")
+    lo, hi = wilson(succ, t["n"], confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = succ / t["n"].replace(0, np.nan)
+    out = t[keys].copy()
+    out["n"], out["successes"], out["share"], out["ci_low"], out["ci_high"] = t["n"], succ, share, lo, hi
+    if with_mean:
+        out["mean"], out["mean_low"], out["mean_high"] = _mean_from_counts(t, low, high, confidence)
+    out["missing"] = t["missing"]
+    small = out["n"] < min_n
+    out.loc[small, [c for c in ("share", "ci_low", "ci_high", "mean", "mean_low", "mean_high") if c in out]] = np.nan
+    out["note"] = np.where(small, [f"n too small ({k} < {min_n})" for k in out["n"]], "")
+    return out
+
+
+def csat(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
+         *, top: int = 4, min_n: int = 1) -> pd.DataFrame:
+    """CSAT on 1–5 as the top-2-box share (scores ``top``–5) with Wilson intervals, and the mean.
+
+    Returns group columns, then ``n, successes, share, ci_low, ci_high, mean, mean_low, mean_high, missing, note``.
+
+    Examples
+    --------
+    >>> csat(pd.DataFrame({"score": [5, 4, 3, 2, 5]}))[["n", "successes", "share"]].iloc[0].tolist()
+    [5.0, 3.0, 0.6]
+    """
+    return _box(data, score, by, 1, 5, (top, 5), confidence, min_n, with_mean=True)
+
+
+def ces(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
+        *, easy: int = 5, min_n: int = 1) -> pd.DataFrame:
+    """Customer Effort Score on 1–7 (7 = strongly agree it was easy): share of ``easy``–7, and the mean."""
+    return _box(data, score, by, 1, 7, (easy, 7), confidence, min_n, with_mean=True)
+
+
+def pmf(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
+        *, min_n: int = 1) -> pd.DataFrame:
+    """Sean Ellis product-market-fit share: answers of 3 ("very disappointed") on 1–3, with Wilson intervals."""
+    return _box(data, score, by, 1, 3, (3, 3), confidence, min_n, with_mean=False)
+
+
+def ratings(data: Any, rating: str = "rating", by: str | list[str] | None = None, confidence: float = 0.95,
+            *, prior_weight: float | None = None, min_n: int = 1, low: int = 1, high: int = 5) -> pd.DataFrame:
+    """Star ratings per group: mean with t interval, counts per star, and a Bayesian average for ranking.
+
+    The Bayesian average ``(C·m + Σ stars) / (C + n)`` shrinks items with few ratings toward
+    the overall mean ``m``; ``C`` (``prior_weight``) defaults to the median number of ratings
+    per group. Rank items by it; report the mean with its interval.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"item": ["a"] * 50 + ["b"] * 2, "rating": [4, 5] * 25 + [5, 5]})
+    >>> ratings(d, by="item", prior_weight=10).round(2)[["item", "n", "mean", "bayes_avg"]].values.tolist()
+    [['a', 50, 4.5, 4.5], ['b', 2, 5.0, 4.6]]
+    """
+    keys = _by(by)
+    t = tally_scale(data, rating, keys, low, high)
+    mean, mlo, mhi = _mean_from_counts(t, low, high, confidence)
+    values = np.arange(low, high + 1, dtype=float)
+    counts = t[[f"score_{v}" for v in range(low, high + 1)]].to_numpy(float)
+    total_n = counts.sum()
+    m = (counts.sum(axis=0) * values).sum() / total_n if total_n else np.nan
+    c = float(np.median(t["n"])) if prior_weight is None else float(prior_weight)
+    if c < 0:
+        raise ParameterError(f"prior_weight must be >= 0, got {prior_weight!r}")
+    out = t[keys].copy()
+    out["n"], out["mean"], out["ci_low"], out["ci_high"] = t["n"], mean, mlo, mhi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["bayes_avg"] = (c * m + (counts * values).sum(axis=1)) / (c + t["n"])
+    for v in range(low, high + 1):
+        out[f"stars_{v}"] = t[f"score_{v}"]
+    out["missing"] = t["missing"]
+    small = out["n"] < min_n
+    out.loc[small, ["mean", "ci_low", "ci_high"]] = np.nan
+    out["note"] = np.where(small, [f"n too small ({k} < {min_n})" for k in out["n"]], "")
+    return out
+
+
+def count_by(data: Any, by: str | list[str] | None = None, name: str = "count") -> pd.DataFrame:
+    """Rows per group, counted in the engine (events or exposure for :func:`rate`)."""
+    keys = _by(by)
+    frame = _groups(data, keys)
+    out = frame.select(keys).group_by(keys).agg(nw.len().alias(name)) if keys else frame.select(nw.len().alias(name))
+    out = _collect(out.with_columns(nw.col(name).cast(nw.Int64)))
+    return out.sort_values(keys, ignore_index=True) if keys else out
+
+
+def garwood(events: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood 1936) interval of a Poisson count.
+
+    Examples
+    --------
+    >>> [round(float(x[0]), 3) for x in garwood(10)]
+    [4.795, 18.39]
+    """
+    _z(confidence)
+    k = np.atleast_1d(np.asarray(events, float))
+    a = 1 - confidence
+    lo = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
+    hi = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
+    return lo, hi
+
+
+def rate(events: Any, exposure: Any, by: str | list[str] | None = None, confidence: float = 0.95,
+         *, per: float = 1000.0, min_exposure: int = 1) -> pd.DataFrame:
+    """Events per ``per`` units of exposure (complaints per 1,000 orders), per group, exact Poisson interval.
+
+    ``events`` and ``exposure`` are tables with one row per event and per unit of exposure
+    (e.g. ``complaints`` and ``orders``), both carrying the group columns. Groups with
+    exposure but no events get a rate of 0 with its interval; events without exposure
+    are an error.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"week": ["W1"] * 3 + ["W2"] * 6})
+    >>> ex = pd.DataFrame({"week": ["W1"] * 1000 + ["W2"] * 1500})
+    >>> rate(ev, ex, by="week").round(2)[["week", "events", "exposure", "rate"]].values.tolist()
+    [['W1', 3, 1000, 3.0], ['W2', 6, 1500, 4.0]]
+    """
+    keys = _by(by)
+    ev, ex = count_by(events, keys, "events"), count_by(exposure, keys, "exposure")
+    t = ex.merge(ev, on=keys, how="outer") if keys else pd.concat([ex, ev], axis=1)
+    orphan = t["exposure"].isna() & (t["events"].fillna(0) > 0)
+    if orphan.any():
+        raise DataError(f"events without exposure in group(s) {t.loc[orphan, keys].to_dict('records')}: "
+                        "every group with events needs exposure rows (e.g. orders in that week)")
+    t = t.fillna({"events": 0}).astype({"events": "int64", "exposure": "int64"})
+    lo, hi = garwood(t["events"], confidence)
+    t["rate"] = per * t["events"] / t["exposure"]
+    t["ci_low"], t["ci_high"] = per * lo / t["exposure"], per * hi / t["exposure"]
+    small = t["exposure"] < min_exposure
+    t.loc[small, ["rate", "ci_low", "ci_high"]] = np.nan
+    t["note"] = np.where(small, [f"exposure too small ({k} < {min_exposure})" for k in t["exposure"]], "")
+    return t[[*keys, "events", "exposure", "rate", "ci_low", "ci_high", "note"]].reset_index(drop=True)
+
+
+def rate_ratio(events: int, exposure: float, base_events: int, base_exposure: float,
+               confidence: float = 0.95) -> dict[str, float]:
+    """Rate ratio of two periods/groups with exact conditional interval and p-value.
+
+    Given the total ``k = k₁ + k₀``, ``k₁ ~ Binomial(k, E₁/(E₁+E₀))`` under equal rates
+    (Przyborowski & Wilenski 1940); the Clopper–Pearson interval of that proportion maps to
+    the rate ratio.
+
+    Examples
+    --------
+    >>> r = rate_ratio(30, 1000, 15, 1000)
+    >>> round(r["ratio"], 2), round(r["p_value"], 4)
+    (2.0, 0.0357)
+    """
+    _z(confidence)
+    k1, k0 = int(events), int(base_events)
+    if exposure <= 0 or base_exposure <= 0:
+        raise ParameterError("exposures must be positive")
+    k = k1 + k0
+    share = exposure / (exposure + base_exposure)
+    if k == 0:
+        return {"ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": 1.0}
+    test = stats.binomtest(k1, k, share)
+    ci = test.proportion_ci(confidence, method="exact")
+    odds = base_exposure / exposure
+
+    def to_ratio(p: float) -> float:
+        return np.inf if p >= 1 else p / (1 - p) * odds
+
+    ratio = (k1 / exposure) / (k0 / base_exposure) if k0 else np.inf
+    return {"ratio": float(ratio), "ci_low": float(to_ratio(ci.low)), "ci_high": float(to_ratio(ci.high)),
+            "p_value": float(test.pvalue)}
