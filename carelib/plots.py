@@ -14,7 +14,7 @@ import pandas as pd
 
 from carelib.errors import ParameterError
 
-__all__ = ["LOOK", "trend", "forest"]
+__all__ = ["LOOK", "trend", "forest", "control_chart", "drivers", "survival", "hour_of_week"]
 
 LOOK = {
     "ink": "#2b2b2b", "muted": "#8a8a8a", "band": "#c9d8e8", "line": "#2f5d8a", "accent": "#b5523b",
@@ -100,6 +100,134 @@ def forest(
             tick.set_color(LOOK["muted"])
     ax.grid(axis="x", color=LOOK["grid"])
     ax.set_xlabel(y, fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def control_chart(
+    chart: pd.DataFrame, signals: pd.DataFrame | None = None, *, title: str = "", ylabel: str = "value",
+    percent: bool = False, ax: Any = None,
+):
+    """A control chart from :func:`carelib.spc.p_chart` or :func:`carelib.spc.xmr`: values, centre, limits, signals.
+
+    Limits are drawn as steps (they vary with the subgroup size on a p-chart and change at a
+    phase boundary); periods named in ``signals`` are marked in the accent colour.
+
+    Examples
+    --------
+    >>> from carelib import spc
+    >>> c = spc.xmr([10, 11, 10, 11, 10, 11, 10, 30], list("abcdefgh"))
+    >>> ax = control_chart(c, spc.signals(c)); len(ax.collections)
+    1
+    """
+    _need(chart, ["period", "value", "centre", "lcl", "ucl"], "control_chart")
+    ax = _axes(ax)
+    k = 100.0 if percent else 1.0
+    pos = np.arange(len(chart))
+    for col, style in (("ucl", "--"), ("lcl", "--"), ("centre", "-")):
+        ax.step(pos, k * chart[col].to_numpy(float), where="mid", color=LOOK["muted"], linestyle=style, linewidth=1)
+    ax.plot(pos, k * chart["value"].to_numpy(float), color=LOOK["line"], marker="o", markersize=3, linewidth=1.3)
+    if signals is not None and len(signals):
+        hit = chart["period"].isin(set(signals["period"])).to_numpy()
+        ax.scatter(pos[hit], k * chart["value"].to_numpy(float)[hit], color=LOOK["accent"], s=30, zorder=3,
+                   label="signal")
+        ax.legend(fontsize=LOOK["font"] - 1, frameon=False, loc="best")
+    if "phase" in chart and chart["phase"].nunique() > 1:
+        change = np.nonzero(chart["phase"].to_numpy()[1:] != chart["phase"].to_numpy()[:-1])[0]
+        for c in change:
+            ax.axvline(c + 0.5, color=LOOK["ink"], linewidth=0.8, linestyle=":")
+    step = max(1, -(-len(chart) // 8))
+    ax.set_xticks(pos[::step], chart["period"].astype(str).to_numpy()[::step])
+    ax.set_ylabel(ylabel, fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def drivers(table: pd.DataFrame, *, top: int = 10, title: str = "", ax: Any = None):
+    """Relative risk with its interval per driver (log scale), from :func:`carelib.drivers.relative_risk`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"factor": ["late"], "level": [""], "rr": [3.0], "ci_low": [2.0], "ci_high": [4.5],
+    ...                   "attributable": [0.3], "significant": [True]})
+    >>> [x.get_text() for x in drivers(t).get_yticklabels()]
+    ['late (30% of outcomes)']
+    """
+    _need(table, ["factor", "rr", "ci_low", "ci_high", "attributable"], "drivers")
+    t = table.dropna(subset=["rr"]).head(top)
+    ax = _axes(ax, (6, 0.45 * max(len(t), 1) + 1.2))
+    pos = np.arange(len(t))[::-1]
+    names = []
+    for p, (_, r) in zip(pos, t.iterrows(), strict=True):
+        sig = bool(r.get("significant", True))
+        colour = LOOK["accent"] if sig else LOOK["muted"]
+        ax.plot([r["ci_low"], r["ci_high"]], [p, p], color=colour, linewidth=2)
+        ax.plot([r["rr"]], [p], "o", color=colour)
+        level = f" = {r['level']}" if str(r.get("level", "") or "") else ""
+        names.append(f"{r['factor']}{level} ({r['attributable']:.0%} of outcomes)")
+    ax.axvline(1.0, color=LOOK["muted"], linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(pos, names)
+    ax.grid(axis="x", color=LOOK["grid"])
+    ax.set_xlabel("relative risk (log scale)", fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def survival(curves: dict[str, pd.DataFrame], *, xlabel: str = "minutes", title: str = "",
+             log: bool = True, ax: Any = None):
+    """Share answered by time ``1 − S(t)`` per group, from :func:`carelib.response_times.kaplan_meier` tables.
+
+    Examples
+    --------
+    >>> km = pd.DataFrame({"time": [1, 2, 4], "survival": [0.6, 0.3, 0.0], "low": [0.4, 0.1, 0.0],
+    ...                    "high": [0.8, 0.5, 0.2]})
+    >>> len(survival({"A": km}).lines)
+    1
+    """
+    ax = _axes(ax)
+    colours = [LOOK["line"], LOOK["accent"], "#6b8e23", "#7a5195", "#444444", "#d4a017"]
+    for i, (name, km) in enumerate(curves.items()):
+        _need(km, ["time", "survival", "low", "high"], "survival")
+        col = colours[i % len(colours)]
+        x = np.maximum(km["time"].to_numpy(float), 1e-3 if log else 0)
+        ax.step(x, 1 - km["survival"].to_numpy(float), where="post", color=col, linewidth=1.4, label=str(name))
+        ax.fill_between(x, 1 - km["high"].to_numpy(float), 1 - km["low"].to_numpy(float), step="post",
+                        color=col, alpha=0.15, linewidth=0)
+    if log:
+        ax.set_xscale("log")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share answered", fontsize=LOOK["font"])
+    ax.set_xlabel(xlabel, fontsize=LOOK["font"])
+    if len(curves) > 1:
+        ax.legend(fontsize=LOOK["font"] - 1, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def hour_of_week(grid: pd.DataFrame, *, label: str = "", title: str = "", ax: Any = None):
+    """Heatmap of a 7 × 24 table from :func:`carelib.response_times.hour_of_week` (empty cells left blank).
+
+    Examples
+    --------
+    >>> g = pd.DataFrame(np.ones((7, 24)), index=list("MTWTFSS"), columns=range(24))
+    >>> ax = hour_of_week(g); len(ax.images)
+    1
+    """
+    ax = _axes(ax, (8, 2.8))
+    ax.grid(False)
+    img = ax.imshow(grid.to_numpy(float), aspect="auto", cmap="Blues", interpolation="nearest")
+    ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
+    ax.set_xticks(range(0, grid.shape[1], 2), [str(c) for c in grid.columns[::2]])
+    ax.set_xlabel("hour of day", fontsize=LOOK["font"])
+    bar = ax.figure.colorbar(img, ax=ax, fraction=0.03, pad=0.01)
+    bar.ax.tick_params(labelsize=LOOK["font"] - 1)
+    if label:
+        bar.set_label(label, fontsize=LOOK["font"])
     if title:
         ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
     return ax

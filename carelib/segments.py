@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from carelib.errors import ParameterError
-from carelib.metrics import _by, _sum_by, _groups, _z, tally_nps, tally_scale, wilson
+from carelib.metrics import _by, _groups, _sum_by, _z, tally_nps, tally_scale, wilson
 from carelib.stats import benjamini_hochberg
 
 __all__ = ["scan", "METRICS"]
@@ -48,8 +49,6 @@ def _tallies(data: Any, attr: str, metric: str, score: str) -> pd.DataFrame:
         t["successes"] = t[[f"score_{v}" for v in range(a, b + 1)]].sum(axis=1)
         return t[[attr, "n", "successes"]]
     frame = _groups(data, [attr], score)
-    import narwhals as nw
-
     s = nw.col(score)
     t = _sum_by(frame.select([attr, score]), [attr], {"n": ~s.is_null(), "successes": ~s.is_null() & s})
     return t[[attr, "n", "successes"]]
