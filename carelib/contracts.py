@@ -71,7 +71,7 @@ CONTRACTS: dict[str, TableSpec] = {
             "a survey answer (NPS, eNPS, CSAT, CES or PMF)",
             (
                 Col("response_id", "id", "unique id of the answer", unique=True),
-                Col("customer_id", "id", "who answered; empty for staff (eNPS)", nullable=True),
+                Col("customer_id", "id", "who answered; empty for staff (eNPS) and anonymous surveys", required=False, nullable=True),
                 Col("submitted_at", "datetime", "when the answer was submitted"),
                 Col("survey", "category", "which survey", allowed=tuple(SCORE_SCALES)),
                 Col("score", "int", "the score, on the survey's scale (see SCORE_SCALES)", nullable=True),
@@ -141,7 +141,7 @@ CONTRACTS: dict[str, TableSpec] = {
             "a public review",
             (
                 Col("review_id", "id", "unique review id", unique=True),
-                Col("created_at", "datetime", "when it was posted"),
+                Col("created_at", "datetime", "when it was posted (needed for trends)", required=False, nullable=True),
                 Col("rating", "int", "stars", min=1, max=5),
                 Col("text", "str", "review text (untrusted)", nullable=True),
                 Col("source", "str", "where it was posted", required=False, nullable=True),

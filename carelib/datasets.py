@@ -311,6 +311,15 @@ ACTIONS = [
 ACTION_COLUMNS = ["action_id", "opened_at", "owner", "metric", "segment", "theme", "description", "due", "status", "closed_at"]
 
 CODEBOOK = [
+    {"code": "service", "parent": None, "definition": "How the support team treats the customer.",
+     "include": "replies, tone, flexibility", "exclude": "the products themselves",
+     "keywords": ["customer service", "support", "agent"]},
+    {"code": "app", "parent": None, "definition": "The mobile app.", "include": "the app, updates, crashes",
+     "exclude": "the website", "keywords": ["app"]},
+    {"code": "product", "parent": None, "definition": "The products: what they are, how they are made, what they cost.",
+     "include": "materials, prices", "exclude": "delivery", "keywords": ["product"]},
+    {"code": "relationship", "parent": None, "definition": "The personal relationship with the company.",
+     "include": "being known, loyalty", "exclude": "", "keywords": ["loyal", "years"]},
     {"code": "delivery", "parent": None, "definition": "Anything about getting the order to the customer.",
      "include": "delivery speed, couriers, tracking", "exclude": "returns", "keywords": ["delivery", "courier", "parcel"]},
     {"code": "delivery-communication", "parent": "delivery", "definition": "Not being told where an order is or that it is late.",

@@ -26,7 +26,7 @@ from carelib.errors import DataError, ParameterError
 
 __all__ = [
     "tally_nps", "nps", "enps", "nps_from_counts", "compare_nps", "wilson", "proportion", "score_accounting",
-    "tally_scale", "csat", "ces", "pmf", "ratings", "count_by", "rate", "garwood", "rate_ratio",
+    "tally_scale", "csat", "ces", "pmf", "ratings", "count_by", "rate", "garwood", "rate_ratio", "as_bool",
 ]
 
 NPS_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
@@ -571,3 +571,29 @@ def rate_ratio(events: int, exposure: float, base_events: int, base_exposure: fl
     ratio = (k1 / exposure) / (k0 / base_exposure) if k0 else np.inf
     return {"ratio": float(ratio), "ci_low": float(to_ratio(ci.low)), "ci_high": float(to_ratio(ci.high)),
             "p_value": float(test.pvalue)}
+
+
+_TRUE = {"true", "1", "yes", "y", "t", "1.0"}
+_FALSE = {"false", "0", "no", "n", "f", "0.0"}
+
+
+def as_bool(values: pd.Series, name: str | None = None) -> pd.Series:
+    """A yes/no column read from a file (True/False, 1/0, yes/no …) as nullable booleans; anything else is an error.
+
+    Examples
+    --------
+    >>> as_bool(pd.Series(["True", "0", None, "yes"])).tolist()
+    [True, False, <NA>, True]
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    text = values.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False)] = True
+    out[text.isin(_FALSE).fillna(False)] = False
+    bad = text.notna() & (text != "") & out.isna()
+    if bad.any():
+        first = values[bad].iloc[0]
+        raise DataError(f"column {name or values.name!r}: expected yes/no values (true/false, 1/0, yes/no); "
+                        f"found {first!r} in {int(bad.sum())} row(s)")
+    return out

@@ -23,7 +23,12 @@ import pandas as pd
 
 from carelib.errors import DataError
 
-__all__ = ["read_ibm_twitter", "read_twcs", "snowflake_time", "mask_handle"]
+__all__ = ["read_ibm_twitter", "read_twcs", "snowflake_time", "mask_handle", "read_r_survey", "read_clothing_reviews",
+           "R_SURVEY_RECOMMEND", "R_SURVEY_EXPERIENCE"]
+
+R_SURVEY_RECOMMEND = "How likely are you to recommend R to a colleague, friend, or family member?"
+R_SURVEY_EXPERIENCE = "How would you rate your level of experience using R?"
+R_SURVEY_LEAST = "What do you like least about using R?"
 
 _EPOCH_MS = 1288834974657
 _HANDLE = re.compile(r"@(\w{1,30})")
@@ -161,3 +166,58 @@ def read_twcs(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         })
     t, m = _frames(tickets, messages.to_dict("records"))
     return t, m
+
+
+def read_r_survey(path: str | Path) -> pd.DataFrame:
+    """The 2019 R Community Survey (RStudio, Apache-2.0) as a ``responses`` table (survey ``nps``).
+
+    One row per respondent: ``submitted_at`` from ``Timestamp`` (M/D/YYYY H:MM:SS), ``score``
+    from the recommend question (empty when skipped), ``comment`` from "like least",
+    ``experience`` (Beginner/Intermediate/Expert) kept as a segment column.
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path.name}: cannot be read as CSV: {exc}") from exc
+    need = ["Timestamp", R_SURVEY_RECOMMEND]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise DataError(f"{path.name}: expected column(s) {missing}; this is not the 2019 R Community Survey export")
+    when = pd.to_datetime(raw["Timestamp"], format="%m/%d/%Y %H:%M:%S", errors="coerce")
+    return pd.DataFrame({
+        "response_id": [f"R19-{i:05d}" for i in range(1, len(raw) + 1)],
+        "customer_id": None,
+        "submitted_at": when.dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "survey": "nps",
+        "score": raw[R_SURVEY_RECOMMEND].str.replace(r"\.0$", "", regex=True).replace("", None),
+        "comment": raw.get(R_SURVEY_LEAST, pd.Series("", index=raw.index)).replace("", None),
+        "experience": raw.get(R_SURVEY_EXPERIENCE, pd.Series("", index=raw.index)).replace("", None),
+    })
+
+
+def read_clothing_reviews(path: str | Path) -> pd.DataFrame:
+    """Women's E-Commerce Clothing Reviews (CC0) as a ``reviews`` table.
+
+    The set has no dates: ``created_at`` is left empty (trends are skipped, never invented).
+    ``product_id`` is the Clothing ID, ``department`` and ``recommended`` (the reviewer's
+    yes/no) are kept as extra columns.
+    """
+    path = Path(path)
+    raw = pd.read_csv(path)
+    need = ["Clothing ID", "Rating", "Review Text", "Recommended IND"]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise DataError(f"{path.name}: expected column(s) {missing}; this is not the clothing reviews file")
+    title = raw.get("Title", pd.Series("", index=raw.index)).fillna("")
+    text = (title + ". " + raw["Review Text"].fillna("")).str.strip(". ").replace("", None)
+    return pd.DataFrame({
+        "review_id": [f"WC{i:05d}" for i in range(1, len(raw) + 1)],
+        "created_at": None,
+        "rating": raw["Rating"],
+        "text": text,
+        "source": "e-commerce site",
+        "product_id": "C" + raw["Clothing ID"].astype(str),
+        "department": raw.get("Department Name"),
+        "recommended": raw["Recommended IND"].astype(bool),
+    })

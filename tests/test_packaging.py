@@ -44,4 +44,5 @@ def test_readme_commands_and_ci(root):
 def test_py_typed_is_shipped(root):
     assert (root / "carelib" / "py.typed").exists()
     setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert "py.typed" in setuptools["package-data"]["carelib"]
+    assert "py.typed" in setuptools["package-data"]["*"]
+    assert setuptools["packages"]["find"]["include"] == ["carelib*"]
