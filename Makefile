@@ -56,7 +56,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench-nps: $(STAMP)
-	$(BIN)/python benchmarks/nps_scale.py
+	$(BIN)/python benchmarks/nps_scale.py --write-docs
 
 clean:
 	rm -rf runs out .pytest_cache
