@@ -22,7 +22,7 @@ from carelib.errors import DataError, ParameterError
 from carelib.segments import BOXES, _nps_test, _share_test
 
 __all__ = ["with_week", "latest_week", "review_weeks", "headline", "survey_row", "stars_row", "rate_row",
-           "response_row", "format_headline", "HEADLINE_COLUMNS"]
+           "response_row", "format_headline", "coverage", "HEADLINE_COLUMNS"]
 
 HEADLINE_COLUMNS = ["metric", "label", "value", "ci_low", "ci_high", "previous", "change", "p_value", "n", "unit",
                     "signal", "note"]
@@ -245,3 +245,22 @@ def format_headline(head: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
             "n": "" if pd.isna(r.n) else f"{int(r.n):,}", "signal / note": signal,
         })
     return pd.DataFrame(rows)
+
+
+def coverage(weeks: dict[str, pd.Series], current: list[str]) -> pd.DataFrame:
+    """Per table: first and last week with data and the rows in the review window.
+
+    Raises :class:`DataError` when no table has a row in the window (an empty period), naming
+    the weeks the data does cover, rather than rendering a review of nothing.
+    """
+    rows = []
+    for name, w in weeks.items():
+        w = w.dropna()
+        rows.append({"table": name, "first week": w.min() if len(w) else "", "last week": w.max() if len(w) else "",
+                     "rows in window": int(w.isin(current).sum())})
+    out = pd.DataFrame(rows, columns=["table", "first week", "last week", "rows in window"])
+    dated = out[out["last week"] != ""]
+    if len(dated) and dated["rows in window"].sum() == 0:  # undated tables (reviews without dates) are shown whole
+        span = "; ".join(f"{r['table']} {r['first week']} to {r['last week']}" for _, r in dated.iterrows())
+        raise DataError(f"no rows in the weeks under review ({current[0]} to {current[-1]}); the data covers: {span}")
+    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -84,3 +86,30 @@ def _write(folder, tables):
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
     return folder
+
+
+def test_empty_period_is_a_clear_error_and_keeps_the_last_report(demo_dir, tmp_path):
+    from carelib.errors import RunError
+
+    with pytest.raises(RunError, match=r"no rows in the weeks under review \(2029-W50 to 2030-W01\)"):
+        run_notebook(NOTEBOOK, {"period": "2030-W01"}, tmp_path, data=demo_dir)
+    assert not (tmp_path / "metric_review.html").exists()
+
+
+def test_bad_rows_are_excluded_and_shown(demo_dir, tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    responses = pd.read_csv(demo_dir / "responses.csv", dtype=str, keep_default_na=False)
+    responses.loc[3, "score"] = "eleven"
+    responses.loc[5, "score"] = "11"
+    responses.loc[7, "submitted_at"] = ""
+    responses.to_csv(ws / "responses.csv", index=False)
+    res = run_notebook(NOTEBOOK, {"period": "2026-W47"}, tmp_path / "out", data=ws)
+    page = res.report.read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert re.search(r"responses\s+responses\.csv\s+10276\s+10273\s+3\b", text)  # read = kept + excluded
+    for row, col, reason in (("5", "score", "not int"), ("7", "score", "score outside its scale"),
+                             ("9", "submitted_at", "empty required cell")):
+        assert re.search(rf"responses\.csv\s+{row}\s+{col}\s+{reason}", text), (row, col)
+    f = _findings(res)
+    assert "headline.nps" in f
