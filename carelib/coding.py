@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from carelib.errors import ParameterError
+from carelib.errors import DataError, ParameterError
 
-__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern"]
+__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "read_codings", "write_codings",
+           "CODING_COLUMNS"]
 
 
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
@@ -207,3 +209,70 @@ def co_occurrence(coded: pd.DataFrame, *, unit: str = "participant_id", code: st
     out.index.name = None
     out.columns.name = None
     return out.astype(int)
+
+
+CODING_COLUMNS = ["interview_id", "excerpt_id", "span_start", "span_end", "code", "coder"]
+
+
+def read_codings(path: str | Path) -> pd.DataFrame:
+    """Human codings from CSV: ``code, coder`` and either ``excerpt_id`` or ``interview_id, span_start, span_end``.
+
+    Spans are 0-based code-point offsets into the interview's document, end exclusive (as in
+    REFI-QDA). Bad rows raise :class:`DataError` naming file, row and column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
+    >>> _ = p.write_text("excerpt_id,code,coder\\np01#2,late,ana\\n")
+    >>> read_codings(p)[["excerpt_id", "code", "coder"]].values.tolist()
+    [['p01#2', 'late', 'ana']]
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path.name}: cannot be read as CSV: {exc}") from exc
+    has_excerpt = "excerpt_id" in raw.columns
+    has_span = {"interview_id", "span_start", "span_end"} <= set(raw.columns)
+    for col in ("code", "coder"):
+        if col not in raw.columns:
+            raise DataError(f"{path.name} row 1, column {col!r}: expected a column named {col!r}, found "
+                            f"columns {list(raw.columns)}")
+    if not has_excerpt and not has_span:
+        raise DataError(f"{path.name} row 1: expected 'excerpt_id' or 'interview_id, span_start, span_end' columns, "
+                        f"found {list(raw.columns)}")
+    out = pd.DataFrame({c: raw[c] if c in raw.columns else "" for c in CODING_COLUMNS})
+    for i, r in out.iterrows():
+        row = i + 2
+        for col in ("code", "coder"):
+            if not r[col].strip():
+                raise DataError(f"{path.name} row {row}, column {col!r}: expected a value, found an empty cell")
+        if has_span and r["interview_id"]:
+            for col in ("span_start", "span_end"):
+                if not r[col].strip().isdigit():
+                    raise DataError(f"{path.name} row {row}, column {col!r}: expected a character offset "
+                                    f"(0 or more), found {r[col]!r}")
+            if int(r["span_end"]) <= int(r["span_start"]):
+                raise DataError(f"{path.name} row {row}, column 'span_end': expected more than span_start "
+                                f"({r['span_start']}), found {r['span_end']!r}")
+        elif not r["excerpt_id"].strip():
+            raise DataError(f"{path.name} row {row}, column 'excerpt_id': expected an excerpt id or a span, found none")
+    for col in ("span_start", "span_end"):
+        out[col] = pd.to_numeric(out[col].replace("", None), errors="coerce").astype("Int64")
+    return out
+
+
+def write_codings(codings: pd.DataFrame, path: str | Path, coder: str | None = None) -> Path:
+    """Codings to CSV in the :func:`read_codings` layout (``coder`` fills a missing coder column)."""
+    out = codings.copy()
+    if "coder" not in out.columns:
+        if coder is None:
+            raise ParameterError("codings have no 'coder' column: pass coder='name'")
+        out["coder"] = coder
+    for c in CODING_COLUMNS:
+        if c not in out.columns:
+            out[c] = None
+    path = Path(path)
+    out[CODING_COLUMNS].to_csv(path, index=False)
+    return path

@@ -91,3 +91,45 @@ def test_agreement_with_human_coders_on_real_answers(shared_data):
     assert pooled["units"] == 155
     # measured 0.681 (docs/coding-agreement.md); a broken coder falls far below
     assert pooled["kappa"] > 0.6 and pooled["alpha"] > 0.6
+
+
+def test_human_codings_csv_round_trip_and_errors(tmp_path):
+    from carelib.coding import read_codings, write_codings
+    from carelib.errors import DataError
+
+    coded = pd.DataFrame({"interview_id": ["p01", "p02"], "span_start": [0, 10], "span_end": [5, 42],
+                          "code": ["late-delivery", "rigid-returns"]})
+    back = read_codings(write_codings(coded, tmp_path / "c.csv", coder="ana"))
+    assert back[["interview_id", "span_start", "span_end", "code", "coder"]].astype(str).values.tolist() == [
+        ["p01", "0", "5", "late-delivery", "ana"], ["p02", "10", "42", "rigid-returns", "ana"]]
+    (tmp_path / "bad.csv").write_text("interview_id,span_start,span_end,code,coder\np01,5,x,late,ana\n")
+    with pytest.raises(DataError, match=r"bad.csv row 2, column 'span_end': expected a character offset"):
+        read_codings(tmp_path / "bad.csv")
+    (tmp_path / "bad.csv").write_text("excerpt_id,code\np01#1,late\n")
+    with pytest.raises(DataError, match=r"column 'coder': expected a column named 'coder'"):
+        read_codings(tmp_path / "bad.csv")
+
+
+def test_embeddings_coder_and_themes_offline():
+    from carelib.text.vectorize import embed, embeddings_available
+    from tests.conftest import need
+
+    ok, why = embeddings_available()
+    need("embeddings", ok, why)
+    v = embed(["The parcel never came", "My delivery did not arrive", "I love the wool throw"])
+    assert v.shape == (3, 384)
+    sims = v @ v.T
+    assert sims[0, 1] > sims[0, 2]  # meaning, not words: no shared content word between 0 and 1
+    book = codebook_from_records([
+        {"code": "late-delivery", "definition": "An order that did not arrive on time", "keywords": ["late"]},
+        {"code": "product-quality", "definition": "Praise for how well the products are made", "keywords": ["quality"]}])
+    ex = pd.DataFrame({"excerpt_id": [1, 2], "text": ["The parcel still has not turned up", "Beautifully made, it lasts"]})
+    coded = auto_code(ex, book, method="embeddings", threshold=0.2)
+    top = coded.sort_values("confidence", ascending=False).drop_duplicates("excerpt_id").set_index("excerpt_id")
+    assert top.loc[1, "code"] == "late-delivery" and top.loc[2, "code"] == "product-quality"
+    from carelib.text.themes import ThemeModel
+
+    texts = ["parcel late", "delivery never arrived", "courier lost my parcel",
+             "app crashes at login", "cannot sign in to the app", "login loop in the app"]
+    m = ThemeModel(n_themes=2, method="embeddings").fit(texts)
+    assert len(set(m.labels_[:3])) == 1 and len(set(m.labels_[3:])) == 1 and m.labels_[0] != m.labels_[3]
