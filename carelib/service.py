@@ -38,6 +38,7 @@ __all__ = [
     "customer_sentiment_shift",
 ]
 
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 MARKERS = ("plan_commitment", "plan_time", "rigid", "exception", "politeness", "empathy", "blame", "negation")
 
 
@@ -99,7 +100,8 @@ def score_messages(
     if text not in messages.columns:
         raise ParameterError(f"messages has no column {text!r}; columns are {list(messages.columns)}")
     pats = _default_phrases() if phrases is None else (phrases if isinstance(phrases, dict) else load_phrases(phrases))
-    texts = messages[text].fillna("").astype(str)
+    # typographic apostrophes and quotes (we’re, “policy”) are common in real messages: match them as plain ones
+    texts = messages[text].fillna("").astype(str).str.translate(_QUOTES)
     out = messages.copy()
     for marker in MARKERS:
         out[marker] = _marker(texts, pats[marker]).to_numpy()
