@@ -14,7 +14,7 @@ import pandas as pd
 
 from carelib.errors import ParameterError
 
-__all__ = ["LOOK", "trend", "forest", "control_chart", "drivers", "survival", "hour_of_week"]
+__all__ = ["LOOK", "trend", "forest", "control_chart", "drivers", "survival", "hour_of_week", "bars"]
 
 LOOK = {
     "ink": "#2b2b2b", "muted": "#8a8a8a", "band": "#c9d8e8", "line": "#2f5d8a", "accent": "#b5523b",
@@ -228,6 +228,27 @@ def hour_of_week(grid: pd.DataFrame, *, label: str = "", title: str = "", ax: An
     bar.ax.tick_params(labelsize=LOOK["font"] - 1)
     if label:
         bar.set_label(label, fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def bars(labels: list[Any], values: list[float] | pd.Series, *, xlabel: str = "", title: str = "", ax: Any = None):
+    """Horizontal bars, first label on top (a ranked list: costs, counts).
+
+    Examples
+    --------
+    >>> ax = bars(["a", "b"], [3.0, 1.0]); [t.get_text() for t in ax.get_yticklabels()]
+    ['b', 'a']
+    """
+    labels, values = [str(x) for x in labels], np.asarray(values, dtype=float)
+    if len(labels) != len(values):
+        raise ParameterError(f"bars: {len(labels)} labels for {len(values)} values")
+    ax = _axes(ax, (7, 0.4 * max(len(labels), 1) + 1.2))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color=LOOK["grid"])
+    ax.barh(labels[::-1], values[::-1], color=LOOK["line"])
+    ax.set_xlabel(xlabel, fontsize=LOOK["font"])
     if title:
         ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
     return ax

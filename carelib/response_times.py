@@ -32,7 +32,8 @@ from scipy import stats
 from carelib.errors import DataError, ParameterError
 from carelib.metrics import _by, _collect, _groups, _z
 
-__all__ = ["business_minutes", "ticket_times", "tally_durations", "kaplan_meier", "quantiles", "sla", "hour_of_week"]
+__all__ = ["business_minutes", "ticket_times", "next_responses", "tally_durations", "kaplan_meier", "quantiles", "sla",
+           "hour_of_week", "staffing"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -231,6 +232,8 @@ def quantiles(data: Any, duration: str, event: str | None = None, by: str | list
             elif km is None:
                 counts = g.groupby("time")["events"].sum()
                 est, lo, hi = _order_stat(counts.index.to_numpy(float), counts.to_numpy(), x, confidence)
+                if np.isnan(lo) or np.isnan(hi):
+                    notes.append(f"{name}: too few for a distribution-free {confidence:.0%} interval")
             else:
                 tt = km["time"].to_numpy(float)
                 est = _first_below(tt, km["survival"].to_numpy(), 1 - x)
@@ -310,3 +313,82 @@ def hour_of_week(data: pd.DataFrame, time: str, value: str | None = None, *, agg
     grid.index = list(WEEKDAYS)
     grid.columns.name = None
     return grid
+
+
+def next_responses(messages: pd.DataFrame, *, as_of: Any = None, agent_roles: Iterable[str] = ("agent",)) -> pd.DataFrame:
+    """Every wait of a customer for an agent: from each customer message that follows an agent
+    message (or opens the ticket) to the next agent message.
+
+    One row per wait: ``ticket_id, asked_at, answered_at, minutes, answered, wait`` (1 = the
+    first response, 2+ = next responses). A wait with no agent reply yet is censored at
+    ``as_of`` (default: the latest message), never dropped. Consecutive customer messages
+    count as one wait, from the first of them.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"ticket_id": ["T"] * 5, "author_role": ["customer", "agent", "customer", "customer", "agent"],
+    ...                   "sent_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-05 09:20", "2026-01-05 10:00",
+    ...                                              "2026-01-05 10:05", "2026-01-05 11:00"])})
+    >>> next_responses(m)[["wait", "minutes", "answered"]].values.tolist()
+    [[1, 20.0, True], [2, 60.0, True]]
+    """
+    need = ["ticket_id", "sent_at", "author_role"]
+    missing = [c for c in need if c not in messages.columns]
+    if missing:
+        raise DataError(f"messages: expected column(s) {missing}; found {list(messages.columns)}")
+    m = messages[need].assign(sent_at=pd.to_datetime(messages["sent_at"]))
+    m = m[m["author_role"].isin(["customer", *agent_roles])].sort_values(["ticket_id", "sent_at"], kind="stable")
+    as_of = pd.Timestamp(as_of) if as_of is not None else m["sent_at"].max()
+    agent = m["author_role"].isin(list(agent_roles)).to_numpy()
+    tid = m["ticket_id"].to_numpy()
+    new_ticket = np.r_[True, tid[1:] != tid[:-1]]
+    prev_agent = np.r_[True, agent[:-1]] | new_ticket
+    opens = (~agent) & prev_agent  # a customer message after an agent (or first in its ticket) opens a wait
+    wait_no = pd.Series(opens.astype(int)).groupby(tid).cumsum().to_numpy()
+    frame = pd.DataFrame({"ticket_id": tid, "at": m["sent_at"].to_numpy(), "agent": agent, "wait": wait_no})
+    frame = frame[frame["wait"] > 0]
+    asked = frame[~frame["agent"]].groupby(["ticket_id", "wait"])["at"].min()
+    answered = frame[frame["agent"]].groupby(["ticket_id", "wait"])["at"].min()
+    out = pd.DataFrame({"asked_at": asked}).join(answered.rename("answered_at"), how="left").reset_index()
+    out["answered"] = out["answered_at"].notna()
+    out["minutes"] = (out["answered_at"].fillna(as_of) - out["asked_at"]).dt.total_seconds() / 60
+    return out[["ticket_id", "wait", "asked_at", "answered_at", "minutes", "answered"]]
+
+
+def staffing(times: pd.DataFrame, *, time: str = "created_at", duration: str = "first_response_min",
+             event: str = "responded", sla_minutes: float = 60.0, handle_minutes: float = 12.0) -> pd.DataFrame:
+    """The waves and the staffing gap they imply, per hour of the week.
+
+    For each weekday × hour: tickets opened per week (the load), the median first response,
+    the share answered within ``sla_minutes`` (Wilson interval), and the agents the load
+    needs at ``handle_minutes`` of work per ticket (``load × handle / 60``). The gap is those
+    agents minus the agents needed in the median hour that meets the SLA — the level the
+    team already copes with — never below 0. A planning aid with its assumptions stated,
+    not an Erlang model: it ignores queueing variance and multi-skill routing.
+    """
+    from carelib.metrics import wilson
+
+    for col in (time, duration, event):
+        if col not in times.columns:
+            raise DataError(f"staffing: expected column {col!r}; found {list(times.columns)}")
+    ts = pd.to_datetime(times[time])
+    weeks = max(1, ts.dt.to_period("W-SUN").nunique())
+    cell = pd.DataFrame({"weekday": ts.dt.day_of_week, "hour": ts.dt.hour,
+                         "met": (times[duration] <= sla_minutes) & times[event].astype(bool),
+                         "decided": times[event].astype(bool) | (times[duration] > sla_minutes),
+                         "minutes": times[duration]})
+    g = cell.groupby(["weekday", "hour"])
+    out = pd.DataFrame({"tickets": g.size(), "met": g["met"].sum(), "decided": g["decided"].sum(),
+                        "median_minutes": g["minutes"].median()}).reset_index()
+    out["per_week"] = out["tickets"] / weeks
+    lo, hi = wilson(out["met"], out["decided"])
+    out["sla_share"] = out["met"] / out["decided"].replace(0, np.nan)
+    out["sla_low"], out["sla_high"] = lo, hi
+    out["agents_needed"] = out["per_week"] * handle_minutes / 60
+    coping = out[out["sla_share"] >= 0.8]
+    base = float(coping["agents_needed"].median()) if len(coping) else float(out["agents_needed"].median())
+    out["gap_agents"] = (out["agents_needed"] - base).clip(lower=0)
+    out["weekday"] = [WEEKDAYS[d] for d in out["weekday"]]
+    cols = ["weekday", "hour", "per_week", "median_minutes", "sla_share", "sla_low", "sla_high", "agents_needed",
+            "gap_agents"]
+    return out[cols].sort_values(["gap_agents", "per_week"], ascending=False, kind="stable").reset_index(drop=True)

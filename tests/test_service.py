@@ -154,3 +154,36 @@ def test_twcs_threads(shared_data):
     assert set(messages["ticket_id"]) == set(tickets["ticket_id"])
     assert (messages.groupby("ticket_id")["author_role"].first() == "customer").mean() > 0.9
     assert tickets["team"].notna().mean() > 0.99
+
+
+def test_ibm_first_response_through_carelib_response_times(shared_data):
+    """carelib.response_times on the IBM tables agrees with the JSON computed independently, per brand."""
+    import json
+
+    from carelib import response_times as rt
+
+    folder = shared_file(shared_data, "ibm-twitter-customer-care", "dev.json").parent
+    tickets, messages = read_ibm_twitter(folder)
+    times = rt.ticket_times(tickets, messages)
+    assert times["responded"].all() and len(times) == len(tickets)
+    rows = []
+    for name in ("dev.json", "test.json"):
+        for c in json.loads((folder / name).read_text()):
+            start = pd.Timestamp(c["dialogHeader"]["conversationDateTime"]).tz_convert(None)
+            agent = [pd.Timestamp(t["datetime"]).tz_convert(None) for t in c["dialogContent"] if "agent" in t]
+            agent.append(pd.Timestamp((int(c["agentURL"]["tweet_ID"]) >> 22) + 1288834974657, unit="ms"))
+            rows.append((c["dialogHeader"]["company"], min(a for a in agent if a >= start), start))
+    ref = pd.DataFrame(rows, columns=["brand", "reply", "start"])
+    ref["minutes"] = (ref["reply"] - ref["start"]).dt.total_seconds() / 60
+    ours = times.groupby("team")["first_response_min"].median()
+    pd.testing.assert_series_equal(ours.sort_index(), ref.groupby("brand")["minutes"].median().sort_index(),
+                                   check_names=False, atol=1e-6)
+    # the quantile with its interval: an order statistic of the same minutes, inside its interval
+    q = rt.quantiles(times, "first_response_min", "responded", by="team")
+    for r in q.itertuples():
+        m = np.sort(ref.loc[ref["brand"] == r.team, "minutes"].to_numpy())
+        assert np.ceil(r.p50) == np.ceil(m[int(np.ceil(0.5 * len(m))) - 1])
+        if r.n >= 6:  # below 6 no distribution-free 95 % interval exists (1 - 2 * 0.5**5 < 0.95)
+            assert r.p50_low <= r.p50 <= r.p50_high
+        else:
+            assert np.isnan(r.p50_low) and "too few" in r.note
