@@ -33,7 +33,7 @@ $(STAMP): $(BIN)/python
 	@touch $@
 
 demo: $(STAMP)
-	@$(BIN)/carelib run notebooks/metric_review.ipynb --data data/demo --out runs/demo | tail -n 1
+	@$(BIN)/carelib playbook run weekly-care-review --data data/demo | tail -n 1
 
 test: $(STAMP)
 	$(BIN)/ruff check .

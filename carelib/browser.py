@@ -13,7 +13,7 @@ from pathlib import Path
 
 from carelib.errors import RunError
 
-__all__ = ["BrowserCheck", "chromium_path", "check_in_browser"]
+__all__ = ["BrowserCheck", "chromium_path", "check_in_browser", "to_pdf"]
 
 _ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -85,3 +85,26 @@ def check_in_browser(report: str | Path, screenshot: str | Path | None = None, w
         finally:
             browser.close()
     return result
+
+
+def to_pdf(report: str | Path, pdf: str | Path) -> Path:
+    """Print a rendered report to PDF with headless Chromium (A4, backgrounds on), offline; written atomically."""
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium_path()
+    if exe is None:
+        raise RunError("no Chromium found: install Debian's 'chromium' package to export PDF")
+    pdf = Path(pdf)
+    tmp = pdf.with_name(f".{pdf.name}.tmp")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file://", "data:")) else r.abort())
+            page.goto(Path(report).resolve().as_uri(), wait_until="load")
+            page.pdf(path=str(tmp), format="A4", print_background=True,
+                     margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
+        finally:
+            browser.close()
+    tmp.replace(pdf)
+    return pdf

@@ -77,6 +77,10 @@ def _cmd_playbook_run(args: argparse.Namespace) -> int:
         workers=args.workers, strings=True,
     )
     print(f"run {run.run_id}: {run.status} in {run.seconds:.1f} s")
+    if args.pdf:
+        from carelib.browser import to_pdf
+
+        print(f"pdf: {to_pdf(run.report, Path(run.report).with_suffix('.pdf'))}")
     print(f"report: {run.report}")
     return 0
 
@@ -145,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     pbr.add_argument("--runs", default="runs", help="runs folder (default: runs)")
     pbr.add_argument("--force", action="store_true", help="run every step, ignoring the cache")
     pbr.add_argument("--workers", type=int, default=2, help="steps run at once when independent (default 2)")
+    pbr.add_argument("--pdf", action="store_true", help="also print the report to PDF with headless Chromium")
     pbr.set_defaults(func=_cmd_playbook_run)
 
     runs = sub.add_parser("runs", help="list past playbook runs with status, duration and headline values")

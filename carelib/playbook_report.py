@@ -22,16 +22,30 @@ MAX_LEAD = 10
 def order_findings(findings: list[dict[str, Any]], lead: tuple[str, ...]) -> list[dict[str, Any]]:
     """Findings matching the ``lead`` patterns (in pattern order) first, then the rest.
 
+    A pattern matches a finding's key (``headline.*``) or its step and key (``metrics/headline.*``).
+    The same finding published by two steps (the same key and text, e.g. the case) is kept once.
+
     Examples
     --------
-    >>> fs = [{"key": "a.x"}, {"key": "b.y"}, {"key": "c.z"}]
-    >>> [f["key"] for f in order_findings(fs, ("c.*", "a.x"))]
+    >>> fs = [{"key": "a.x"}, {"key": "b.y"}, {"key": "c.z", "step": "s"}, {"key": "a.x"}]
+    >>> [f["key"] for f in order_findings(fs, ("s/c.*", "a.x"))]
     ['c.z', 'a.x', 'b.y']
     """
+    seen, unique = set(), []
+    for f in findings:
+        ident = (f.get("key"), f.get("text"))
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(f)
+
+    def names(f: dict[str, Any]) -> tuple[str, str]:
+        key = str(f.get("key", ""))
+        return key, f"{f['step']}/{key}" if f.get("step") else key
+
     chosen: list[dict[str, Any]] = []
     for pattern in lead:
-        chosen += [f for f in findings if fnmatch.fnmatch(str(f.get("key", "")), pattern) and f not in chosen]
-    return chosen + [f for f in findings if f not in chosen]
+        chosen += [f for f in unique if any(fnmatch.fnmatch(n, pattern) for n in names(f)) and f not in chosen]
+    return chosen + [f for f in unique if f not in chosen]
 
 
 def _markdown(text: str) -> str:

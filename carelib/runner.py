@@ -201,15 +201,18 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -
     """
     import papermill as pm
 
+    notebook, output = Path(notebook).resolve(), Path(output).resolve()
     try:
+        # The kernel starts in the notebook's folder through nbclient's resources, not papermill's
+        # ``cwd=`` (a process-wide chdir, which races when steps run in parallel threads).
         pm.execute_notebook(
             str(notebook),
             str(output),
             parameters=parameters,
             kernel_name=KERNEL,
-            cwd=str(notebook.parent),
             progress_bar=False,
             log_output=False,
+            resources={"metadata": {"path": str(notebook.parent)}},
         )
     except pm.PapermillExecutionError as exc:
         where = _failed_cell(output, exc.exec_count)

@@ -97,3 +97,21 @@ def test_data_folder_must_exist(tiny, tmp_path):
 
     with pytest.raises(DataError, match="does not exist"):
         run_notebook(tiny, {}, tmp_path / "out", data=tmp_path / "missing")
+
+
+def test_kernel_starts_in_the_notebook_folder_without_changing_ours(tmp_path):
+    """Parallel playbook steps run in threads: a process-wide chdir would make them race."""
+    import os
+
+    import nbformat
+
+    from carelib.runner import execute_notebook
+
+    (tmp_path / "sub").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os; print(os.getcwd())")]
+    nbformat.write(nb, tmp_path / "sub" / "where.ipynb")
+    before = os.getcwd()
+    out = execute_notebook(tmp_path / "sub" / "where.ipynb", tmp_path / "out.ipynb", {})
+    assert out.cells[0].outputs[0]["text"].strip() == str((tmp_path / "sub").resolve())
+    assert os.getcwd() == before
