@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from carelib.errors import ParameterError
+from carelib.errors import DataError, ParameterError
 from carelib.metrics import _by, _groups, _sum_by, _z, tally_nps, tally_scale, wilson
 from carelib.stats import benjamini_hochberg
 
-__all__ = ["scan", "METRICS"]
+__all__ = ["scan", "METRICS", "customer_features", "behaviour_segments", "Segmentation"]
 
 # metric → (low, high, first score counted as success, last) for box shares on a scale
 BOXES = {"csat": (1, 5, 4, 5), "ces": (1, 7, 5, 7), "pmf": (1, 3, 3, 3)}
@@ -164,3 +164,139 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
     cols = ["attribute", "segment", "n", "value", "ci_low", "ci_high", "rest_n", "rest_value", "difference",
             "diff_low", "diff_high", "p_value", "q_value", "flag", "note"]
     return out[cols].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- behavioural segments
+
+FEATURES = ["recency_days", "orders_12m", "spend_12m", "tenure_days"]
+
+
+def customer_features(customers: pd.DataFrame, orders: pd.DataFrame, as_of: Any = None) -> pd.DataFrame:
+    """Recency, frequency and monetary value (last 12 months) and tenure per customer, plus their attributes.
+
+    Customers with no order have ``orders_12m = 0``, ``spend_12m = 0`` and recency counted from
+    their first appearance. ``as_of`` defaults to the latest order.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"customer_id": ["a", "b"], "first_seen": ["2025-01-01", "2026-01-01"]})
+    >>> o = pd.DataFrame({"customer_id": ["a", "a"], "ordered_at": ["2025-12-01", "2026-01-31"], "amount": [10.0, 30.0]})
+    >>> customer_features(c, o)[["customer_id", "recency_days", "orders_12m", "spend_12m"]].values.tolist()
+    [['a', 0.0, 2, 40.0], ['b', 30.0, 0, 0.0]]
+    """
+    for name, frame, need in (("customers", customers, ["customer_id", "first_seen"]),
+                              ("orders", orders, ["customer_id", "ordered_at", "amount"])):
+        missing = [c for c in need if c not in frame.columns]
+        if missing:
+            raise DataError(f"{name}: expected column(s) {missing} for customer features; found {list(frame.columns)}")
+    o = orders.assign(ordered_at=pd.to_datetime(orders["ordered_at"]))
+    as_of = pd.Timestamp(as_of) if as_of is not None else o["ordered_at"].max()
+    recent = o[(o["ordered_at"] > as_of - pd.Timedelta(days=365)) & (o["ordered_at"] <= as_of)]
+    agg = recent.groupby("customer_id").agg(orders_12m=("ordered_at", "size"), spend_12m=("amount", "sum"))
+    last = o[o["ordered_at"] <= as_of].groupby("customer_id")["ordered_at"].max()
+    out = customers.copy()
+    first = pd.to_datetime(out["first_seen"])
+    out = out[first <= as_of].copy()
+    first = first[first <= as_of]
+    out["orders_12m"] = out["customer_id"].map(agg["orders_12m"]).fillna(0).astype(int)
+    out["spend_12m"] = out["customer_id"].map(agg["spend_12m"]).fillna(0.0)
+    seen = out["customer_id"].map(last).fillna(first)
+    out["recency_days"] = (as_of - seen).dt.total_seconds() / 86400
+    out["tenure_days"] = (as_of - first).dt.total_seconds() / 86400
+    return out.reset_index(drop=True)
+
+
+class Segmentation:
+    """Behavioural segments: k-means on standardised log-RFM and tenure, k chosen by silhouette, stability by bootstrap.
+
+    Attributes after :meth:`fit`: ``labels_`` (segment per customer, 1 = largest), ``criterion_`` (silhouette per
+    k tried — the stated criterion), ``k_``, ``stability_`` (adjusted Rand index of each bootstrap refit against
+    the fitted labels; its median is the headline), ``profiles_`` (one row per segment in plain words).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = pd.DataFrame({"recency_days": np.r_[rng.uniform(0, 20, 50), rng.uniform(200, 300, 50)],
+    ...                   "orders_12m": np.r_[rng.integers(5, 9, 50), rng.integers(0, 2, 50)],
+    ...                   "spend_12m": np.r_[rng.uniform(300, 500, 50), rng.uniform(0, 40, 50)],
+    ...                   "tenure_days": rng.uniform(100, 700, 100)})
+    >>> m = Segmentation(seed=0, n_boot=5).fit(f)
+    >>> m.k_, sorted(np.bincount(m.labels_)[1:].tolist()), bool(m.stability_.median() > 0.9)
+    (2, [50, 50], True)
+    """
+
+    def __init__(self, k: int | None = None, k_range: tuple[int, int] = (2, 7), seed: int = 0, n_boot: int = 20,
+                 sample: int = 5000) -> None:
+        self.k, self.k_range, self.seed, self.n_boot, self.sample = k, k_range, seed, n_boot, sample
+
+    def _matrix(self, features: pd.DataFrame) -> np.ndarray:
+        missing = [c for c in FEATURES if c not in features.columns]
+        if missing:
+            raise DataError(f"features lack column(s) {missing}; make them with customer_features")
+        x = features[FEATURES].astype(float).to_numpy()
+        x = np.column_stack([np.log1p(np.clip(x[:, 0], 0, None)), np.log1p(x[:, 1]), np.log1p(np.clip(x[:, 2], 0, None)),
+                             np.log1p(np.clip(x[:, 3], 0, None))])
+        return (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1)
+
+    def fit(self, features: pd.DataFrame) -> Segmentation:
+        from sklearn.cluster import KMeans
+        from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+        if len(features) < 10:
+            raise ParameterError(f"segmentation needs at least 10 customers, got {len(features)}")
+        x = self._matrix(features)
+        rng = np.random.default_rng(self.seed)
+        probe = rng.choice(len(x), size=min(self.sample, len(x)), replace=False)  # silhouette is O(n^2): a seeded sample
+        ks = [self.k] if self.k else list(range(self.k_range[0], min(self.k_range[1], len(x) - 1) + 1))
+        fits, crit = {}, []
+        for k in ks:
+            km = KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit(x)
+            fits[k] = km
+            crit.append({"k": k, "silhouette": float(silhouette_score(x[probe], km.labels_[probe]))})
+        self.criterion_ = pd.DataFrame(crit)
+        self.k_ = int(self.criterion_.sort_values(["silhouette", "k"], ascending=[False, True]).iloc[0]["k"])
+        km = fits[self.k_]
+        sizes = np.bincount(km.labels_, minlength=self.k_)
+        order = np.argsort(-sizes, kind="stable")
+        remap = np.empty(self.k_, int)
+        remap[order] = np.arange(1, self.k_ + 1)
+        self.labels_ = remap[km.labels_]
+        self.centres_ = km.cluster_centers_[order]
+        aris = []
+        for b in range(self.n_boot):
+            idx = rng.integers(0, len(x), len(x))
+            kb = KMeans(n_clusters=self.k_, n_init=5, random_state=self.seed + b + 1).fit(x[idx])
+            aris.append(adjusted_rand_score(self.labels_, kb.predict(x)))
+        self.stability_ = pd.Series(aris, name="adjusted_rand", dtype=float)
+        self.profiles_ = _profiles(features.assign(segment=self.labels_))
+        return self
+
+
+def _describe(r: pd.Series, med: pd.Series) -> str:
+    words = []
+    words.append("recent" if r["recency_days"] < 0.5 * med["recency_days"] else
+                 "lapsed" if r["recency_days"] > 2 * med["recency_days"] else "")
+    words.append("frequent" if r["orders_12m"] > 1.5 * max(med["orders_12m"], 1) else
+                 "occasional" if r["orders_12m"] <= 1 else "")
+    words.append("high-spend" if r["spend_12m"] > 1.5 * max(med["spend_12m"], 1) else
+                 "low-spend" if r["spend_12m"] < 0.5 * med["spend_12m"] else "")
+    words.append("new" if r["tenure_days"] < 0.5 * med["tenure_days"] else
+                 "long-standing" if r["tenure_days"] > 1.5 * med["tenure_days"] else "")
+    return ", ".join(w for w in words if w) or "typical"
+
+
+def _profiles(frame: pd.DataFrame) -> pd.DataFrame:
+    med = frame[FEATURES].median()
+    rows = []
+    for seg, g in frame.groupby("segment", sort=True):
+        m = g[FEATURES].median()
+        row = {"segment": int(seg), "customers": len(g), "share": round(len(g) / len(frame), 3),
+               "recency_days": round(float(m["recency_days"]), 0), "orders_12m": float(m["orders_12m"]),
+               "spend_12m": round(float(g["spend_12m"].mean()), 0), "tenure_days": round(float(m["tenure_days"]), 0),
+               "in words": _describe(m, med)}
+        for col in ("plan", "channel", "region"):
+            if col in g.columns and g[col].notna().any():
+                top = g[col].value_counts(normalize=True)
+                row[f"top {col}"] = f"{top.index[0]} {top.iloc[0]:.0%}"
+        rows.append(row)
+    return pd.DataFrame(rows)

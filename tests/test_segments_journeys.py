@@ -1,0 +1,80 @@
+"""Behavioural segments, journeys and needs per segment; the notebook on the demo and on real survey data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carelib import journeys, public_data, segments
+from carelib.errors import DataError
+from carelib.findings import read_findings
+from carelib.runner import run_notebook
+from tests.conftest import ROOT, shared_file
+
+NOTEBOOK = ROOT / "notebooks" / "segments_and_journeys.ipynb"
+
+
+def test_features_and_seeded_segmentation():
+    rng = np.random.default_rng(1)
+    n = 300
+    f = pd.DataFrame({"recency_days": np.r_[rng.uniform(0, 30, n), rng.uniform(250, 360, n), rng.uniform(0, 30, n)],
+                      "orders_12m": np.r_[rng.integers(6, 12, n), rng.integers(0, 2, n), rng.integers(1, 3, n)],
+                      "spend_12m": np.r_[rng.uniform(500, 900, n), rng.uniform(0, 30, n), rng.uniform(30, 80, n)],
+                      "tenure_days": np.r_[rng.uniform(400, 900, n), rng.uniform(300, 900, n), rng.uniform(5, 40, n)]})
+    a = segments.Segmentation(seed=3, n_boot=5).fit(f)
+    b = segments.Segmentation(seed=3, n_boot=5).fit(f)
+    assert a.k_ == 3 and (a.labels_ == b.labels_).all()
+    assert list(a.criterion_["k"]) == [2, 3, 4, 5, 6, 7] and a.criterion_.set_index("k")["silhouette"].idxmax() == 3
+    assert a.stability_.median() > 0.95
+    words = " ".join(a.profiles_["in words"])
+    assert "new" in words and "lapsed" in words and "high-spend" in words
+    with pytest.raises(DataError, match="customer_features"):
+        segments.Segmentation().fit(f.drop(columns="tenure_days"))
+
+
+def test_stage_rates_per_order_and_where_care_breaks(tmp_path):
+    rng = np.random.default_rng(2)
+    seg = pd.DataFrame({"customer_id": [f"C{i}" for i in range(400)], "segment": ["new"] * 200 + ["loyal"] * 200})
+    orders = pd.DataFrame({"customer_id": np.repeat(seg["customer_id"], 2), "ordered_at": "2026-01-05"})
+    # 'new' customers raise many login tickets, both raise some delivery ones
+    tickets = pd.DataFrame({
+        "customer_id": [f"C{i}" for i in rng.integers(0, 200, 120)] + [f"C{i}" for i in rng.integers(0, 400, 60)],
+        "created_at": "2026-01-06", "category": ["login"] * 120 + ["delivery"] * 60})
+    ev = journeys.journey_events({"orders": orders, "tickets": tickets})
+    rates = journeys.stage_rates(ev, seg, orders=orders)
+    assert set(rates["stage"]) == {"buy", "deliver", "get help"}  # stages without events are left out
+    r = rates.set_index(["segment", "stage"])
+    assert r.loc[("new", "get help"), "exposure"] == 400 and r.loc[("new", "get help"), "problems"] == 120
+    brk = journeys.where_care_breaks(rates)
+    assert brk["segment"].tolist() == ["new"] and brk["stage"].tolist() == ["get help"]
+    with pytest.raises(DataError, match="cannot be read as YAML"):
+        journeys.load_stages(ROOT / "pyproject.toml")
+    bad = tmp_path / "stages.yml"
+    bad.write_text("stages: [buy]\nsources:\n  - {table: orders, time: ordered_at, stage: fly}\n")
+    with pytest.raises(DataError, match=r"stage\(s\) \['fly'\] are not in stages"):
+        journeys.load_stages(bad)
+
+
+def test_demo_notebook_segments_stability_needs_with_intervals_and_verbatims(demo_dir, tmp_path):
+    res = run_notebook(NOTEBOOK, {"n_boot": 5}, tmp_path, data=demo_dir)
+    page = res.report.read_text(encoding="utf-8")
+    assert "Criterion:" in page and "silhouette" in page
+    f = {x["key"]: x for x in read_findings(res.executed)}
+    assert f["segments.stability"]["value"] > 0.8
+    needs = [x for k, x in f.items() if k.startswith("needs.")]
+    assert needs and all(x.get("ci") and "“" in x["text"] and len(x["text"].split("“")[1]) > 5 for x in needs)
+    # truth 12: new app customers hit the login loop, at the get-help stage
+    assert any("app-login-loop" in k for k in f) and any(k.startswith("journey.") and "get help" in x["text"]
+                                                         for k, x in f.items())
+
+
+def test_r_survey_by_experience_without_a_codebook(shared_data, tmp_path):
+    path = shared_file(shared_data, "r-community-survey-2019", "2019 English R Community Survey Responses.csv")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    public_data.read_r_survey(path).to_csv(ws / "responses.csv", index=False)
+    res = run_notebook(NOTEBOOK, {"segment_by": "experience", "min_n": 20}, tmp_path / "out", data=ws)
+    page = res.report.read_text(encoding="utf-8")
+    assert "themes found in the texts (no codebook)" in page
+    assert "Journeys need segments of customers" in page
