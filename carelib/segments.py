@@ -30,7 +30,7 @@ from carelib.errors import DataError, ParameterError
 from carelib.metrics import _by, _groups, _sum_by, _z, tally_nps, tally_scale, wilson
 from carelib.stats import benjamini_hochberg
 
-__all__ = ["scan", "METRICS", "customer_features", "behaviour_segments", "Segmentation"]
+__all__ = ["scan", "METRICS", "customer_features", "Segmentation"]
 
 # metric → (low, high, first score counted as success, last) for box shares on a scale
 BOXES = {"csat": (1, 5, 4, 5), "ces": (1, 7, 5, 7), "pmf": (1, 3, 3, 3)}
