@@ -26,7 +26,8 @@ from carelib.errors import DataError, ParameterError
 from carelib.metrics import garwood, rate_ratio
 from carelib.stats import benjamini_hochberg
 
-__all__ = ["load_stages", "journey_events", "stage_rates", "where_care_breaks", "needs_by_segment", "opportunities"]
+__all__ = ["load_stages", "journey_events", "stage_rates", "where_care_breaks", "needs_by_segment", "opportunities",
+           "stage_of", "stage_themes"]
 
 
 @cache
@@ -217,3 +218,34 @@ def opportunities(breaks: pd.DataFrame, needs: pd.DataFrame, sizes: pd.Series) -
         rows.append({"segment": seg, "stage": stage, "problem": top["code"] if top is not None else "",
                      "customers": int(sizes[seg]), "evidence": " · ".join(evidence)})
     return pd.DataFrame(rows, columns=["segment", "stage", "problem", "customers", "evidence"])
+
+
+def stage_of(table: str, frame: pd.DataFrame, stages: dict[str, Any] | None = None) -> pd.Series:
+    """The journey stage of each row of a workspace table, by the stage map (NaN where it has none)."""
+    stages = stages or load_stages()
+    for s in stages["sources"]:
+        if s["table"] == table:
+            if "by" in s and s["by"] in frame.columns:
+                mapped = frame[s["by"]].map(s.get("map") or {})
+                return mapped.fillna(s["default"]) if s.get("default") else mapped
+            return pd.Series(s.get("stage"), index=frame.index)
+    return pd.Series(np.nan, index=frame.index, dtype=object)
+
+
+def stage_themes(texts: pd.DataFrame, coded: pd.DataFrame, *, segment: str = "segment", id: str = "text_id",
+                 top: int = 2) -> pd.DataFrame:
+    """The most frequent codes of each segment's texts at each stage: ``segment, stage, code, texts, share``.
+
+    ``texts`` has ``id``, ``stage`` and ``segment``; ``coded`` has ``id`` and ``code``.
+    """
+    t = texts.dropna(subset=["stage", segment])
+    m = coded[[id, "code"]].drop_duplicates().merge(t[[id, "stage", segment]], on=id)
+    if m.empty:
+        return pd.DataFrame(columns=["segment", "stage", "code", "texts", "share"])
+    counts = m.groupby([segment, "stage", "code"]).size().rename("texts").reset_index()
+    sizes = t.groupby([segment, "stage"]).size().rename("of").reset_index()
+    counts = counts.merge(sizes, on=[segment, "stage"])
+    counts["share"] = counts["texts"] / counts["of"]
+    counts = counts.sort_values([segment, "stage", "texts", "code"], ascending=[True, True, False, True], kind="stable")
+    return counts.groupby([segment, "stage"]).head(top).drop(columns="of").rename(
+        columns={segment: "segment"}).reset_index(drop=True)
