@@ -1,0 +1,99 @@
+"""The voice-of-the-customer notebook end to end: planted truths on the demo, every source, privacy, real reviews."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from carelib import public_data
+from carelib.errors import RunError
+from carelib.findings import read_findings
+from carelib.runner import run_notebook
+from tests.conftest import ROOT, shared_file
+
+NOTEBOOK = ROOT / "notebooks" / "voice_of_customer.ipynb"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _findings(res) -> dict[str, dict]:
+    return {f["key"]: f for f in read_findings(res.executed)}
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_demo_double_charge_is_a_new_theme_in_w34_and_names_are_redacted(demo_dir, tmp_path):
+    """Truth 6: release 4.2 double-charges card payments from W33; complaints about it are new."""
+    res = run_notebook(NOTEBOOK, {"source": "complaints", "period": "2026-W34", "window": 2}, tmp_path, data=demo_dir)
+    f = _findings(res)
+    moved = [x for k, x in f.items() if k.startswith("voc.emerging.")]
+    assert moved, "no new or rising theme in W33-W34"
+    billing = re.compile(r"charged twice|double payment|money twice|charge", re.I)
+    assert any(billing.search(x["text"]) and x["label"].startswith("New theme") for x in moved)
+    assert all(billing.search(x["text"]) for x in moved)  # nothing else moved in those weeks
+    text = _text(res.report.read_text(encoding="utf-8"))
+    customers = pd.read_csv(demo_dir / "customers.csv")
+    assert not [n for n in customers["name"].dropna() if n in text]
+    assert not EMAIL.search(text)
+    complaints = pd.read_csv(demo_dir / "complaints.csv")
+    assert f"{len(complaints)}" in text and "texts used" in text  # rows in = used + left out
+
+
+def test_demo_reviews_stars_and_drivers_of_low_ratings(demo_dir, tmp_path):
+    res = run_notebook(NOTEBOOK, {"source": "reviews", "period": "2026-W34", "window": 2, "segment": "region"},
+                       tmp_path, data=demo_dir)
+    f = _findings(res)
+    drivers = [x for k, x in f.items() if k.startswith("voc.driver.")]
+    assert drivers and all(x["value"] > 1 for x in drivers)
+    page = res.report.read_text(encoding="utf-8")
+    assert "By star rating" in page and "By region" in page and "Main emotion by theme" in page
+
+
+def test_demo_messages_use_the_customer_side_only(demo_dir, tmp_path):
+    res = run_notebook(NOTEBOOK, {"source": "messages", "period": "latest", "window": 4}, tmp_path, data=demo_dir)
+    messages = pd.read_parquet(demo_dir / "messages.parquet")
+    agents = int((messages["author_role"] != "customer").sum())
+    text = _text(res.report.read_text(encoding="utf-8"))
+    assert re.search(rf"agent messages \(not the customer's voice\)\s+{agents:,}\b".replace(",", ",?"), text), agents
+
+
+def test_customer_text_is_escaped_and_bad_parameters_say_what_is_wrong(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    evil = ['<script>alert("x")</script> my parcel is late', '<img src=x onerror=alert(1)> parcel late again',
+            '<a href="javascript:alert(1)">refund</a> charged twice', "&lt;b&gt; charged twice &amp; no refund"]
+    rows = [{"complaint_id": f"CP{i:04d}", "customer_id": f"C{i:05d}", "received_at": f"2026-06-{1 + i % 28:02d} 10:00",
+             "category": "other", "text": evil[i % 4] + f" ({i})"} for i in range(40)]
+    pd.DataFrame(rows).to_csv(ws / "complaints.csv", index=False)
+    res = run_notebook(NOTEBOOK, {"period": "latest", "window": 1, "baseline": 3}, tmp_path / "out", data=ws)
+    page = res.report.read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page and '<a href="javascript:' not in page
+    assert "&lt;script&gt;" in page
+    with pytest.raises(RunError, match="has no reviews table; it has: complaints"):
+        run_notebook(NOTEBOOK, {"source": "reviews"}, tmp_path / "out2", data=ws)
+    with pytest.raises(RunError, match="no column 'body'"):
+        run_notebook(NOTEBOOK, {"text_column": "body"}, tmp_path / "out3", data=ws)
+
+
+def test_real_clothing_reviews_themes_stars_and_no_invented_trend(shared_data, tmp_path):
+    path = shared_file(shared_data, "womens-clothing-reviews", "Womens Clothing E-Commerce Reviews.csv")
+    reviews = public_data.read_clothing_reviews(path)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    reviews.to_csv(ws / "reviews.csv", index=False)
+    res = run_notebook(NOTEBOOK, {"source": "reviews", "segment": "department", "seed": 0}, tmp_path / "out", data=ws)
+    f = _findings(res)
+    themes = [x for k, x in f.items() if k.startswith("voc.theme.")]
+    assert len(themes) == 5
+    text = _text(res.report.read_text(encoding="utf-8"))
+    assert "emerging themes need a time column" in text  # the set has no dates: no trend is invented
+    with_text = int(reviews["text"].notna().sum())
+    assert f"{with_text:,}" in text or str(with_text) in text
+    assert "By department" in text and "By star rating" in text
+    drivers = [x for k, x in f.items() if k.startswith("voc.driver.")]
+    assert drivers, "no theme goes with 1-2 stars in 23,000 real reviews"
