@@ -58,5 +58,11 @@ lint: $(STAMP)
 bench-nps: $(STAMP)
 	$(BIN)/python benchmarks/nps_scale.py --write-docs
 
+# themes on banking77 against k-means and BERTopic (BERTopic is installed here for the benchmark only)
+bench-themes: EXTRAS := dev,embeddings
+bench-themes: $(STAMP)
+	$(BIN)/pip install --quiet "bertopic==0.17.*"
+	$(BIN)/python benchmarks/themes.py --repeat 3 --write-docs
+
 clean:
 	rm -rf runs out .pytest_cache

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["render_playbook_report", "order_findings"]
 
-MAX_LEAD = 10
+MAX_LEAD = 12
 
 
 def order_findings(findings: list[dict[str, Any]], lead: tuple[str, ...]) -> list[dict[str, Any]]:

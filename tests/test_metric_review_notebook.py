@@ -57,6 +57,7 @@ def test_real_nps_r_community_survey(shared_data, tmp_path):
     assert 73 < f["headline.nps"]["value"] < 75  # published NPS +74.0 (SOURCE.md)
     html = res.report.read_text(encoding="utf-8")
     assert "experience" in html and "n too small" not in html.split("Segments below the rest")[0][-200:]
+    assert "comment theme" in html  # no codebook: the comments' themes enter the driver analysis
 
 
 def test_real_stars_and_recommend_rate_clothing_reviews(shared_data, tmp_path):

@@ -54,3 +54,14 @@ def test_weekly_review_leads_with_the_case_and_the_index_has_it(demo_runs):
     assert findings.count("The case") == 1  # published by two steps, shown once
     index = list_runs(folder, "weekly-care-review")
     assert index["run_id"].iloc[0] == run.run_id and "NPS" in index["headline"].iloc[0]
+
+
+def test_weekly_review_shows_the_themes_that_moved(demo_dir, tmp_path):
+    """Truth 6 through the playbook: in W33-W34 the double-charge complaints are a new theme among the key findings."""
+    run = run_playbook("weekly-care-review", {"period": "2026-W34", "window": 2}, data=demo_dir, runs_dir=tmp_path,
+                       playbooks_dir=ROOT / "playbooks", progress=lambda m: None)
+    assert run.status == "ok"
+    page = (tmp_path / "weekly-care-review" / "report.html").read_text(encoding="utf-8")
+    findings = page[page.index("Key findings"):page.index("The practice")]
+    assert "Themes that moved" in page
+    assert re.search(r"New theme:.*?(charged twice|double payment|money twice)", findings, re.S | re.I)

@@ -108,6 +108,12 @@ def test_bad_input_clear_errors_or_documented_result():
     # non-text values and empty strings: unassigned (-1) and counted, never a crash
     m = ThemeModel(n_themes=3, seed=0).fit(SMALL + ["", None, 42, float("nan"), "  "])
     assert m.unassigned_ == 5 and (m.labels_[-5:] == UNASSIGNED).all() and (m.labels_[:-5] >= 0).all()
+    # many copies of a few texts (a form's preset answers): no crash, the copies stay together
+    m = ThemeModel(n_themes=3, seed=0).fit(["parcel late", "charged twice", "rude agent"] * 10)
+    assert len(set(m.labels_[::3])) == 1 and len(set(m.labels_)) == 3
+    auto = ThemeModel(k_range=(4, 30), seed=0).fit(["parcel late", "charged twice", "rude agent"] * 10)
+    assert auto.n_themes_ == 3 and (auto.themes_["size"] == 10).all()  # never an empty theme
+    assert ThemeModel(n_themes=5, seed=0).fit(["parcel late", "charged twice", "rude agent"] * 10).n_themes_ == 3
     # texts of stop words and punctuation only still get themes (characters carry them)
     m = ThemeModel(n_themes=2, seed=0).fit(["the the", "and and", "!!!", "???", "it is", "of the"])
     assert (m.labels_ >= 0).all() and m.themes_["size"].sum() == 6

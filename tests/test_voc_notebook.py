@@ -74,10 +74,23 @@ def test_customer_text_is_escaped_and_bad_parameters_say_what_is_wrong(tmp_path)
     page = res.report.read_text(encoding="utf-8")
     assert "<script>alert" not in page and "<img src=x" not in page and '<a href="javascript:' not in page
     assert "&lt;script&gt;" in page
-    with pytest.raises(RunError, match="has no reviews table; it has: complaints"):
-        run_notebook(NOTEBOOK, {"source": "reviews"}, tmp_path / "out2", data=ws)
     with pytest.raises(RunError, match="no column 'body'"):
         run_notebook(NOTEBOOK, {"text_column": "body"}, tmp_path / "out3", data=ws)
+
+
+def test_a_missing_source_or_an_empty_window_is_said_not_crashed(tmp_path):
+    """In a playbook a workspace without complaints, or a quiet week, must not fail the whole run."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    rows = [{"complaint_id": f"CP{i:04d}", "customer_id": f"C{i:05d}", "received_at": f"2026-03-{1 + i % 28:02d} 10:00",
+             "category": "other", "text": ["parcel late", "charged twice", "rude agent"][i % 3]} for i in range(30)]
+    pd.DataFrame(rows).to_csv(ws / "complaints.csv", index=False)
+    res = run_notebook(NOTEBOOK, {"source": "reviews"}, tmp_path / "a", data=ws)
+    assert "has no reviews table (it has: complaints)" in _text(res.report.read_text(encoding="utf-8"))
+    res = run_notebook(NOTEBOOK, {"period": "2026-W40", "window": 2}, tmp_path / "b", data=ws)
+    text = _text(res.report.read_text(encoding="utf-8"))
+    assert "No texts in the review window (2026-W39 to 2026-W40): nothing to compare" in text
+    assert not [f for f in read_findings(res.executed) if f["key"].startswith("voc.emerging")]
 
 
 def test_real_clothing_reviews_themes_stars_and_no_invented_trend(shared_data, tmp_path):

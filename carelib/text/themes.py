@@ -18,7 +18,12 @@ How it works
    one with the highest mean silhouette among at most 8 values spread geometrically over
    ``k_range`` (one tree, cut at each value; silhouette on a seeded sample of at most 3,000
    texts), kept in ``silhouettes_``.
-4. **Labels**: class-based TF-IDF terms (Grootendorst 2022) and the texts nearest each centre.
+4. **Discriminative refinement** (``refine_rounds``, default 1): linear discriminant analysis
+   (shrinkage, Ledoit–Wolf) learns the directions that best separate the themes just found;
+   the texts are projected onto them, smoothed again and the partition refined by k-means
+   (discriminative clustering: De la Torre & Kanade 2006; Ye, Zhao & Wu 2008). On banking77 it
+   adds about one NMI point. New texts go through the same projection in :meth:`transform`.
+5. **Labels**: class-based TF-IDF terms (Grootendorst 2022) and the texts nearest each centre.
 
 **Large corpora.** At most ``max_fit`` texts (default 50,000, a seeded random sample) define the
 themes; every other text is then assigned to the nearest theme exactly as :meth:`transform`
@@ -33,6 +38,8 @@ themes (theme ids stay stable week to week), in batches with bounded memory; :me
 References
 ----------
 Ward (1963), Hierarchical grouping to optimize an objective function, JASA 58;
+De la Torre & Kanade (2006), Discriminative cluster analysis, ICML; Ye, Zhao & Wu (2008),
+Discriminative k-means for clustering, NIPS 20;
 Rousseeuw (1987), Silhouettes; Grootendorst (2022), BERTopic, arXiv:2203.05794.
 """
 
@@ -69,7 +76,7 @@ def _neighbours(x: np.ndarray, base: np.ndarray, k: int, exclude_self: bool) -> 
         if exclude_self:
             rows = np.arange(sims.shape[0])
             sims[rows, rows + start] = -np.inf
-        out[start:start + chunk] = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        out[start:start + chunk] = np.argpartition(sims, sims.shape[1] - k, axis=1)[:, -k:]
     return out
 
 
@@ -89,10 +96,15 @@ def _cut(children: np.ndarray, n: int, k: int) -> np.ndarray:
 
 def _refine(x: np.ndarray, start: np.ndarray, k: int):
     """k-means started from the centres of a given partition (one deterministic run)."""
-    from sklearn.cluster import KMeans
+    import warnings
 
-    centres = np.vstack([x[start == c].mean(axis=0) for c in range(k)])
-    return KMeans(n_clusters=k, init=centres, n_init=1).fit(x)
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    centres = np.vstack([x[start == c].mean(axis=0) if (start == c).any() else x[c % len(x)] for c in range(k)])
+    with warnings.catch_warnings():  # fewer distinct points than k: the empty groups are dropped by fit
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return KMeans(n_clusters=k, init=centres, n_init=1).fit(x)
 
 
 class ThemeModel:
@@ -101,7 +113,9 @@ class ThemeModel:
     Parameters
     ----------
     n_themes : int, optional
-        Number of themes; chosen by silhouette over ``k_range`` when None.
+        Number of themes; chosen by silhouette over ``k_range`` when None (never more than the
+        number of different texts). A group left empty — possible when many texts are identical —
+        is dropped, so ``n_themes_`` can be smaller than ``n_themes``.
     vectorizer : {"tfidf", "embeddings"}
     seed : int
     k_range : tuple of int
@@ -112,6 +126,8 @@ class ThemeModel:
         Terms and verbatims kept per theme.
     max_fit : int
         Most texts used to define the themes; the rest are assigned to them (see above).
+    refine_rounds : int
+        Rounds of discriminative refinement (0 switches it off).
     method : str, optional
         Old name of ``vectorizer`` (kept for compatibility).
 
@@ -135,7 +151,7 @@ class ThemeModel:
 
     def __init__(self, n_themes: int | None = None, vectorizer: str = "tfidf", seed: int = 0,
                  k_range: tuple[int, int] = (2, 12), n_neighbors: int = 10, smoothing_steps: int = 4,
-                 top_terms: int = 6, n_quotes: int = 3, max_fit: int = 50000,
+                 top_terms: int = 6, n_quotes: int = 3, max_fit: int = 50000, refine_rounds: int = 1,
                  method: str | None = None) -> None:
         self.n_themes = n_themes
         self.vectorizer = method or vectorizer
@@ -146,6 +162,7 @@ class ThemeModel:
         self.top_terms = top_terms
         self.n_quotes = n_quotes
         self.max_fit = max_fit
+        self.refine_rounds = refine_rounds
 
     # ------------------------------------------------------------------ vectors
     def _fit_vectors(self, texts: list[str]) -> np.ndarray:
@@ -234,7 +251,8 @@ class ThemeModel:
         n = int(ok.sum())
         if n < 2:
             raise DataError(f"themes need at least 2 texts with content; got {n} of {len(texts)}")
-        if len({t.strip().lower() for t, g in zip(texts, ok, strict=True) if g}) < 2:
+        distinct = len({t.strip().lower() for t, g in zip(texts, ok, strict=True) if g})
+        if distinct < 2:
             raise DataError("every text is the same: there is nothing to group into themes")
         rng = np.random.default_rng(self.seed)
         used = np.flatnonzero(ok)
@@ -248,7 +266,8 @@ class ThemeModel:
                 raise ParameterError(f"n_themes must be between 1 and the number of texts ({m}), got {self.n_themes}")
             candidates = [int(self.n_themes)]
         else:
-            lo, hi = max(2, self.k_range[0]), min(self.k_range[1], m - 1)
+            hi = min(self.k_range[1], m - 1, distinct)  # never more themes than different texts
+            lo = min(max(2, self.k_range[0]), hi)
             # at most 8 candidates, spaced geometrically: k = 2..12 tries every value, k = 10..150 a grid
             grid = np.unique(np.round(np.geomspace(lo, max(lo, hi), num=min(8, max(1, hi - lo + 1)))).astype(int))
             candidates = [int(k) for k in grid] or [min(2, m)]
@@ -263,10 +282,27 @@ class ThemeModel:
             if best is None or score > best[0] + 1e-12:
                 best = (score, k, km)
         k, km = best[1], best[2]
+        self._lda = None
+        if self.refine_rounds > 0 and 2 <= k and m >= 5 * k:
+            # discriminative refinement: project onto the directions that best separate the themes
+            # found (LDA), re-smooth there and refine the partition, ``refine_rounds`` times
+            from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+            from sklearn.preprocessing import normalize
+
+            before = (x, km)
+            try:
+                for _ in range(self.refine_rounds):
+                    self._lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto").fit(raw, km.labels_)
+                    x = self._smooth(normalize(self._lda.transform(raw)).astype(raw.dtype))
+                    km = _refine(x, km.labels_, k)
+            except (np.linalg.LinAlgError, ValueError):  # degenerate scatter (e.g. many copies of few texts)
+                self._lda, (x, km) = None, before
+            self._train = x
         sizes = np.bincount(km.labels_, minlength=k)
-        order = sorted(range(k), key=lambda c: (-sizes[c], int(np.argmax(km.labels_ == c))))
-        remap = np.empty(k, int)
-        remap[order] = np.arange(k)
+        order = sorted((c for c in range(k) if sizes[c]), key=lambda c: (-sizes[c], int(np.argmax(km.labels_ == c))))
+        remap = np.full(k, UNASSIGNED)
+        remap[order] = np.arange(len(order))
+        k = len(order)  # (an empty group, possible with many identical texts, is not a theme)
         centres = km.cluster_centers_[order]
         self.centres_ = (centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)).astype(x.dtype)
         self.n_themes_ = k
@@ -288,7 +324,12 @@ class ThemeModel:
         labels = np.empty(len(texts), dtype=int)
         dist = np.empty(len(texts))
         for start in range(0, len(texts), batch_size):
-            x = self._smooth(self._vectors(texts[start:start + batch_size]), reference=self._train)
+            x = self._vectors(texts[start:start + batch_size])
+            if getattr(self, "_lda", None) is not None:
+                from sklearn.preprocessing import normalize
+
+                x = normalize(self._lda.transform(x)).astype(x.dtype)
+            x = self._smooth(x, reference=self._train)
             sims = x @ self.centres_.T
             best = np.argmax(sims, axis=1)
             labels[start:start + len(best)] = best
