@@ -286,13 +286,17 @@ class ThemeModel:
         if self.refine_rounds > 0 and 2 <= k and m >= 5 * k:
             # discriminative refinement: project onto the directions that best separate the themes
             # found (LDA), re-smooth there and refine the partition, ``refine_rounds`` times
+            import warnings
+
             from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
             from sklearn.preprocessing import normalize
 
             before = (x, km)
             try:
                 for _ in range(self.refine_rounds):
-                    self._lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto").fit(raw, km.labels_)
+                    with warnings.catch_warnings():  # Ledoit-Wolf on a one-text theme says so; harmless
+                        warnings.simplefilter("ignore", UserWarning)
+                        self._lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto").fit(raw, km.labels_)
                     x = self._smooth(normalize(self._lda.transform(raw)).astype(raw.dtype))
                     km = _refine(x, km.labels_, k)
             except (np.linalg.LinAlgError, ValueError):  # degenerate scatter (e.g. many copies of few texts)
