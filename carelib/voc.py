@@ -29,8 +29,10 @@ def nps_group(score: pd.Series) -> pd.Series:
     --------
     >>> nps_group(pd.Series([10, 7, 3, None])).tolist()
     ['promoter', 'passive', 'detractor', nan]
+    >>> nps_group(pd.Series([9, None], dtype="Int64")).tolist()  # nullable integers, as tables load them
+    ['promoter', nan]
     """
-    s = pd.to_numeric(score, errors="coerce")
+    s = pd.to_numeric(score, errors="coerce").astype("float64")
     return pd.Series(np.where(s >= 9, "promoter", np.where(s >= 7, "passive", np.where(s >= 0, "detractor", None))),
                      index=score.index).where(s.notna())
 

@@ -110,3 +110,18 @@ def test_real_clothing_reviews_themes_stars_and_no_invented_trend(shared_data, t
     assert "By department" in text and "By star rating" in text
     drivers = [x for k, x in f.items() if k.startswith("voc.driver.")]
     assert drivers, "no theme goes with 1-2 stars in 23,000 real reviews"
+
+
+def test_demo_survey_comments_drivers_of_detractors_without_the_staff_survey(demo_dir, tmp_path):
+    """Truth 1 and 12: delivery and app-login comments go with detractors; the staff's eNPS is left out, counted."""
+    res = run_notebook(NOTEBOOK, {"source": "responses", "period": "2026-W27", "window": 8}, tmp_path, data=demo_dir)
+    f = _findings(res)
+    drivers = [x for k, x in f.items() if k.startswith("voc.driver.")]
+    assert drivers and all(x["label"].startswith("Driver of detractor") and x["value"] > 1 for x in drivers)
+    assert any(re.search(r"tracking|deliver|courier|late|login|app", x["label"]) for x in drivers)
+    responses = pd.read_csv(demo_dir / "responses.csv")
+    staff = int((responses["survey"] == "enps").sum())
+    text = _text(res.report.read_text(encoding="utf-8"))
+    assert re.search(rf"staff answers \(eNPS survey\)\s+{staff}\b", text)
+    assert "Management" not in " ".join(x["text"] for x in f.values())  # no staff comment speaks for customers
+    assert "By NPS group" in text
