@@ -42,6 +42,16 @@ def test_small_corpus_recovers_planted_themes_with_labels_and_quotes():
     assert "login" in labels and ("charge" in labels or "twice" in labels) and ("late" in labels or "parcel" in labels)
 
 
+def test_quotes_are_different_sentences_not_the_same_template_twice():
+    texts = [f"No updates for a week on order O{n:06d}." for n in range(6)] + [
+        "No tracking updates for my order at all", "Still no updates on my order this week",
+        "Love the wool throw", "The wool throw is lovely", "Lovely soft wool throw", "Wool throw, so soft"]
+    m = ThemeModel(n_themes=2, seed=0).fit(texts)
+    for quotes in m.themes_["quotes"]:
+        shapes = [" ".join(q.lower().replace(".", "").split()[:-1]) if "O0" in q else q for q in quotes]
+        assert len(set(shapes)) == len(quotes), quotes
+
+
 def test_real_intents_quality_same_seed_identical_and_seeds_agree(banking):
     texts, gold = banking["text"].tolist(), banking["category"]
     runs = {seed: ThemeModel(n_themes=20, seed=seed).fit(texts).labels_ for seed in range(5)}

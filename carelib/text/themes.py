@@ -46,6 +46,7 @@ Rousseeuw (1987), Silhouettes; Grootendorst (2022), BERTopic, arXiv:2203.05794.
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -400,7 +401,14 @@ class ThemeModel:
                 if len(top) == self.top_terms:
                     break
             closest = members[np.argsort(self.distances_[members], kind="stable")]
-            quotes = list(dict.fromkeys(texts[i] for i in closest))[: self.n_quotes]
+            quotes, said = [], set()
+            for i in closest:  # the nearest texts, but not the same sentence twice with another order number
+                shape = re.sub(r"[^a-z]+", " ", texts[i].lower()).strip()
+                if shape not in said:
+                    said.add(shape)
+                    quotes.append(texts[i])
+                if len(quotes) == self.n_quotes:
+                    break
             rows.append({"theme": t, "label": ", ".join(top[:3]) or f"theme {t}", "size": len(members),
                          "share": round(len(members) / max(n_assigned, 1), 3), "terms": top, "quotes": quotes,
                          "members": members.tolist()})
