@@ -15,7 +15,7 @@ against the gold intents.
   when ``bertopic`` is installed; outliers count as their own label, as a user would see them).
 
 Then speed at scale: ``ThemeModel.fit`` on 10,000 texts (banking77 train) for both vectorizers,
-and ``transform`` of 100,000 texts in batches (peak RSS).
+and ``transform`` of 100,000 and 1,000,000 texts in batches (peak RSS).
 
     python benchmarks/themes.py [--repeat 3] [--write-docs]
 
@@ -117,8 +117,9 @@ def scale(method: str) -> dict:
     m = ThemeModel(n_themes=77, vectorizer=vec, seed=0).fit(texts)
     fit = time.perf_counter() - t0
     out = {"seconds": fit}
-    if method == "scale transform":
-        many = (train.tolist() * (100000 // len(train) + 1))[:100000]
+    if method.startswith("scale transform"):
+        n = 1_000_000 if method.endswith("1M") else 100_000
+        many = (train.tolist() * (n // len(train) + 1))[:n]
         t0 = time.perf_counter()
         m.transform(many, batch_size=10000)
         out["seconds"] = time.perf_counter() - t0
@@ -177,7 +178,8 @@ def main() -> None:
         print(lines[-1], flush=True)
     lines += ["", "| at scale | seconds (median) | peak RSS (MB) |", "|---|---:|---:|"]
     for method, label in (("scale tfidf", "fit 10,000 texts, TF-IDF"), ("scale embeddings", "fit 10,000 texts, embeddings"),
-                          ("scale transform", "transform 100,000 texts (TF-IDF model, batches of 10,000)")):
+                          ("scale transform", "transform 100,000 texts (TF-IDF model, batches of 10,000)"),
+                          ("scale transform 1M", "transform 1,000,000 texts (TF-IDF model, batches of 10,000)")):
         runs = [measure(method) for _ in range(args.repeat)]
         ok = [r for r in runs if "error" not in r]
         if ok:
