@@ -155,6 +155,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--scale", default="tfidf,embeddings,transform,transform 1M",
+                    help="which at-scale measurements to run (comma-separated; empty for none)")
     ap.add_argument("--write-docs", action="store_true")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -180,6 +182,8 @@ def main() -> None:
     for method, label in (("scale tfidf", "fit 10,000 texts, TF-IDF"), ("scale embeddings", "fit 10,000 texts, embeddings"),
                           ("scale transform", "transform 100,000 texts (TF-IDF model, batches of 10,000)"),
                           ("scale transform 1M", "transform 1,000,000 texts (TF-IDF model, batches of 10,000)")):
+        if method.removeprefix("scale ") not in [x.strip() for x in args.scale.split(",")]:
+            continue
         runs = [measure(method) for _ in range(args.repeat)]
         ok = [r for r in runs if "error" not in r]
         if ok:
@@ -195,6 +199,9 @@ def main() -> None:
         start = "<!-- section: themes -->"
         i = text.index(start)
         end = text.find("<!-- section:", i + len(start))
+        # the written reading of the figures (below the table, up to the next section) is kept
+        mark = text.find("<!-- /themes table -->", i)
+        end = mark if mark != -1 and (end == -1 or mark < end) else end
         body = (f"{start}\n## Themes on banking77 (`benchmarks/themes.py`)\n\n"
                 f"Test split, 3,080 queries, 77 gold intents; a fresh process per method, median of {args.repeat}. "
                 "Targets (issue 5): NMI ≥ 0.85 with embeddings and ≥ 0.70 with TF-IDF, beating every baseline in the "
@@ -202,6 +209,8 @@ def main() -> None:
                 f"`transform` under 1 GB. {_versions()} Fit (s) is the method's own time (embedding included); wall "
                 "adds interpreter start and imports. Reproduce: `make bench-themes`.\n\n"
                 f"{table}\n\n")
+        if text.find("<!-- /themes table -->", i) == -1:
+            body += "<!-- /themes table -->\n"
         doc.write_text(text[:i] + body + (text[end:] if end != -1 else ""), encoding="utf-8")
 
 

@@ -125,3 +125,16 @@ def test_demo_survey_comments_drivers_of_detractors_without_the_staff_survey(dem
     assert re.search(rf"staff answers \(eNPS survey\)\s+{staff}\b", text)
     assert "Management" not in " ".join(x["text"] for x in f.values())  # no staff comment speaks for customers
     assert "By NPS group" in text
+
+
+def test_demo_double_charge_with_embeddings(demo_dir, tmp_path):
+    """The same planted truth through the embeddings path (all-MiniLM-L6-v2, offline)."""
+    from carelib.text.vectorize import embeddings_available
+    from tests.conftest import need
+
+    ok, why = embeddings_available()
+    need("embeddings", ok, why)
+    res = run_notebook(NOTEBOOK, {"source": "complaints", "period": "2026-W34", "window": 2, "vectorizer": "embeddings"},
+                       tmp_path, data=demo_dir)
+    moved = [x for k, x in _findings(res).items() if k.startswith("voc.emerging.")]
+    assert moved and all(re.search(r"charged twice|double payment|money twice|charge", x["text"], re.I) for x in moved)

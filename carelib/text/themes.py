@@ -194,7 +194,7 @@ class ThemeModel:
         dims = min(200, x.shape[1] - 1, len(texts) - 1)
         self._svd = None
         if dims >= 2:
-            self._svd = TruncatedSVD(n_components=dims, n_iter=3, random_state=self.seed).fit(x)
+            self._svd = TruncatedSVD(n_components=dims, n_iter=2, random_state=self.seed).fit(x)
             return normalize(self._svd.transform(x))
         return normalize(x.toarray())
 
