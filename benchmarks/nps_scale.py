@@ -170,10 +170,9 @@ def main() -> None:
 def write_docs(table: str, repeat: int) -> None:
     import platform
 
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text(encoding="utf-8")
-    start, end = "<!-- section: nps_scale -->", "<!-- section: themes -->"
-    body = (f"{start}\n## NPS at scale: segment x week on Parquet (`benchmarks/nps_scale.py`)\n\n"
+    from _docs import write_section
+
+    body = ("## NPS at scale: segment x week on Parquet (`benchmarks/nps_scale.py`)\n\n"
             "NPS by 8 segments x 52 weeks (416 groups) from synthetic responses in one Parquet file. "
             "carelib's `metrics.nps` on a DuckDB relation (the narwhals tally pushed into DuckDB), against a "
             "hand-written DuckDB SQL query and against pandas (`read_parquet` + `groupby`). Each run is a fresh "
@@ -182,8 +181,7 @@ def write_docs(table: str, repeat: int) -> None:
             f"{table}\n\n"
             "Target (issue 3): carelib on DuckDB within 1.3x of the hand-written SQL and under 0.5 GB peak RSS "
             "at 100 M rows. Reproduce: `make bench-nps` (writes this section with `--write-docs`).\n\n")
-    i, j = text.index(start), text.index(end)
-    doc.write_text(text[:i] + body + text[j:], encoding="utf-8")
+    write_section("nps_scale", body)
 
 
 if __name__ == "__main__":

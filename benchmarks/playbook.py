@@ -94,15 +94,11 @@ def main() -> None:
     print(table)
     print(json.dumps({"cold": cold, "warm": warm}))
     if args.write_docs:
-        doc = ROOT / "docs" / "benchmarks.md"
-        text = doc.read_text(encoding="utf-8")
-        start = "<!-- section: playbook -->"
-        i = text.index(start)
-        end = text.find("<!-- section:", i + len(start))
-        body = (f"{start}\n## Playbook: weekly-care-review on the demo workspace (`benchmarks/playbook.py`)\n\n"
-                f"`carelib playbook run weekly-care-review --data data/demo`, a fresh process per run, median of "
-                f"{args.repeat}. Targets (issue 7): cold ≤ 60 s, warm with nothing changed ≤ 3 s.\n\n{table}\n\n")
-        doc.write_text(text[:i] + body + (text[end:] if end != -1 else ""), encoding="utf-8")
+        from _docs import write_section
+
+        write_section("playbook", "## Playbook: weekly-care-review on the demo workspace (`benchmarks/playbook.py`)\n\n"
+                      "`carelib playbook run weekly-care-review --data data/demo`, a fresh process per run, median of "
+                      f"{args.repeat}. Targets (issue 7): cold ≤ 60 s, warm with nothing changed ≤ 3 s.\n\n{table}\n\n")
 
 
 if __name__ == "__main__":

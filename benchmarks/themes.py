@@ -194,24 +194,16 @@ def main() -> None:
         print(lines[-1], flush=True)
     table = "\n".join(lines)
     if args.write_docs:
-        doc = ROOT / "docs" / "benchmarks.md"
-        text = doc.read_text(encoding="utf-8")
-        start = "<!-- section: themes -->"
-        i = text.index(start)
-        end = text.find("<!-- section:", i + len(start))
-        # the written reading of the figures (below the table, up to the next section) is kept
-        mark = text.find("<!-- /themes table -->", i)
-        end = mark if mark != -1 and (end == -1 or mark < end) else end
-        body = (f"{start}\n## Themes on banking77 (`benchmarks/themes.py`)\n\n"
+        from _docs import write_section
+
+        body = ("## Themes on banking77 (`benchmarks/themes.py`)\n\n"
                 f"Test split, 3,080 queries, 77 gold intents; a fresh process per method, median of {args.repeat}. "
                 "Targets (issue 5): NMI ≥ 0.85 with embeddings and ≥ 0.70 with TF-IDF, beating every baseline in the "
                 "same run; 10,000 texts in ≤ 60 s with embeddings and ≤ 5 s with TF-IDF; 100,000 texts through "
                 f"`transform` under 1 GB. {_versions()} Fit (s) is the method's own time (embedding included); wall "
                 "adds interpreter start and imports. Reproduce: `make bench-themes`.\n\n"
                 f"{table}\n\n")
-        if text.find("<!-- /themes table -->", i) == -1:
-            body += "<!-- /themes table -->\n"
-        doc.write_text(text[:i] + body + (text[end:] if end != -1 else ""), encoding="utf-8")
+        write_section("themes", body, keep_reading=True)
 
 
 if __name__ == "__main__":

@@ -211,32 +211,30 @@ class ThemeModel:
         x = normalize(hstack([self._words.transform(texts), c]).tocsr() if self._words is not None else c)
         return normalize(self._svd.transform(x) if self._svd is not None else x.toarray())
 
-    def _smooth(self, x: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    def _smooth(self, x: np.ndarray, reference: np.ndarray | None = None, idx: np.ndarray | None = None) -> np.ndarray:
+        """Average each vector with its nearest neighbours (in ``reference`` for new texts; ``idx`` if known)."""
         from sklearn.preprocessing import normalize
 
         base = x if reference is None else reference
         if self.smoothing_steps <= 0 or len(base) < 3 or len(x) == 0:
             return x  # (new texts are smoothed with the fitted ones, however few they are)
-        idx = _neighbours(x, base, min(self.n_neighbors, len(base) - (1 if reference is None else 0)),
-                          exclude_self=reference is None)
-        if reference is None:
-            self._graph_idx = idx
+        if idx is None:
+            idx = _neighbours(x, base, min(self.n_neighbors, len(base) - (1 if reference is None else 0)),
+                              exclude_self=reference is None)
         out = x
         for _ in range(self.smoothing_steps):
             ref = out if reference is None else base
             out = normalize(0.5 * out + 0.5 * ref[idx].mean(axis=1))
         return out
 
-    def _tree(self, x: np.ndarray) -> np.ndarray:
-        """Ward merge tree over the kNN graph (deterministic: no random start)."""
+    @staticmethod
+    def _tree(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Ward merge tree over the kNN graph ``idx`` (deterministic: no random start)."""
         import warnings
 
         from scipy.sparse import csr_matrix
         from sklearn.cluster import ward_tree
 
-        idx = getattr(self, "_graph_idx", None)
-        if idx is None or len(idx) != len(x):
-            idx = _neighbours(x, x, min(self.n_neighbors, len(x) - 1), exclude_self=True)
         n, k = idx.shape
         graph = csr_matrix((np.ones(n * k), (np.repeat(np.arange(n), k), idx.ravel())), shape=(n, n))
         with warnings.catch_warnings():  # a graph in several pieces is joined by sklearn, which says so
@@ -259,9 +257,11 @@ class ThemeModel:
         used = np.flatnonzero(ok)
         fit_idx = used if n <= self.max_fit else np.sort(rng.choice(used, size=self.max_fit, replace=False))
         raw = self._fit_vectors([texts[i] for i in fit_idx])
-        x = self._smooth(raw)
-        self._train = x
         m = len(fit_idx)
+        # one nearest-neighbour graph of the fitted texts: for the smoothing and for the Ward tree
+        graph = _neighbours(raw, raw, min(self.n_neighbors, m - 1), exclude_self=True) if m > 2 else None
+        x = self._smooth(raw, idx=graph)
+        self._train = x
         if self.n_themes is not None:
             if not 1 <= int(self.n_themes) <= m:
                 raise ParameterError(f"n_themes must be between 1 and the number of texts ({m}), got {self.n_themes}")
@@ -273,7 +273,7 @@ class ThemeModel:
             grid = np.unique(np.round(np.geomspace(lo, max(lo, hi), num=min(8, max(1, hi - lo + 1)))).astype(int))
             candidates = [int(k) for k in grid] or [min(2, m)]
         probe = rng.choice(m, size=min(3000, m), replace=False)
-        children = self._tree(x) if m > 2 else None
+        children = self._tree(x, graph) if graph is not None else None
         best, self.silhouettes_ = None, {}
         for k in candidates:
             km = _refine(x, _cut(children, m, k) if children is not None else np.arange(m) % k, k)

