@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from carelib.errors import DataError
+from carelib.errors import DataError, ParameterError
 from carelib.transcripts import TURN_COLUMNS, read_transcript, read_transcripts
 from tests.conftest import shared_file
 
@@ -73,7 +73,8 @@ def test_vtt_bom_crlf_voice_tags_prefixes_merging_empty_and_overlapping(tmp_path
 def test_vtt_malformed_timing_names_file_and_line(tmp_path):
     p = tmp_path / "bad.vtt"
     p.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nhello\n")
-    with pytest.raises(DataError, match=r"bad.vtt line 3: expected a cue timing"):
+    with pytest.raises(DataError, match=r"bad.vtt line 3: expected a timing line 'HH:MM:SS.mmm --> HH:MM:SS.mmm', "
+                       r"found '00:00:01.000 --> 00:00:0x.000'"):
         read_transcript(p)
     p.write_text("NOT A VTT\n")
     with pytest.raises(DataError, match=r"bad.vtt line 1: expected 'WEBVTT'"):
@@ -141,3 +142,169 @@ def test_docx(tmp_path):
     assert t.turns["speaker"].tolist() == ["Interviewer", "Customer"]
     assert t.turns["text"].iloc[1] == "My card was charged twice.\nIt took a week to get the money back."
     assert _spans_ok(t)
+
+
+# --- issue 14: speaker labels and malformed cue files -------------------------------------------------------------
+
+LABELLED = [  # (line as written, speaker it starts or None when it continues the previous turn, text)
+    ("Ana Lima: Thanks for coming.", "Ana Lima", "Thanks for coming."),
+    ("Dr. Ortiz: Re: billing, my card 4111 1111 1111 1111 was charged twice.", "Dr. Ortiz",
+     "Re: billing, my card 4111 1111 1111 1111 was charged twice."),
+    ("Note: the app crashed.", None, "Note: the app crashed."),
+    ("J. Smith: Same here.", "J. Smith", "Same here."),
+    ("Mrs. O’Brien: Not me.", "Mrs. O’Brien", "Not me."),
+    ("Prof. Anne-Marie Duval: Why?", "Prof. Anne-Marie Duval", "Why?"),
+    ("Interviewer (Sam): Go on.", "Interviewer (Sam)", "Go on."),
+    ("P01: Twice a week.", "P01", "Twice a week."),
+    ("Speaker 2: Time: 10:30 suits me.", "Speaker 2", "Time: 10:30 suits me."),
+    ("Time: 10:30 is late.", None, "Time: 10:30 is late."),
+    ("Re: billing again.", None, "Re: billing again."),
+    ("https://x.example/help was no help.", None, "https://x.example/help was no help."),
+]
+
+
+def _expected_turns(joiner: str) -> list[tuple[str, str]]:
+    turns: list[list[str]] = []
+    for _, speaker, text in LABELLED:
+        if speaker is None:
+            turns[-1][1] += joiner + text
+        else:
+            turns.append([speaker, text])
+    return [tuple(t) for t in turns]
+
+
+def _as_file(tmp_path, suffix: str):
+    lines = [line for line, _, _ in LABELLED]
+    if suffix == ".txt":
+        body = "\n".join(lines) + "\n"
+    elif suffix == ".md":
+        body = "\n\n".join(f"**{x.split(': ', 1)[0]}:** {x.split(': ', 1)[1]}" if s else x
+                           for x, (_, s, _) in zip(lines, LABELLED, strict=True)) + "\n"
+    else:
+        sep = "." if suffix == ".vtt" else ","
+        cues = [f"{i}\n00:00:{i:02d}{sep}000 --> 00:00:{i:02d}{sep}900\n{x}\n" for i, x in enumerate(lines, 1)]
+        body = ("WEBVTT\n\n" if suffix == ".vtt" else "") + "\n".join(cues)
+    p = tmp_path / f"titles{suffix}"
+    p.write_text(body, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".vtt", ".srt"])
+def test_titles_initials_and_brackets_are_speakers_but_sentences_with_a_colon_are_not(tmp_path, suffix):
+    # probe: "Dr. Ortiz: Re: billing…" was quoted as the previous speaker's words, card number included
+    t = read_transcript(_as_file(tmp_path, suffix))
+    joiner = " " if suffix in (".vtt", ".srt") else "\n\n" if suffix == ".md" else "\n"
+    assert list(zip(t.turns["speaker"], t.turns["text"], strict=True)) == _expected_turns(joiner)
+    assert _spans_ok(t)
+
+
+def test_lower_case_role_words_are_speakers_other_lower_case_labels_are_not(tmp_path):
+    p = tmp_path / "lc.txt"
+    p.write_text("interviewer: How was it?\nparticipant 2: Slow.\nThe thing is: nobody called.\n"
+                 "so basically: it broke.\nYes: twice.\n", encoding="utf-8")
+    t = read_transcript(p)
+    assert t.turns["speaker"].tolist() == ["interviewer", "participant 2"]
+    assert t.turns["text"].iloc[1] == "Slow.\nThe thing is: nobody called.\nso basically: it broke.\nYes: twice."
+
+
+def test_two_speakers_in_one_cue_are_two_turns(tmp_path):
+    p = tmp_path / "two.srt"
+    p.write_text("1\n00:00:01,000 --> 00:00:03,000\nAna: Anything else?\nDr. Ortiz: My card 4111 was charged.\n",
+                 encoding="utf-8")
+    t = read_transcript(p)
+    assert t.turns[["speaker", "text"]].values.tolist() == [["Ana", "Anything else?"],
+                                                            ["Dr. Ortiz", "My card 4111 was charged."]]
+
+
+def test_vtt_arrow_typo_names_folder_file_line_expected_and_found(tmp_path):
+    # probe: "->" for "-->" used to give "no cue with text" with no line number
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "p03.vtt").write_text("WEBVTT\n\n00:00:00.500 --> 00:00:01.000\nAna: Hello.\n\n2\n"
+                                    "00:00:01.000 -> 00:00:04.000\nDr. Ortiz: Re: billing.\n", encoding="utf-8")
+    expected = ("interviews/p03.vtt line 7: expected a timing line 'HH:MM:SS.mmm --> HH:MM:SS.mmm', "
+                "found '00:00:01.000 -> 00:00:04.000'")
+    with pytest.raises(DataError) as err:
+        read_transcripts(folder)
+    assert str(err.value) == expected
+    with pytest.raises(DataError) as err:  # one file alone is named by its folder and name too
+        read_transcript(folder / "p03.vtt")
+    assert str(err.value) == expected
+
+
+@pytest.mark.parametrize("suffix,body,message", [
+    # probe: an SRT cue without its timing line was merged into the previous turn
+    (".srt", "1\n00:00:01,000 --> 00:00:02,000\nAna: Hi.\n\n2\nDr. Ortiz: My card 4111.\n",
+     r"x.srt line 6: expected a timing line 'HH:MM:SS,mmm --> HH:MM:SS,mmm', found 'Dr. Ortiz: My card"),
+    (".srt", "1\n00:00:01,000 --> 00:00:02,000\nAna: Hi.\n\nDr. Ortiz: My card 4111.\n",
+     r"x.srt line 5: expected a cue number, then a timing line 'HH:MM:SS,mmm --> HH:MM:SS,mmm', found 'Dr. Ortiz"),
+    (".srt", "one\n00:00:01,000 --> 00:00:02,000\nAna: Hi.\n", r"x.srt line 1: expected a cue number, found 'one'"),
+    (".srt", "1\n00:00:01,000 --> 00:00:02,000\nAna: Hi.\n\n2\n", r"x.srt line 5: expected a timing line .*found "
+     r"the end of the cue"),
+    (".srt", "1\n00:00:05,000 --> 00:00:06,000\nAna: Hi.\n\n2\n00:00:01,000 --> 00:00:02,000\nBo: Yo.\n",
+     r"x.srt line 6: the cue starts at 00:00:01,000, before the cue on line 2 \(00:00:05,000\)"),
+    (".srt", "1\n00:00:05,000 --> 00:00:04,000\nAna: Hi.\n", r"x.srt line 2: the cue ends \(00:00:04,000\) "
+     r"before it starts \(00:00:05,000\)"),
+    (".vtt", "WEBVTT\n\n00:00:05.000 --> 00:00:06.000\nAna: Hi.\n\n00:00:01.000 --> 00:00:02.000\nBo: Yo.\n",
+     r"x.vtt line 6: the cue starts at 00:00:01.000, before the cue on line 3 \(00:00:05.000\)"),
+    (".vtt", "WEBVTT\n\n00:00:05.000 --> 00:00:04.000\nAna: Hi.\n", r"x.vtt line 3: the cue ends"),
+    (".vtt", "WEBVTT\n00:00:01.000 --> 00:00:02.000\nAna: Hi.\n", r"x.vtt line 2: expected a blank line after the "
+     r"'WEBVTT' header"),
+    (".vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAna: Hi.\n00:00:02.000 --> 00:00:03.000\nBo: Yo.\n",
+     r"x.vtt line 5: expected a blank line before this timing line"),
+    (".vtt", "WEBVTT\n\nDr. Ortiz: My card 4111.\n", r"x.vtt line 3: expected a cue"),
+    (".vtt", "00:00:01.000 --> 00:00:02.000\nAna: Hi.\n", r"x.vtt line 1: expected 'WEBVTT', found '00:00:01"),
+    (".vtt", "WEBVTT\n", r"x.vtt: expected at least one cue after the 'WEBVTT' header, found none"),
+    (".vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n\n", r"x.vtt: no cue has text \(1 cue"),
+    (".vtt", "", r"x.vtt: the file is empty"),
+    (".srt", " \n\n", r"x.srt: the file is empty"),
+    (".txt", "", r"x.txt: the file is empty"),
+    (".md", "\n\n", r"x.md: the file is empty"),
+])
+def test_malformed_cue_files_and_empty_files_name_file_line_expected_found(tmp_path, suffix, body, message):
+    p = tmp_path / f"x{suffix}"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        read_transcript(p)
+
+
+def test_not_utf8_names_file_line_and_the_fix(tmp_path):
+    p = tmp_path / "w.txt"
+    p.write_bytes("Ana: Hi.\nJosé: Qué tal?\n".encode("cp1252"))
+    with pytest.raises(DataError, match=r"w.txt line 2: not UTF-8 text \(byte 0xe9\).*encoding='cp1252'"):
+        read_transcript(p)
+    t = read_transcript(p, encoding="cp1252")  # raw data stay as they are: name the encoding instead
+    assert t.turns["speaker"].tolist() == ["Ana", "José"]
+    assert read_transcripts(tmp_path, encoding="cp1252").turns["speaker"].tolist() == ["Ana", "José"]
+    u = tmp_path / "u16.vtt"  # UTF-16 with a BOM (Windows exports) is read as such
+    u.write_bytes("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nJosé: Hola.\n".encode("utf-16"))
+    assert read_transcript(u).turns["speaker"].tolist() == ["José"]
+    with pytest.raises(ParameterError, match=r"encoding: expected a Python codec name .*found 'klingon'"):
+        read_transcript(p, encoding="klingon")
+    n = tmp_path / "n16.vtt"  # UTF-16 without a BOM: NUL bytes
+    n.write_bytes("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAna: Hi.\n".encode("utf-16-le"))
+    with pytest.raises(DataError, match=r"n16.vtt line 1: NUL bytes.*encoding='utf-16-le'"):
+        read_transcript(n)
+
+
+@pytest.mark.parametrize("suffix,body", [
+    (".txt", "\ufeffAna: Hi.\r\nBo: Yo.\r\n"),
+    (".srt", "\ufeff1\r\n00:00:01,000 --> 00:00:02,000\r\nAna: Hi.\r\n\r\n"
+             "2\r\n00:00:02,000 --> 00:00:03,000\r\nBo: Yo.\r\n"),
+])
+def test_bom_and_crlf_are_removed(tmp_path, suffix, body):
+    p = tmp_path / f"b{suffix}"
+    p.write_bytes(body.encode("utf-8"))
+    t = read_transcript(p)
+    assert t.turns[["speaker", "text"]].values.tolist() == [["Ana", "Hi."], ["Bo", "Yo."]]
+    assert "\ufeff" not in t.document and "\r" not in t.document and _spans_ok(t)
+
+
+def test_vtt_header_metadata_notes_styles_and_cue_settings(tmp_path):
+    p = tmp_path / "yt.vtt"
+    p.write_text("WEBVTT - exported\nKind: captions\nLanguage: en\n\nSTYLE\n::cue { color: yellow }\n\n"
+                 "NOTE checked by Sam: fine\n\n00:01.000 --> 00:02.000 align:start position:0%\nAna: Hi.\n\n"
+                 "00:00:02.000 --> 00:00:03.000\n<v Bo>Yo.</v>\n", encoding="utf-8")
+    t = read_transcript(p)
+    assert t.turns[["speaker", "text", "start", "end"]].values.tolist() == [["Ana", "Hi.", 1.0, 2.0],
+                                                                            ["Bo", "Yo.", 2.0, 3.0]]
