@@ -1,15 +1,21 @@
 """Open a rendered report in a real headless Chromium, offline, and say what a reader would see.
 
 Uses Playwright with the system's Chromium (Debian's ``chromium`` package); no browser is
-downloaded. Networking beyond ``file://`` is refused: any request that tries to leave the
-machine is recorded as a failure.
+downloaded. Every request other than the report file itself (and its inline ``data:``
+images) is refused and recorded: one that would leave the machine, and one for another
+local file. With ``click=True`` every link, summary and button is clicked, as a curious
+reader would, and the page is checked again: no script ran (``window.__pwned``, a changed
+title, a dialog), nothing navigated away or opened, nothing covers or hides the report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from carelib.errors import RunError
 
@@ -19,23 +25,57 @@ _ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
+_CLICKABLE = "a[href], area[href], summary, button, input, [onclick]"
+# What the page looks like from inside: signs of script, of layout taken over, of a redirect waiting.
+_INSPECT = """() => {
+  const main = document.querySelector('main');
+  const cs = main && getComputedStyle(main), box = main && main.getBoundingClientRect();
+  const fixed = [...document.querySelectorAll('body *')].filter(e => {
+    const p = getComputedStyle(e).position; return p === 'fixed' || p === 'sticky'; });
+  return {
+    title: document.title,
+    pwned: typeof window.__pwned !== 'undefined',
+    mainVisible: !!main && cs.display !== 'none' && cs.visibility !== 'hidden' && Number(cs.opacity) > 0.1
+      && box.width > 0 && box.height > 0,
+    fixed: fixed.map(e => { const r = e.getBoundingClientRect();
+      return `${e.tagName.toLowerCase()} ${Math.round(r.width)}x${Math.round(r.height)}`; }),
+    httpEquiv: [...document.querySelectorAll('meta[http-equiv]')].map(m => m.getAttribute('http-equiv'))
+      .filter(h => h.toLowerCase() !== 'content-security-policy'),
+    clickable: document.querySelectorAll(SELECTOR).length,
+  };
+}""".replace("SELECTOR", repr(_CLICKABLE))
 
 
 @dataclass
 class BrowserCheck:
-    """What the browser saw: console errors, requests that failed or left the machine, images."""
+    """What the browser saw: errors, requests, images, and any sign that content took over the page."""
 
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
+    local_requests: list[str] = field(default_factory=list)
     images: int = 0
     broken_images: list[str] = field(default_factory=list)
     visible_code: bool = False
     title: str = ""
+    title_changes: list[str] = field(default_factory=list)
+    pwned: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    navigations: list[str] = field(default_factory=list)
+    popups: list[str] = field(default_factory=list)
+    http_equiv: list[str] = field(default_factory=list)
+    fixed_elements: list[str] = field(default_factory=list)
+    main_visible: bool = True
+    clicked: int = 0
+    not_inspected: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.console_errors or self.failed_requests or self.external_requests or self.broken_images)
+        return self.main_visible and not (
+            self.console_errors or self.failed_requests or self.external_requests or self.local_requests
+            or self.broken_images or self.title_changes or self.pwned or self.dialogs or self.navigations
+            or self.popups or self.http_equiv or self.fixed_elements or self.not_inspected
+        )
 
 
 def chromium_path() -> str | None:
@@ -47,8 +87,38 @@ def chromium_path() -> str | None:
     return None
 
 
-def check_in_browser(report: str | Path, screenshot: str | Path | None = None, width: int = 1200) -> BrowserCheck:
-    """Load ``report`` in headless Chromium with the network cut off; optionally save a full-page screenshot."""
+def _same_document(url: str, report: str) -> bool:
+    return url.split("#", 1)[0] == report
+
+
+def check_in_browser(
+    report: str | Path,
+    screenshot: str | Path | None = None,
+    width: int = 1200,
+    *,
+    click: bool = False,
+    settle_ms: int = 300,
+) -> BrowserCheck:
+    """Load ``report`` in headless Chromium with the network cut off and inspect it.
+
+    Parameters
+    ----------
+    report : str or Path
+        The HTML file.
+    screenshot : str or Path, optional
+        Where to save a full-page screenshot (taken after load, before any click).
+    width : int
+        Viewport width in pixels.
+    click : bool
+        Also click every link, summary and button, then inspect again.
+    settle_ms : int
+        Time given after load (and after each click) for a refresh or a late script to act.
+
+    Returns
+    -------
+    BrowserCheck
+        ``ok`` is true when nothing went wrong.
+    """
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
@@ -62,49 +132,180 @@ def check_in_browser(report: str | Path, screenshot: str | Path | None = None, w
             page = browser.new_page(viewport={"width": width, "height": 900})
 
             def route(r):  # only the report file itself may load
-                if r.request.url.startswith(("file://", "data:")):
+                asked = r.request.url
+                if _same_document(asked, url) or asked.startswith("data:"):
                     r.continue_()
+                    return
+                (result.local_requests if asked.startswith("file:") else result.external_requests).append(asked)
+                if r.request.is_navigation_request():
+                    r.fulfill(status=204)  # "no content": the browser stays on the report, so the check goes on
                 else:
-                    result.external_requests.append(r.request.url)
                     r.abort()
+
+            def dialog(d):
+                result.dialogs.append(f"{d.type}: {d.message[:120]}")
+                d.dismiss()
+
+            def navigated(frame):
+                if frame == page.main_frame and not _same_document(frame.url, url):
+                    result.navigations.append(frame.url[:200])
+
+            def popup(p):
+                result.popups.append(p.url[:200])
+                p.close()
 
             page.route("**/*", route)
             page.on("console", lambda m: result.console_errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: result.console_errors.append(str(e)))
             page.on("requestfailed", lambda r: result.failed_requests.append(r.url[:120]))
-            page.goto(url, wait_until="load")
-            result.title = page.title()
-            imgs = page.eval_on_selector_all(
+            page.on("dialog", dialog)
+            page.on("framenavigated", navigated)
+            page.on("popup", popup)
+            _open(page, url, result)
+            page.wait_for_timeout(settle_ms)
+            first = _look(page, url, result, lambda: _inspect(page, result, "after load", None), "after load")
+            result.title = first.get("title", "")
+            imgs = _look(page, url, result, lambda: page.eval_on_selector_all(
                 "img", "els => els.map(e => [e.complete && e.naturalWidth > 0, (e.alt || e.src).slice(0, 60)])"
-            )
+            ), "images", [])
             result.images = len(imgs)
             result.broken_images = [name for ok, name in imgs if not ok]
-            result.visible_code = bool(page.eval_on_selector_all(".jp-InputArea, .jp-CodeCell .jp-Editor", "e => e.length"))
+            result.visible_code = bool(_look(page, url, result, lambda: page.eval_on_selector_all(
+                ".jp-InputArea, .jp-CodeCell .jp-Editor", "e => e.length"), "code", 0))
             if screenshot is not None:
                 page.screenshot(path=str(screenshot), full_page=True)
+            if click:
+                _click_everything(page, url, result, first.get("clickable", 0), settle_ms)
+                _look(page, url, result, lambda: _inspect(page, result, "after clicking", result.title), "after clicking")
         finally:
             browser.close()
     return result
 
 
-def to_pdf(report: str | Path, pdf: str | Path) -> Path:
-    """Print a rendered report to PDF with headless Chromium (A4, backgrounds on), offline; written atomically."""
-    from playwright.sync_api import sync_playwright
+def _open(page, url: str, result: BrowserCheck) -> None:
+    from playwright.sync_api import Error
+
+    try:
+        page.goto(url, wait_until="load")
+    except Error as exc:  # a refresh or a script navigated away while loading
+        result.navigations.append(f"while loading: {str(exc).splitlines()[0][:160]}")
+
+
+def _look(page, url: str, result: BrowserCheck, how, what: str, default: Any = None) -> Any:
+    """Run ``how`` on the report; if the page left it (a refresh, a click), record that and come back first."""
+    from playwright.sync_api import Error
+
+    for _ in range(3):
+        try:
+            if _same_document(page.url, url):
+                return how()
+        except Error as exc:  # navigated while looking
+            result.navigations.append(f"while inspecting: {str(exc).splitlines()[0][:120]}")
+        _open(page, url, result)
+    result.not_inspected.append(what)
+    return {} if default is None else default
+
+
+def _inspect(page, result: BrowserCheck, when: str, title: str | None) -> dict:
+    seen = page.evaluate(_INSPECT)
+    if title is not None and seen["title"] != title:
+        result.title_changes.append(f"{when}: {seen['title']!r}")
+    if seen["pwned"]:
+        result.pwned.append(when)
+    if not seen["mainVisible"]:
+        result.main_visible = False
+    result.fixed_elements += [f"{when}: {e}" for e in seen["fixed"] if f"{when}: {e}" not in result.fixed_elements]
+    result.http_equiv += [h for h in seen["httpEquiv"] if h not in result.http_equiv]
+    return seen
+
+
+def _click_everything(page, url: str, result: BrowserCheck, count: int, settle_ms: int) -> None:
+    """Click each clickable element in turn (by script, so hidden ones too), look, and come back after a navigation."""
+    from playwright.sync_api import Error
+
+    title = result.title
+    for i in range(count):
+        when = f"after click {i + 1}"
+        try:
+            page.evaluate(f"i => {{ const e = document.querySelectorAll({_CLICKABLE!r})[i]; if (e) e.click(); }}", i)
+            page.wait_for_timeout(min(settle_ms, 100))
+            seen_title, pwned = page.evaluate("() => [document.title, typeof window.__pwned !== 'undefined']")
+            if pwned:
+                result.pwned.append(when)
+            if seen_title != title:
+                result.title_changes.append(f"{when}: {seen_title!r}")
+        except Error as exc:  # the page went away under the click: a navigation, recorded
+            result.navigations.append(f"{when}: {str(exc).splitlines()[0][:120]}")
+            with contextlib.suppress(Error):
+                page.wait_for_load_state("load")
+        result.clicked += 1
+        if not _same_document(page.url, url):
+            _open(page, url, result)
+    page.wait_for_timeout(settle_ms)
+
+
+def to_pdf(report: str | Path, pdf: str | Path, timeout: float = 120) -> Path:
+    """Print a rendered report to PDF (A4, backgrounds on) with the system's Chromium, offline; written atomically.
+
+    Needs only Debian's ``chromium`` package: Chromium runs as a subprocess
+    (``--headless --print-to-pdf``) with a fresh, temporary profile and every network
+    request sent to a closed proxy port, so nothing leaves the machine. Page size,
+    margins and background printing come from a small print stylesheet added to a
+    temporary copy of the report.
+    """
+    import os
+    import signal
+    import subprocess
+    import tempfile
+
+    from carelib.files import copy_atomic
 
     exe = chromium_path()
     if exe is None:
-        raise RunError("no Chromium found: install Debian's 'chromium' package to export PDF")
-    pdf = Path(pdf)
-    tmp = pdf.with_name(f".{pdf.name}.tmp")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=_ARGS)
+        raise RunError("cannot print PDF: no Chromium found; install Debian's 'chromium' package "
+                       "(apt-get install chromium)")
+    report, pdf = Path(report), Path(pdf)
+    try:
+        page = report.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RunError(f"cannot print PDF: cannot read {report}: {exc.strerror or exc}") from exc
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="carelib-pdf-") as tmp:
+        printable = Path(tmp) / "report.html"
+        printable.write_text(_printable(page), encoding="utf-8")
+        out = Path(tmp) / "report.pdf"
+        cmd = [exe, "--headless", *_ARGS, f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
+               "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+               f"--print-to-pdf={out}", printable.as_uri()]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)  # its own group: killed whole on timeout or Ctrl-C
         try:
-            page = browser.new_page()
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file://", "data:")) else r.abort())
-            page.goto(Path(report).resolve().as_uri(), wait_until="load")
-            page.pdf(path=str(tmp), format="A4", print_background=True,
-                     margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
-        finally:
-            browser.close()
-    tmp.replace(pdf)
+            _, err = proc.communicate(timeout=timeout)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            if isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
+                raise RunError(f"cannot print PDF: Chromium did not finish within {timeout:g} s") from None
+            raise
+        if proc.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
+            last = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip() and "dbus" not in ln.lower()]
+            why = last[-1].strip()[:200] if last else f"exit code {proc.returncode}"
+            raise RunError(f"cannot print PDF: Chromium failed ({why})")
+        copy_atomic(out, pdf)  # whole or not at all, with ordinary permissions
     return pdf
+
+
+_PRINT_CSS = "@page { size: A4; margin: 15mm 12mm; } html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }"
+
+
+def _printable(page: str) -> str:
+    """The report with the print stylesheet added; a Content-Security-Policy that lists style hashes gets its hash."""
+    import base64
+    import hashlib
+    import re
+
+    digest = base64.b64encode(hashlib.sha256(_PRINT_CSS.encode()).digest()).decode()
+    page = re.sub(r"(style-src[^;\"']*(?:'[^']*'[^;\"']*)*?'sha256-[^']+')", rf"\1 'sha256-{digest}'", page, count=1)
+    tag = f"<style>{_PRINT_CSS}</style>"
+    return page.replace("</head>", tag + "</head>", 1) if "</head>" in page else tag + page

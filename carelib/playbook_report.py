@@ -49,7 +49,11 @@ def order_findings(findings: list[dict[str, Any]], lead: tuple[str, ...]) -> lis
 
 
 def _markdown(text: str) -> str:
-    """Markdown written by the playbook's authors (trusted), rendered with nbconvert's mistune."""
+    """Markdown written by the playbook's authors, rendered with nbconvert's mistune.
+
+    Not trusted for being ours: like every fragment, it is sanitised where the page is assembled
+    (:func:`carelib.report.render_report`).
+    """
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     return markdown2html_mistune(text)

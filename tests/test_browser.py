@@ -52,3 +52,30 @@ def test_browser_check_catches_what_a_reader_would_miss(browser_ready, tmp_path)
     assert check.external_requests == ["https://example.com/x.png"]
     assert "gone" in check.broken_images
     assert any("undefinedFunction" in e for e in check.console_errors)
+
+
+def test_browser_check_sees_what_hostile_markup_does(browser_ready, tmp_path):
+    """The checks the injection tests rely on do fire: on an unsanitised page each payload is caught."""
+    from carelib.browser import check_in_browser
+
+    page = tmp_path / "hostile.html"
+    page.write_text(
+        "<html><head><title>Report</title><style>main{display:none}</style>"
+        '<meta http-equiv="refresh" content="60;url=http://127.0.0.1:9/later"></head><body><main><p>text</p></main>'
+        '<div style="position:fixed;inset:0;background:#fff">Your session expired</div>'
+        '<a href="java\tscript:window.__pwned=1">track</a><a href="http://127.0.0.1:9/link">sign in</a>'
+        "<button onclick=\"alert('hi')\">ok</button><script>setTimeout(() => document.title = 'pwned', 200)</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    check = check_in_browser(page, click=True, settle_ms=400)
+    assert not check.ok
+    assert check.pwned[0] == "after click 1" and check.title == "pwned"  # the javascript: link, then the script
+    assert check.external_requests == ["http://127.0.0.1:9/link"]  # answered "204 no content": the page stays
+    assert check.dialogs == ["alert: hi"] and check.http_equiv == ["refresh"]
+    assert check.fixed_elements and not check.main_visible
+
+    refresh = tmp_path / "refresh.html"
+    refresh.write_text('<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/now"><main>x</main>', encoding="utf-8")
+    check = check_in_browser(refresh)
+    assert not check.ok and check.external_requests == ["http://127.0.0.1:9/now"] and check.http_equiv == ["refresh"]

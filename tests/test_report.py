@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from carelib.errors import RunError
-from carelib.report import Section, check_offline, render_report, write_atomic
+from carelib.files import write_atomic
+from carelib.report import Section, check_offline, render_report
 
 HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror="alert(2)">', '<a href="javascript:alert(3)">x</a>', "&amp; &lt;"]
 
@@ -26,15 +27,48 @@ def test_carelib_strings_are_escaped():
     assert "&amp;amp; &amp;lt;" in page  # entities are shown, not interpreted
 
 
-@pytest.mark.parametrize(
-    "markup",
-    ['<img src="https://example.com/a.png">', '<script>x()</script>', '<link href="//cdn.example/x.css">',
-     '<div style="background:url(http://x)">', '<a href="javascript:x()">a</a>', '<p onclick="x()">a</p>'],
-)
-def test_unsafe_markup_is_refused(markup):
+UNSAFE = ['<img src="https://example.com/a.png">', '<script>x()</script>', '<link href="//cdn.example/x.css">',
+          '<div style="background:url(http://x)">', '<a href="javascript:x()">a</a>', '<p onclick="x()">a</p>',
+          '<meta http-equiv="refresh" content="0;url=http://x">', "<style>@import 'http://x';</style>",
+          "<style>main{display:none}</style>", '<a href="java\tscript:x()">a</a>', '<base href="http://x/">']
+
+
+@pytest.mark.parametrize("markup", UNSAFE)
+def test_unsafe_markup_is_found_by_check_offline(markup):
     assert check_offline(markup)
-    with pytest.raises(RunError, match="not be self-contained"):
-        render_report([Section("S", markup, "s")], title="t")
+
+
+@pytest.mark.parametrize("markup", UNSAFE)
+def test_unsafe_markup_is_sanitised_not_refused(markup):
+    """Hostile text never blocks a report: the page renders, with the markup made inert."""
+    page = render_report([Section("S", f"<p>before {markup} after</p>", "s")], title="t")
+    assert check_offline(page) == []
+    assert "before " in page and " after" in page
+    body = page.split("<main>", 1)[1]
+    assert not any(x in body.lower() for x in ("<script", "<style", "<link", "<meta", "<base", "onclick", "http://", "https://", "//cdn"))
+
+
+def test_a_sanitiser_miss_is_refused_naming_the_fragment(monkeypatch):
+    from carelib import report
+
+    monkeypatch.setattr(report, "sanitize_html", lambda fragment, own_classes=False: fragment)
+    with pytest.raises(RunError, match=r"fragment section 'recovery' is unsafe after sanitising \(a carelib bug"):
+        render_report([Section("S", "<script>x()</script>", "recovery")], title="t")
+
+
+def test_charts_tables_and_cards_survive():
+    png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    body = (f'<div class="output_png output_subarea"><img alt="chart" src="{png}"></div>'
+            + pd.DataFrame({"week": ["2026-W47"], "nps": [31.2]}).to_html(index=False)
+            + '<section class="case-card" style="border-left:4px solid red"><h3>The case</h3></section>')
+    page = render_report([Section("A", body, "a"), Section("B", "<p>b</p>", "b")], title="t",
+                         findings=[{"label": "NPS", "text": "31.2", "note": "signal"}],
+                         definitions=pd.DataFrame({"term": ["NPS"]}), provenance={"run id": "x"})
+    assert f'<img alt="chart" src="{png}">' in page and "<td>2026-W47</td>" in page
+    assert '<section class="case-card"><h3>The case</h3></section>' in page and ".case-card{" in page
+    assert '<a href="#a">A</a>' in page and '<a href="#definitions">Definitions</a>' in page
+    assert '<div class="findings"><h2>Key findings</h2>' in page and '<span class="finding-note">signal</span>' in page
+    assert '<table class="provenance">' in page
 
 
 def test_write_atomic_replaces_whole_file(tmp_path):
