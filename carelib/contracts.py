@@ -19,6 +19,10 @@ class Col:
     """One column of a table contract.
 
     ``kind`` is one of ``id``, ``str``, ``int``, ``float``, ``datetime``, ``bool``, ``category``.
+    A ``datetime`` column records an event, which cannot lie in the future (later than the
+    run's today plus two days, see :func:`carelib.periods.future_limit`), unless ``future``
+    is set (a due date). An ``int`` cell holds a whole number: ``9.0`` (as Excel exports
+    write it) is read as 9; ``7.5``, ``True``/``False``, ``inf`` and text are refused.
     """
 
     name: str
@@ -30,6 +34,7 @@ class Col:
     min: float | None = None
     max: float | None = None
     unique: bool = False
+    future: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,9 @@ CONTRACTS: dict[str, TableSpec] = {
                 Col("ticket_id", "id", "the ticket a CSAT/CES answer is about", required=False, nullable=True),
             ),
             notes="score ranges: nps and enps 0-10, csat 1-5, ces 1-7, pmf 1-3 (3 = very disappointed). "
-            "An empty score is a skipped question: excluded from metrics with reason 'no score'.",
+            "An empty score is a skipped question: excluded from metrics with reason 'no score'. "
+            "A score is a whole number: `9.0` (as Excel exports write it) is read as 9; `7.5`, "
+            "`True`/`False` and text are refused.",
             checks=("score_in_scale",),
         ),
         TableSpec(
@@ -198,7 +205,7 @@ CONTRACTS: dict[str, TableSpec] = {
                 Col("segment", "str", "linked segment filter (e.g. region=North)", required=False, nullable=True),
                 Col("theme", "str", "linked theme", required=False, nullable=True),
                 Col("description", "str", "what will be done"),
-                Col("due", "datetime", "due date", nullable=True),
+                Col("due", "datetime", "due date", nullable=True, future=True),
                 Col("status", "category", "state", allowed=("open", "done", "dropped")),
                 Col("closed_at", "datetime", "when it was closed", nullable=True),
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from carelib.contracts import CONTRACTS, SCORE_SCALES, Col
+from carelib.periods import FUTURE_TOLERANCE, TODAY_ENV
 
 __all__ = ["data_dictionary"]
 
@@ -13,6 +14,17 @@ needs and fails with a clear message naming the missing file. Tables may be CSV 
 Parquet or JSON Lines, named `<table>.csv|.parquet|.jsonl`. Timestamps are ISO 8601
 (`2026-05-18 08:14:00`; with an offset they are converted to UTC). Columns not listed are kept as they
 are, so segment attributes (region, plan, ...) can be added freely.
+
+File names are matched without regard to case (`Responses.CSV` is the responses table); two files
+for one table (`responses.csv` and `responses.parquet`) are an error, and files in another format
+(`responses.xlsx`) are named as ignored. A CSV file is UTF-8 text with one header row, each name
+once, and the same number of fields on every row: a file in another encoding, a repeated column
+name or a row with fewer or more fields than the header is refused, naming the row.
+
+Dates of events cannot lie in the future: a timestamp later than the run's today plus
+{days} days is set aside as "date in the future" (due dates excepted). Today is the clock's date
+(UTC) unless the `{env}` environment variable gives one, for a run that can be repeated
+(e.g. `{env}=2026-11-23`).
 
 Check a folder with `carelib validate DIR`: one line per problem, naming file, row (as a spreadsheet
 shows it: the CSV header is row 1), column, what was expected and what was found.
@@ -38,12 +50,14 @@ def _flags(c: Col) -> str:
         bits.append(f">= {c.min:g}")
     if c.max is not None:
         bits.append(f"<= {c.max:g}")
+    if c.kind == "datetime" and not c.future:
+        bits.append(f"not in the future (today + {FUTURE_TOLERANCE.days} days)")
     return "; ".join(bits)
 
 
 def data_dictionary() -> str:
     """Markdown for every table contract: one section per table, one row per column."""
-    out = [_HEADER]
+    out = [_HEADER.format(days=FUTURE_TOLERANCE.days, env=TODAY_ENV)]
     for spec in CONTRACTS.values():
         out.append(f"## {spec.name}\n\nOne row is {spec.row}. Other columns: {spec.extra_columns}.\n")
         if spec.notes:

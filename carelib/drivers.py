@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from carelib import _checks as check
 from carelib.errors import DataError, ParameterError
-from carelib.metrics import _by, _groups, _sum_by, _z
+from carelib.metrics import _by, _sum_by, _z
 from carelib.stats import benjamini_hochberg
 
 __all__ = ["relative_risk"]
@@ -37,9 +38,8 @@ COLUMNS = ["factor", "level", "exposed", "outcomes_exposed", "risk_exposed", "ri
            "ci_high", "p_value", "q_value", "attributable", "significant", "note"]
 
 
-def _tables(data: Any, outcome: str, factor: str) -> pd.DataFrame:
+def _tables(frame: Any, outcome: str, factor: str) -> pd.DataFrame:
     """Per level of ``factor``: rows and outcomes (rows with a missing outcome are not used)."""
-    frame = _groups(data, [factor], outcome)
     o = nw.col(outcome)
     t = _sum_by(frame.select([factor, outcome]), [factor], {"rows": ~o.is_null(), "outcomes": ~o.is_null() & o})
     return t
@@ -77,12 +77,15 @@ def relative_risk(data: Any, outcome: str, factors: str | list[str], confidence:
     [['late', 9.0, 4.745, 17.07, 0.667]]
     """
     z = _z(confidence)
-    if not isinstance(min_n, int) or min_n < 1:
-        raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
+    check.positive_int("min_n", min_n)
+    if alpha is not None and not (check.number("alpha", alpha) < 1):
+        raise ParameterError(f"alpha must be a number between 0 and 1 (e.g. 0.05), got {alpha!r}")
     alpha = 1 - confidence if alpha is None else float(alpha)
+    frame = check.frame_with(data, "relative_risk", [outcome, *_by(factors)])
+    check.yes_no_column(data, frame, outcome, "relative_risk")
     rows = []
     for f in _by(factors):
-        t = _tables(data, outcome, f)
+        t = _tables(frame, outcome, f)
         boolean = pd.api.types.is_bool_dtype(t[f]) or set(t[f].dropna().unique()) <= {True, False}
         if t[f].isna().any():
             t[f] = t[f].astype(object).where(t[f].notna(), "(missing)")

@@ -11,6 +11,13 @@ Rows without a score are not used and are counted (``missing``); a score outside
 scale raises :class:`~carelib.errors.DataError` (load with :func:`carelib.tables.load_table`
 and ``errors="exclude"`` to set such rows aside with a reason first). Groups with fewer
 than ``min_n`` answers keep their row, with the estimate blanked and a note.
+
+Inputs are checked before anything is counted (:mod:`carelib._checks`): a missing column,
+a score column of text or of true/false values (never read as 0/1), a score outside the
+scale or not whole, a yes/no column that is not true/false, negative or fractional counts and
+a ``confidence`` outside (0, 1) raise a :class:`~carelib.errors.CarelibError` naming the
+function, the column, what was expected, and the first offending value with its row (the
+index label of a pandas frame).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from carelib import _checks as check
 from carelib.errors import DataError, ParameterError
 
 __all__ = [
@@ -38,9 +46,7 @@ def _by(by: str | list[str] | None) -> list[str]:
 
 
 def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise ParameterError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(stats.norm.ppf(0.5 + check.confidence(confidence) / 2))
 
 
 def _collect(frame: Any) -> pd.DataFrame:
@@ -49,13 +55,8 @@ def _collect(frame: Any) -> pd.DataFrame:
     return frame.to_pandas()
 
 
-def _groups(frame: Any, keys: list[str], value: str | None = None) -> Any:
-    frame = nw.from_native(frame)
-    names = frame.collect_schema().names()
-    missing = [c for c in [*keys, *([value] if value else [])] if c not in names]
-    if missing:
-        raise DataError(f"no column(s) {missing} in the data; columns are {names}")
-    return frame
+def _groups(frame: Any, keys: list[str], value: str | None = None, func: str = "carelib") -> Any:
+    return check.frame_with(frame, func, [*keys, *([value] if value else [])])
 
 
 def _sum_by(frame: Any, keys: list[str], flags: dict[str, Any]) -> pd.DataFrame:
@@ -94,12 +95,12 @@ def tally_nps(data: Any, score: str = "score", by: str | list[str] | None = None
        n  promoters  passives  detractors  missing  out_of_scale
     0  4          2         1           1        1             0
     """
-    keys = _by(by)
-    frame = nw.from_native(data)
-    names = frame.collect_schema().names()
-    missing = [c for c in [*keys, score] if c not in names]
-    if missing:
-        raise DataError(f"no column(s) {missing} in the data; columns are {names}")
+    return _tally_nps(data, score, _by(by), low, high, "tally_nps")
+
+
+def _tally_nps(data: Any, score: str, keys: list[str], low: int, high: int, func: str) -> pd.DataFrame:
+    frame = check.frame_with(data, func, [*keys, score])
+    check.numeric_column(data, frame, score, f"an integer {low}-{high}", func)
     dtype = frame.collect_schema()[score]
     whole = dtype.is_integer()  # integer scores need no rounding check (and no cast: faster in the engine)
     s = nw.col(score) if whole else nw.col(score).cast(nw.Float64)
@@ -115,12 +116,8 @@ def tally_nps(data: Any, score: str = "score", by: str | list[str] | None = None
     out = _sum_by(frame.select([*keys, score]), keys, flags)
     if keys:
         out = out.sort_values(keys, ignore_index=True)
-    bad = int(out["out_of_scale"].sum())
-    if bad:
-        raise DataError(
-            f"column {score!r}: {bad} score(s) outside {low}-{high} or not whole numbers; "
-            "load the table with carelib.tables.load_table(..., errors='exclude') to set them aside with a reason"
-        )
+    if int(out["out_of_scale"].sum()):
+        check.out_of_scale(data, frame, score, low, high, func)
     for c in ("promoters", "passives", "detractors", "missing", "out_of_scale"):
         out[c] = out[c].astype("int64")
     out["n"] = out["promoters"] + out["passives"] + out["detractors"]
@@ -161,7 +158,8 @@ def nps_from_counts(
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     z = _z(confidence)
-    pro, pas, det = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (promoters, passives, detractors))
+    pro, pas, det = (check.counts(name, x) for name, x in
+                     (("promoters", promoters), ("passives", passives), ("detractors", detractors)))
     n = pro + pas + det
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "bootstrap":
@@ -223,10 +221,14 @@ def nps(
     0    a  4  25.0
     1    b  2   0.0
     """
-    keys = _by(by)
-    if not isinstance(min_n, int) or min_n < 1:
-        raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
-    t = tally_nps(data, score, keys)
+    return _nps(data, score, _by(by), confidence, method, min_n, seed, "nps")
+
+
+def _nps(data: Any, score: str, keys: list[str], confidence: float, method: str, min_n: int, seed: int | None,
+         func: str) -> pd.DataFrame:
+    check.positive_int("min_n", min_n)
+    _z(confidence)
+    t = _tally_nps(data, score, keys, 0, 10, func)
     inf = nps_from_counts(t["promoters"], t["passives"], t["detractors"], confidence, method, seed)
     out = pd.concat([t[keys].reset_index(drop=True), inf], axis=1)
     out["missing"] = t["missing"].to_numpy()
@@ -255,9 +257,12 @@ def compare_nps(
     [['now', 24.631, 3.097, 0.002]]
     """
     z_crit = _z(confidence)
-    t = tally_nps(data, score, group)
+    t = _tally_nps(data, score, [group], 0, 10, "compare_nps")
     if baseline is None or baseline not in set(t[group]):
         raise ParameterError(f"baseline {baseline!r} is not a value of {group!r}; values are {sorted(t[group].astype(str))}")
+    if int(t.loc[t[group] == baseline, "n"].iloc[0]) == 0:
+        raise DataError(f"compare_nps: the baseline {baseline!r} has no scores in column {score!r} "
+                        "(every answer of that group is empty): there is nothing to compare with")
     add = 0.75
     nn = t["n"] + 3.0
     pp, pdd = (t["promoters"] + add) / nn, (t["detractors"] + add) / nn
@@ -290,7 +295,12 @@ def wilson(successes: Any, trials: Any, confidence: float = 0.95) -> tuple[np.nd
     [0.8051, 0.9013]
     """
     z = _z(confidence)
-    k, n = np.atleast_1d(np.asarray(successes, float)), np.atleast_1d(np.asarray(trials, float))
+    k, n = check.counts("successes", successes, whole=False), check.counts("trials", trials, whole=False)
+    over = np.broadcast_to(k > n, np.broadcast_shapes(k.shape, n.shape))
+    if over.any():
+        i = int(np.flatnonzero(over.ravel())[0])
+        kk, nn = np.broadcast_to(k, over.shape).ravel()[i], np.broadcast_to(n, over.shape).ravel()[i]
+        raise ParameterError(f"successes must not exceed trials: got {kk:g} successes in {nn:g} trials")
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -315,10 +325,10 @@ def proportion(
     1  Standard          0       1   0.00        1
     """
     keys = _by(by)
-    frame = nw.from_native(data)
-    names = frame.collect_schema().names()
-    if success not in names or any(k not in names for k in keys):
-        raise DataError(f"no column(s) {[c for c in [*keys, success] if c not in names]} in the data; columns are {names}")
+    _z(confidence)
+    check.positive_int("min_n", min_n)
+    frame = check.frame_with(data, "proportion", [*keys, success])
+    check.yes_no_column(data, frame, success, "proportion")
     s = nw.col(success)
     flags = {"successes": ~s.is_null() & s, "trials": ~s.is_null(), "missing": s.is_null()}
     t = _sum_by(frame.select([*keys, success]), keys, flags)
@@ -354,7 +364,7 @@ def score_accounting(report: Any, used: int, missing: int) -> pd.DataFrame:
 def enps(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
          method: str = "adjusted-wald", *, min_n: int = 1, seed: int | None = 0) -> pd.DataFrame:
     """Employee NPS: the NPS of staff answers (same scale, thresholds and interval; see :func:`nps`)."""
-    return nps(data, score, by, confidence, method, min_n=min_n, seed=seed)
+    return _nps(data, score, _by(by), confidence, method, min_n, seed, "enps")
 
 
 def tally_scale(data: Any, score: str, by: str | list[str] | None = None, low: int = 1, high: int = 5) -> pd.DataFrame:
@@ -369,8 +379,12 @@ def tally_scale(data: Any, score: str, by: str | list[str] | None = None, low: i
     >>> tally_scale(pd.DataFrame({"score": [5, 4, 4, 1, None]}), "score").iloc[0].tolist()
     [4, 1, 1, 0, 0, 2, 1]
     """
-    keys = _by(by)
-    frame = _groups(data, keys, score)
+    return _tally_scale(data, score, _by(by), low, high, "tally_scale")
+
+
+def _tally_scale(data: Any, score: str, keys: list[str], low: int, high: int, func: str) -> pd.DataFrame:
+    frame = check.frame_with(data, func, [*keys, score])
+    check.numeric_column(data, frame, score, f"an integer {low}-{high}", func)
     s = nw.col(score).cast(nw.Float64)
     present = ~s.is_null()
     flags = {"n": present, "missing": ~present, "out_of_scale": present & ((s < low) | (s > high) | (s != s.round(0)))}
@@ -378,10 +392,8 @@ def tally_scale(data: Any, score: str, by: str | list[str] | None = None, low: i
     out = _sum_by(frame.select([*keys, score]), keys, flags)
     if keys:
         out = out.sort_values(keys, ignore_index=True)
-    bad = int(out["out_of_scale"].sum())
-    if bad:
-        raise DataError(f"column {score!r}: {bad} score(s) outside {low}-{high} or not whole numbers; load the table "
-                        "with carelib.tables.load_table(..., errors='exclude') to set them aside with a reason")
+    if int(out["out_of_scale"].sum()):
+        check.out_of_scale(data, frame, score, low, high, func)
     counts = [f"score_{v}" for v in range(low, high + 1)]
     out = out.astype({c: "int64" for c in [*counts, "missing"]})
     out["n"] = out[counts].sum(axis=1).astype("int64")
@@ -401,10 +413,11 @@ def _mean_from_counts(t: pd.DataFrame, low: int, high: int, confidence: float) -
 
 
 def _box(data: Any, score: str, by: str | list[str] | None, low: int, high: int, box: tuple[int, int],
-         confidence: float, min_n: int, with_mean: bool) -> pd.DataFrame:
+         confidence: float, min_n: int, with_mean: bool, func: str) -> pd.DataFrame:
     _z(confidence)
+    check.positive_int("min_n", min_n)
     keys = _by(by)
-    t = tally_scale(data, score, keys, low, high)
+    t = _tally_scale(data, score, keys, low, high, func)
     succ = t[[f"score_{v}" for v in range(box[0], box[1] + 1)]].sum(axis=1).astype("int64")
     lo, hi = wilson(succ, t["n"], confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -431,19 +444,19 @@ def csat(data: Any, score: str = "score", by: str | list[str] | None = None, con
     >>> csat(pd.DataFrame({"score": [5, 4, 3, 2, 5]}))[["n", "successes", "share"]].iloc[0].tolist()
     [5.0, 3.0, 0.6]
     """
-    return _box(data, score, by, 1, 5, (top, 5), confidence, min_n, with_mean=True)
+    return _box(data, score, by, 1, 5, (top, 5), confidence, min_n, with_mean=True, func="csat")
 
 
 def ces(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
         *, easy: int = 5, min_n: int = 1) -> pd.DataFrame:
     """Customer Effort Score on 1–7 (7 = strongly agree it was easy): share of ``easy``–7, and the mean."""
-    return _box(data, score, by, 1, 7, (easy, 7), confidence, min_n, with_mean=True)
+    return _box(data, score, by, 1, 7, (easy, 7), confidence, min_n, with_mean=True, func="ces")
 
 
 def pmf(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
         *, min_n: int = 1) -> pd.DataFrame:
     """Sean Ellis product-market-fit share: answers of 3 ("very disappointed") on 1–3, with Wilson intervals."""
-    return _box(data, score, by, 1, 3, (3, 3), confidence, min_n, with_mean=False)
+    return _box(data, score, by, 1, 3, (3, 3), confidence, min_n, with_mean=False, func="pmf")
 
 
 def ratings(data: Any, rating: str = "rating", by: str | list[str] | None = None, confidence: float = 0.95,
@@ -461,15 +474,17 @@ def ratings(data: Any, rating: str = "rating", by: str | list[str] | None = None
     [['a', 50, 4.5, 4.5], ['b', 2, 5.0, 4.6]]
     """
     keys = _by(by)
-    t = tally_scale(data, rating, keys, low, high)
+    _z(confidence)
+    check.positive_int("min_n", min_n)
+    if prior_weight is not None:
+        check.number("prior_weight", prior_weight)
+    t = _tally_scale(data, rating, keys, low, high, "ratings")
     mean, mlo, mhi = _mean_from_counts(t, low, high, confidence)
     values = np.arange(low, high + 1, dtype=float)
     counts = t[[f"score_{v}" for v in range(low, high + 1)]].to_numpy(float)
     total_n = counts.sum()
     m = (counts.sum(axis=0) * values).sum() / total_n if total_n else np.nan
     c = float(np.median(t["n"])) if prior_weight is None else float(prior_weight)
-    if c < 0:
-        raise ParameterError(f"prior_weight must be >= 0, got {prior_weight!r}")
     out = t[keys].copy()
     out["n"], out["mean"], out["ci_low"], out["ci_high"] = t["n"], mean, mlo, mhi
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -486,7 +501,7 @@ def ratings(data: Any, rating: str = "rating", by: str | list[str] | None = None
 def count_by(data: Any, by: str | list[str] | None = None, name: str = "count") -> pd.DataFrame:
     """Rows per group, counted in the engine (events or exposure for :func:`rate`)."""
     keys = _by(by)
-    frame = _groups(data, keys)
+    frame = check.frame_with(data, "count_by", keys)
     out = frame.select(keys).group_by(keys).agg(nw.len().alias(name)) if keys else frame.select(nw.len().alias(name))
     out = _collect(out.with_columns(nw.col(name).cast(nw.Int64)))
     return out.sort_values(keys, ignore_index=True) if keys else out
@@ -501,7 +516,7 @@ def garwood(events: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarr
     [4.795, 18.39]
     """
     _z(confidence)
-    k = np.atleast_1d(np.asarray(events, float))
+    k = check.counts("events", events)
     a = 1 - confidence
     lo = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
     hi = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
@@ -525,6 +540,11 @@ def rate(events: Any, exposure: Any, by: str | list[str] | None = None, confiden
     [['W1', 3, 1000, 3.0], ['W2', 6, 1500, 4.0]]
     """
     keys = _by(by)
+    _z(confidence)
+    check.number("per", per, positive=True)
+    check.positive_int("min_exposure", min_exposure)
+    check.frame_with(events, "rate (events)", keys)
+    check.frame_with(exposure, "rate (exposure)", keys)
     ev, ex = count_by(events, keys, "events"), count_by(exposure, keys, "exposure")
     t = ex.merge(ev, on=keys, how="outer") if keys else pd.concat([ex, ev], axis=1)
     orphan = t["exposure"].isna() & (t["events"].fillna(0) > 0)
@@ -556,9 +576,9 @@ def rate_ratio(events: int, exposure: float, base_events: int, base_exposure: fl
     (2.0, 0.0357)
     """
     _z(confidence)
-    k1, k0 = int(events), int(base_events)
-    if exposure <= 0 or base_exposure <= 0:
-        raise ParameterError("exposures must be positive")
+    k1, k0 = check.count("events", events), check.count("base_events", base_events)
+    exposure, base_exposure = check.number("exposure", exposure, positive=True), \
+        check.number("base_exposure", base_exposure, positive=True)
     k = k1 + k0
     share = exposure / (exposure + base_exposure)
     if k == 0:

@@ -1,17 +1,72 @@
-"""ISO weeks: the review period of every practice (``"2026-W47"``), ranges and bounds."""
+"""ISO weeks: the review period of every practice (``"2026-W47"``), ranges and bounds; the run's today.
+
+**Today** is one value per run, so that a run can be repeated: :func:`today` takes it from an
+argument, else from the ``CARELIB_TODAY`` environment variable (an ISO 8601 date or timestamp),
+else from the clock (UTC). Dates of events later than today plus ``FUTURE_TOLERANCE`` (2 days:
+time zones up to UTC+14 and a clock off by a day are still "today") cannot have happened yet;
+the loader sets such rows aside (:mod:`carelib.tables`), so ``period="latest"`` never follows them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 
 import pandas as pd
 
 from carelib.errors import ParameterError
 
-__all__ = ["iso_week", "week_bounds", "week_range", "parse_week", "last_weeks", "blocks"]
+__all__ = ["iso_week", "week_bounds", "week_range", "parse_week", "last_weeks", "blocks", "today", "future_limit",
+           "TODAY_ENV", "FUTURE_TOLERANCE"]
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+TODAY_ENV = "CARELIB_TODAY"
+FUTURE_TOLERANCE = pd.Timedelta(days=2)
+
+TodayLike = str | dt.date | dt.datetime | pd.Timestamp | None
+
+
+def today(value: TodayLike = None) -> pd.Timestamp:
+    """The run's today as a UTC timestamp without time zone: ``value``, else ``$CARELIB_TODAY``, else the clock.
+
+    Parameters
+    ----------
+    value : str, date, datetime or Timestamp, optional
+        An ISO 8601 date or timestamp; with an offset it is converted to UTC.
+
+    Examples
+    --------
+    >>> today("2026-11-22")
+    Timestamp('2026-11-22 00:00:00')
+    >>> today("2026-11-22T01:00:00+02:00")
+    Timestamp('2026-11-21 23:00:00')
+    """
+    source = "today"
+    if value is None:
+        value = os.environ.get(TODAY_ENV) or None
+        source = TODAY_ENV
+    if value is None:
+        return pd.Timestamp.now(tz="UTC").tz_localize(None)
+    try:
+        ts = pd.Timestamp(value) if not isinstance(value, str) else pd.to_datetime(value.strip(), format="ISO8601")
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ParameterError(f"{source}: expected an ISO 8601 date (e.g. 2026-11-22), found {value!r}")
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def future_limit(value: TodayLike = None) -> pd.Timestamp:
+    """The latest timestamp an event may carry: the run's :func:`today` plus ``FUTURE_TOLERANCE``.
+
+    Examples
+    --------
+    >>> future_limit("2026-11-22")
+    Timestamp('2026-11-24 00:00:00')
+    """
+    return today(value) + FUTURE_TOLERANCE
 
 
 def parse_week(label: str) -> tuple[int, int]:

@@ -10,6 +10,13 @@ Every problem names the file, the row (as a spreadsheet shows it: in a CSV file 
 header is row 1, so the first record is row 2; in Parquet and JSON Lines the first
 record is row 1), the column, what was expected and what was found.
 
+What cannot be trusted is refused, never read as something else: a file that is not UTF-8,
+a repeated header name, a row with fewer or more fields than the header
+(:mod:`carelib.table_files`); a true/false or fractional value in an integer column (``9.0``
+is read as 9); a date of an event later than the run's today plus two days
+(:func:`carelib.periods.future_limit`; today is injectable, so a run can be repeated).
+Table files are found without regard to the case of their names.
+
 With ``errors="raise"`` (the default) any problem raises one :class:`DataError`
 listing them all. With ``errors="exclude"`` rows with problems are set aside, the
 rest are kept, and the :class:`LoadReport` counts rows read = rows kept + rows
@@ -30,6 +37,9 @@ import pandas as pd
 
 from carelib.contracts import CONTRACTS, SCORE_SCALES, Col, TableSpec, contract
 from carelib.errors import DataError, ParameterError
+from carelib.periods import FUTURE_TOLERANCE, TodayLike, future_limit
+from carelib.periods import today as run_today
+from carelib.table_files import TABLE_SUFFIXES, read_raw
 
 # pandera loads pyspark when it is installed, and pyspark warns that it does not fully
 # support pandas >= 3; carelib never hands pandas frames to pyspark.pandas.
@@ -45,8 +55,8 @@ __all__ = [
     "TABLE_SUFFIXES",
 ]
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".jsonl")
 MAX_LISTED = 50  # problems spelled out in an exception message; all are in .problems
+MAX_COLUMNS_SHOWN = 12  # columns named when one is missing (survey exports have hundreds)
 
 Errors = Literal["raise", "exclude"]
 
@@ -107,24 +117,6 @@ class Loaded(NamedTuple):
     report: LoadReport
 
 
-def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
-    """Read a file as it is; return the frame and the row number of its first record."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-            return raw, 2
-        if suffix == ".parquet":
-            return pd.read_parquet(path), 1
-        if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(path, lines=True, dtype=False), 1
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path.name}: cannot be read as {suffix[1:]}: {exc}") from exc
-    raise DataError(
-        f"{path.name}: unsupported table format {suffix!r}; expected one of {', '.join(TABLE_SUFFIXES)}"
-    )
-
-
 def _as_text(s: pd.Series) -> pd.Series:
     """Strings, stripped; ids read from Parquet/JSON as whole floats (12.0) become "12"."""
     if pd.api.types.is_float_dtype(s):
@@ -141,14 +133,19 @@ def _parse_column(s: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         typed = _as_text(s).where(present)
         return typed.astype("string"), pd.Series(False, index=s.index)
     if col.kind in ("int", "float"):
-        num = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s.astype(float)
-        bad = present & num.isna()
+        yes_no = _yes_no_cells(s)
+        if pd.api.types.is_bool_dtype(s):
+            num = pd.Series(np.nan, index=s.index)
+        elif pd.api.types.is_numeric_dtype(s):
+            num = s.astype(float)
+        else:
+            num = pd.to_numeric(s.mask(yes_no), errors="coerce").astype(float)
+        bad = present & (num.isna() | yes_no)
+        bad |= num.notna() & ~np.isfinite(num)  # inf is not a number a table can hold
         if col.kind == "int":
-            frac = num.notna() & (num != np.floor(num))
-            bad |= frac
-            num = num.where(~frac)
-            return num.astype("Int64"), bad
-        return num.astype(float), bad
+            bad |= num.notna() & ((num != np.floor(num)) | (num.abs() >= 2**63))  # 9.0 is 9; 7.5 is not an integer
+        num = num.where(~bad)
+        return (num.astype("Int64"), bad) if col.kind == "int" else (num, bad)
     if col.kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(s):
             typed = s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
@@ -165,6 +162,15 @@ def _parse_column(s: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         typed[low.isin(_FALSE).fillna(False)] = False
         return typed, present & typed.isna()
     raise ParameterError(f"contract column {col.name!r} has unknown kind {col.kind!r}")
+
+
+def _yes_no_cells(s: pd.Series) -> pd.Series:
+    """True/False cells: a boolean column (Parquet, JSON), or Python booleans among other values."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.notna().astype(bool)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty", "floating", "integer"):
+        return s.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool)
+    return pd.Series(False, index=s.index)
 
 
 def _schema(spec: TableSpec, columns: list[str]) -> pa.DataFrameSchema:
@@ -221,25 +227,53 @@ def _problem_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
 
 
-def _parse(raw: pd.DataFrame, spec: TableSpec, first_row: int) -> tuple[pd.DataFrame, list[dict]]:
+def _expected(spec: TableSpec, col: Col, data: pd.DataFrame, pos: int) -> str:
+    """What a cell of ``col`` should hold; a score names its survey's scale."""
+    if col.name == "score" and "score_in_scale" in spec.checks:
+        if "survey" in data.columns:
+            return _scale_text(data["survey"].iloc[pos])
+        return f"an integer {_ANY_SCALE[0]}-{_ANY_SCALE[1]} (no survey column: the widest scale)"
+    return _EXPECTED[col.kind]
+
+
+def _found(value: object, col: Col) -> str:
+    text = _describe(value)
+    if col.kind in ("int", "float") and isinstance(value, bool | np.bool_):
+        text += " (a yes/no value, not a number)"
+    return text
+
+
+def _parse(raw: pd.DataFrame, spec: TableSpec, first_row: int, limit: pd.Timestamp) -> tuple[pd.DataFrame, list[dict]]:
     data = raw.copy()
     problems: list[dict] = []
     for col in spec.columns:
         if col.name not in data.columns:
             continue
         typed, bad = _parse_column(raw[col.name], col)
+        data[col.name] = typed
         for idx in np.flatnonzero(bad.to_numpy()):
             problems.append(
                 {
                     "row": int(idx) + first_row,
                     "column": col.name,
                     "reason": f"not {col.kind}",
-                    "expected": _EXPECTED[col.kind],
-                    "found": _describe(raw[col.name].iloc[idx]),
+                    "expected": _expected(spec, col, data, idx),
+                    "found": _found(raw[col.name].iloc[idx], col),
                 }
             )
-        data[col.name] = typed
+        if col.kind == "datetime" and not col.future:
+            problems += _future(raw, typed, col, first_row, limit)
     return data, problems
+
+
+def _future(raw: pd.DataFrame, typed: pd.Series, col: Col, first_row: int, limit: pd.Timestamp) -> list[dict]:
+    """Events dated after ``limit`` (today plus the tolerance) cannot have happened yet."""
+    late = (typed.notna() & (typed > limit)).to_numpy()
+    today = limit - FUTURE_TOLERANCE
+    expected = (f"a date no later than {limit:%Y-%m-%d %H:%M} (today, {today:%Y-%m-%d %H:%M} UTC, "
+                f"plus {FUTURE_TOLERANCE.days} days)")
+    return [{"row": int(i) + first_row, "column": col.name, "reason": "date in the future", "expected": expected,
+             "found": _describe(raw[col.name].iloc[i])} for i in np.flatnonzero(late)]
 
 
 def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row: int, parsed_bad: set) -> list[dict]:
@@ -282,18 +316,32 @@ def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row:
 
 def _missing_columns(raw: pd.DataFrame, spec: TableSpec) -> list[dict]:
     """Required columns absent from the header, as problems on row 1 (the header)."""
-    found = ", ".join(map(str, raw.columns)) or "none"
+    names = [str(c) for c in raw.columns]
+    short = [n if len(n) <= 40 else n[:37] + "..." for n in names[:MAX_COLUMNS_SHOWN]]  # survey questions are long
+    shown = ", ".join(short) + (", ..." if len(names) > MAX_COLUMNS_SHOWN else "")
+    found = f"no such column ({len(names)} columns: {shown})" if names else "no columns"
     return [
         {"row": 1, "column": c.name, "reason": "missing column",
-         "expected": f"a column named {c.name!r} ({c.description})", "found": f"no such column (columns: {found})"}
+         "expected": f"a column named {c.name!r} ({c.description})", "found": found + _near(c.name, names)}
         for c in spec.columns
         if c.required and c.name not in raw.columns
     ]
 
 
+def _near(name: str, names: list[str]) -> str:
+    """A hint when a column of another case or spacing is there (``Rating`` for ``rating``)."""
+    key = name.replace("_", " ")
+    for other in names:
+        if other.strip().lower().replace("_", " ") == key:
+            return f"; {other!r} differs only in case or spacing: rename it {name!r}"
+    return ""
+
+
 def format_problem(source: str, p: dict) -> str:
-    """One line: ``file row N, column 'c': expected X, found Y``."""
-    return f"{source} row {p['row']}, column {p['column']!r}: expected {p['expected']}, found {p['found']}"
+    """One line: ``file row N, column 'c': expected X, found Y`` (no column for a problem of the whole row)."""
+    column = p.get("column")
+    where = f", column {column!r}" if isinstance(column, str) else ""
+    return f"{source} row {p['row']}{where}: expected {p['expected']}, found {p['found']}"
 
 
 def _duplicates_to_keep_first(problems: list[dict], data: pd.DataFrame, spec: TableSpec, first_row: int) -> list[dict]:
@@ -309,7 +357,8 @@ def _duplicates_to_keep_first(problems: list[dict], data: pd.DataFrame, spec: Ta
     return out
 
 
-def load_table(path: str | Path, kind: str | None = None, *, errors: Errors = "raise") -> Loaded:
+def load_table(path: str | Path, kind: str | None = None, *, errors: Errors = "raise",
+               today: TodayLike = None) -> Loaded:
     """Load one table file and validate it against its contract.
 
     Parameters
@@ -317,10 +366,16 @@ def load_table(path: str | Path, kind: str | None = None, *, errors: Errors = "r
     path : str or Path
         A ``.csv``, ``.parquet`` or ``.jsonl`` file.
     kind : str, optional
-        The contract to apply (``responses``, ``tickets`` ...); defaults to the file's stem.
+        The contract to apply (``responses``, ``tickets`` ...); defaults to the file's stem
+        (in lower case: ``Responses.CSV`` is the responses table).
     errors : {"raise", "exclude"}
         ``raise``: any problem raises :class:`DataError` listing every problem.
         ``exclude``: rows with problems are set aside and counted in the report.
+        A missing column, a repeated header name or a file that is not UTF-8 always raises.
+    today : str, date or Timestamp, optional
+        The run's today (see :func:`carelib.periods.today`): dates of events later than
+        today plus two days are problems ("date in the future"). Default: ``$CARELIB_TODAY``,
+        else the clock.
 
     Returns
     -------
@@ -341,14 +396,17 @@ def load_table(path: str | Path, kind: str | None = None, *, errors: Errors = "r
     path = Path(path)
     if errors not in ("raise", "exclude"):
         raise ParameterError(f"errors must be 'raise' or 'exclude', got {errors!r}")
-    spec = contract(kind or path.stem)
+    spec = contract(kind or path.stem.lower())
+    limit = future_limit(today)
     if not path.exists():
         raise DataError(f"{path.name}: file not found in {path.parent.name or '.'}")
-    raw, first_row = _read_raw(path)
+    raw, first_row, unreadable = read_raw(path)
     missing = _missing_columns(raw, spec)
-    data, problems = _parse(raw, spec, first_row)
+    data, problems = _parse(raw, spec, first_row, limit)
     parsed_bad = {(p["row"], p["column"]) for p in problems}
     problems += _validate(data, raw, spec, first_row, parsed_bad)
+    ragged = {p["row"] for p in unreadable}  # its cells are not where the header says: one problem for the row
+    problems = [p for p in problems if p["row"] not in ragged] + unreadable
     # a frame-wide check reports a failing row once per column: keep one line per problem
     problems = list({(p["row"], p["column"], p["reason"]): p for p in problems}.values())
     problems.sort(key=lambda p: (p["row"], str(p["column"])))
@@ -382,23 +440,37 @@ class Workspace:
         The workspace folder.
     errors : {"raise", "exclude"}
         Passed to :func:`load_table` for every table.
+    today : str, date or Timestamp, optional
+        The run's today, fixed when the workspace is opened (see :func:`carelib.periods.today`):
+        rows dated later than today plus two days are problems, so ``period="latest"`` never
+        follows them. Default: ``$CARELIB_TODAY``, else the clock.
+
+    Table files are ``<table>.csv|.parquet|.jsonl``, matched without regard to case
+    (``Responses.CSV``); two files for one table are an error naming both.
     """
 
-    def __init__(self, folder: str | Path, errors: Errors = "raise") -> None:
+    def __init__(self, folder: str | Path, errors: Errors = "raise", today: TodayLike = None) -> None:
         self.path = Path(folder)
         if not self.path.is_dir():
             raise DataError(f"workspace folder {str(folder)!r} does not exist or is not a folder")
         self.errors: Errors = errors
+        self.today: pd.Timestamp = run_today(today)
         self._tables: dict[str, pd.DataFrame] = {}
         self._reports: dict[str, LoadReport] = {}
 
     def __repr__(self) -> str:
         return f"Workspace({self.path.name!r}, tables={self.available()})"
 
+    def _files(self, kind: str) -> list[Path]:
+        """Files of table ``kind``, whatever the case of their names (``Responses.CSV``), sorted."""
+        names = {f"{kind}{s}" for s in TABLE_SUFFIXES}
+        return sorted((p for p in self.path.iterdir() if p.name.lower() in names and p.is_file()),
+                      key=lambda p: (p.name.lower(), p.name))
+
     def file(self, kind: str) -> Path:
         """The file holding table ``kind``; a clear error names what was looked for."""
         contract(kind)
-        found = [self.path / f"{kind}{s}" for s in TABLE_SUFFIXES if (self.path / f"{kind}{s}").exists()]
+        found = self._files(kind)
         if not found:
             names = ", ".join(f"{kind}{s}" for s in TABLE_SUFFIXES)
             raise DataError(f"workspace {self.path.name!r} has no {kind!r} table: expected one of {names}")
@@ -410,7 +482,7 @@ class Workspace:
         return found[0]
 
     def has(self, kind: str) -> bool:
-        return any((self.path / f"{kind}{s}").exists() for s in TABLE_SUFFIXES)
+        return bool(self._files(kind))
 
     def available(self) -> list[str]:
         """Names of the contract tables present in the folder, sorted."""
@@ -419,7 +491,7 @@ class Workspace:
     def table(self, kind: str) -> pd.DataFrame:
         """Load table ``kind`` (once; later calls return a copy of the same frame)."""
         if kind not in self._tables:
-            data, report = load_table(self.file(kind), kind, errors=self.errors)
+            data, report = load_table(self.file(kind), kind, errors=self.errors, today=self.today)
             self._tables[kind] = data
             self._reports[kind] = report
         return self._tables[kind].copy()
@@ -439,16 +511,29 @@ class Workspace:
         return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
     def validate(self) -> list[str]:
-        """Check every table present; return one line per problem (empty when all is well)."""
+        """Check every table present; return one line per problem (empty when all is well).
+
+        Files that are not read are named too: a table-like file of no known table
+        (``stuff.csv``) and a known table in a format that is not read (``tickets.xlsx``).
+        """
         lines: list[str] = []
         for kind in self.available():
             try:
-                load_table(self.file(kind), kind, errors="raise")
+                load_table(self.file(kind), kind, errors="raise", today=self.today)
             except DataError as exc:
                 lines.extend(exc.problems)
-        for p in sorted(self.path.iterdir()):
-            if p.suffix in TABLE_SUFFIXES and p.stem not in CONTRACTS:
+        return lines + self.ignored()
+
+    def ignored(self) -> list[str]:
+        """One line per file of the folder that looks like a table but is not read, and why."""
+        lines = []
+        for p in sorted(q for q in self.path.iterdir() if q.is_file()):
+            stem, suffix = p.stem.lower(), p.suffix.lower()
+            if suffix in TABLE_SUFFIXES and stem not in CONTRACTS:
                 lines.append(f"{p.name}: not a known table (known: {', '.join(sorted(CONTRACTS))}); ignored")
+            elif stem in CONTRACTS and suffix not in TABLE_SUFFIXES:
+                lines.append(f"{p.name}: the {stem!r} table is read from {', '.join(TABLE_SUFFIXES[:-1])} or "
+                             f"{TABLE_SUFFIXES[-1]}, not {p.suffix}; ignored (export it as CSV UTF-8)")
         return lines
 
     def fingerprint(self) -> str:
@@ -463,6 +548,6 @@ class Workspace:
         return h.hexdigest()
 
 
-def load_workspace(folder: str | Path, errors: Errors = "raise") -> Workspace:
+def load_workspace(folder: str | Path, errors: Errors = "raise", today: TodayLike = None) -> Workspace:
     """Open a workspace folder; tables load on first use (see :class:`Workspace`)."""
-    return Workspace(folder, errors=errors)
+    return Workspace(folder, errors=errors, today=today)

@@ -75,9 +75,9 @@ def test_groups_first_sorted_and_small_groups_kept_with_a_note():
 
 
 def test_bad_scores_are_refused_with_a_clear_error():
-    with pytest.raises(DataError, match="outside 0-10"):
+    with pytest.raises(DataError, match=r"nps: row 1, column 'score': expected an integer 0-10, found 11"):
         metrics.nps(pd.DataFrame({"score": [10, 11]}))
-    with pytest.raises(DataError, match="outside 0-10 or not whole"):
+    with pytest.raises(DataError, match=r"nps: row 0, column 'score': expected an integer 0-10, found 7.5"):
         metrics.nps(pd.DataFrame({"score": [7.5]}))
     with pytest.raises(DataError, match="no column"):
         metrics.nps(pd.DataFrame({"rating": [7]}))
@@ -163,3 +163,108 @@ def test_same_counts_on_spark(engine_data):
     finally:
         spark.stop()
     pd.testing.assert_frame_equal(got.reset_index(drop=True), metrics.nps(d, by=["segment", "week"])[COUNTS], check_dtype=False)
+
+
+# ---- issue 14: every public metric checks its input and says where it is wrong --------------------------------
+
+SCORE_FUNCS = [("nps", metrics.nps, "0-10"), ("enps", metrics.enps, "0-10"), ("csat", metrics.csat, "1-5"),
+               ("ces", metrics.ces, "1-7"), ("pmf", metrics.pmf, "1-3"), ("ratings", metrics.ratings, "1-5")]
+
+
+def _call(fn, frame):
+    return fn(frame, "rating") if fn is metrics.ratings else fn(frame)
+
+
+def _col(fn):
+    return "rating" if fn is metrics.ratings else "score"
+
+
+@pytest.mark.parametrize(("name", "fn", "scale"), SCORE_FUNCS)
+def test_boolean_scores_are_refused_not_counted_as_0_and_1(name, fn, scale):
+    col = _col(fn)
+    frame = pd.DataFrame({col: [True, False, True]}, index=[10, 11, 12])
+    with pytest.raises(DataError) as err:
+        _call(fn, frame)
+    assert str(err.value).startswith(f"{name}: row 10, column {col!r}: expected an integer {scale}, found True "
+                                     "(a yes/no value, not a score); 3 row(s) like this")
+    assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize(("name", "fn", "scale"), SCORE_FUNCS)
+def test_text_scores_are_refused_with_row_and_value(name, fn, scale):
+    col = _col(fn)
+    frame = pd.DataFrame({col: ["3", "eleven", None]})
+    with pytest.raises(DataError, match=rf"^{name}: row 0, column '{col}': expected an integer {scale}, found '3' "
+                                        r"\(text, not a number\); 2 row\(s\) like this; convert it"):
+        _call(fn, frame)
+
+
+@pytest.mark.parametrize(("name", "fn", "scale"), SCORE_FUNCS)
+def test_out_of_scale_and_fractional_scores_name_the_first_row(name, fn, scale):
+    col = _col(fn)
+    with pytest.raises(DataError, match=rf"^{name}: row 'b', column '{col}': expected an integer {scale}, found 2.5; "
+                                        r"2 row\(s\) like this"):
+        _call(fn, pd.DataFrame({col: [3, 2.5, 99]}, index=["a", "b", "c"]))
+
+
+def test_object_column_of_numbers_is_fine_and_mixed_objects_are_named():
+    assert metrics.nps(pd.DataFrame({"score": pd.Series([10, 9, None, 3], dtype=object)})).loc[0, "n"] == 3
+    with pytest.raises(DataError, match=r"^nps: row 1, column 'score': expected an integer 0-10, found 'x' \(text"):
+        metrics.nps(pd.DataFrame({"score": pd.Series([10, "x", True], dtype=object)}))
+    with pytest.raises(DataError, match=r"^nps: row 2, column 'score': expected an integer 0-10, found True"):
+        metrics.nps(pd.DataFrame({"score": pd.Series([10, 9, True], dtype=object)}))
+
+
+def test_missing_columns_are_named_with_what_is_there():
+    with pytest.raises(DataError, match=r"^nps: no column 'score' in the data \(columns: rating\)"):
+        metrics.nps(pd.DataFrame({"rating": [7]}))
+    with pytest.raises(DataError, match=r"^csat: no column 'plan' in the data \(columns: score\)"):
+        metrics.csat(pd.DataFrame({"score": [4]}), by="plan")
+    with pytest.raises(DataError, match=r"^proportion: no column 'ok' in the data"):
+        metrics.proportion(pd.DataFrame({"score": [4]}), "ok")
+
+
+@pytest.mark.parametrize("confidence", ["0.95", 1.0, 0, 95, True, float("nan"), None])
+def test_bad_confidence_is_a_parameter_error_everywhere(confidence):
+    d = _answers(3, 2, 1)
+    calls = [lambda: metrics.nps(d, confidence=confidence), lambda: metrics.csat(d.assign(score=4), confidence=confidence),
+             lambda: metrics.wilson(3, 10, confidence), lambda: metrics.garwood(3, confidence),
+             lambda: metrics.rate_ratio(3, 10, 2, 10, confidence),
+             lambda: metrics.proportion(d.assign(ok=True), "ok", confidence=confidence)]
+    for call in calls:
+        with pytest.raises(ParameterError, match=r"confidence must be a number between 0 and 1 \(e.g. 0.95\), got"):
+            call()
+
+
+def test_proportion_needs_a_yes_no_column():
+    d = pd.DataFrame({"ok": [1, 0, 2]})
+    with pytest.raises(DataError, match=r"^proportion: row 0, column 'ok': expected true or false, found 1 "
+                                        r"\(a number\); 3 row\(s\) like this; .*metrics.as_bool"):
+        metrics.proportion(d, "ok")
+    with pytest.raises(DataError, match=r"found 'yes' \(text\)"):
+        metrics.proportion(pd.DataFrame({"ok": ["yes", "no"]}), "ok")
+    objects = pd.DataFrame({"ok": pd.Series([True, None, False], dtype=object)})
+    assert metrics.proportion(objects, "ok").loc[0, "successes"] == 1
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: metrics.wilson(-1, 10), r"successes must be counts \(numbers >= 0\), got -1"),
+    (lambda: metrics.wilson(11, 10), r"successes must not exceed trials: got 11 successes in 10 trials"),
+    (lambda: metrics.wilson("3", 10), r"successes must be counts \(numbers >= 0\), got '3'"),
+    (lambda: metrics.wilson(True, 10), r"successes must be counts \(numbers >= 0\), got True"),
+    (lambda: metrics.nps_from_counts(5, -1, 2), r"passives must be counts \(whole numbers >= 0\), got -1"),
+    (lambda: metrics.nps_from_counts(5, 1.5, 2), r"passives must be counts \(whole numbers >= 0\), got 1.5"),
+    (lambda: metrics.garwood([3, -2]), r"events must be counts \(whole numbers >= 0\), got -2"),
+    (lambda: metrics.rate_ratio(3, 10, -1, 10), r"base_events must be counts \(whole numbers >= 0\), got -1"),
+    (lambda: metrics.rate_ratio(3, 10, 1, "10"), r"base_exposure must be a positive number, got '10'"),
+    (lambda: metrics.rate_ratio(3, 0, 1, 10), r"exposure must be a positive number, got 0"),
+])
+def test_counts_are_checked(call, message):
+    with pytest.raises(ParameterError, match=message):
+        call()
+
+
+def test_compare_nps_with_an_empty_baseline_is_an_error_not_a_number():
+    d = pd.DataFrame({"period": ["now"] * 3 + ["before"], "score": [10, 9, 3, None]})
+    with pytest.raises(DataError, match=r"compare_nps: the baseline 'before' has no scores"):
+        metrics.compare_nps(d, group="period", baseline="before")

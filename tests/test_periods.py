@@ -28,3 +28,17 @@ def test_malformed_weeks_are_refused(bad):
 def test_backwards_range_is_refused():
     with pytest.raises(ParameterError, match="ends before"):
         periods.week_range("2026-W27..2026-W20")
+
+
+def test_today_is_injectable_and_deterministic(monkeypatch):
+    monkeypatch.delenv("CARELIB_TODAY", raising=False)
+    assert periods.today("2026-06-01") == pd.Timestamp("2026-06-01")
+    assert periods.today("2026-06-01T10:00:00+02:00") == pd.Timestamp("2026-06-01 08:00")  # UTC, no time zone
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    assert abs(periods.today() - now) < pd.Timedelta(minutes=1)
+    monkeypatch.setenv("CARELIB_TODAY", "2026-03-04")
+    assert periods.today() == pd.Timestamp("2026-03-04")
+    assert periods.today("2026-06-01") == pd.Timestamp("2026-06-01")  # an argument wins over the environment
+    assert periods.future_limit("2026-06-01") == pd.Timestamp("2026-06-03")
+    with pytest.raises(ParameterError, match=r"today: expected an ISO 8601 date \(e.g. 2026-11-22\), found 'soon'"):
+        periods.today("soon")

@@ -24,9 +24,9 @@ def test_ces_and_pmf_definitions():
     assert ces["successes"] == 3 and ces["share"] == pytest.approx(0.6)
     pmf = metrics.pmf(pd.DataFrame({"plan": ["a", "a", "b", "b"], "score": [3, 2, 3, 3]}), by="plan")
     assert pmf["share"].tolist() == [0.5, 1.0]
-    with pytest.raises(DataError, match="outside 1-3"):
+    with pytest.raises(DataError, match=r"pmf: row 0, column 'score': expected an integer 1-3, found 4"):
         metrics.pmf(pd.DataFrame({"score": [4]}))
-    with pytest.raises(DataError, match="outside 1-5"):
+    with pytest.raises(DataError, match=r"csat: row 0, column 'score': expected an integer 1-5, found 0"):
         metrics.csat(pd.DataFrame({"score": [0, 5]}))
 
 
@@ -105,3 +105,29 @@ def test_definitions_registry_complete_and_overridable(tmp_path):
         definitions(extra)
     with pytest.raises(ParameterError, match="no definition"):
         definitions_table(["nope"])
+
+
+# ---- issue 14: inputs checked, errors name the table, the column and the value ---------------------------------
+
+def test_rate_names_the_table_missing_a_group_column_and_checks_per():
+    ev, ex = pd.DataFrame({"week": ["W1"]}), pd.DataFrame({"wk": ["W1"] * 10})
+    with pytest.raises(DataError, match=r"^rate \(exposure\): no column 'week' in the data \(columns: wk\)"):
+        metrics.rate(ev, ex, by="week")
+    with pytest.raises(ParameterError, match=r"per must be a positive number, got -1"):
+        metrics.rate(ev, ev, by="week", per=-1)
+
+
+def test_ratings_refuse_bad_parameters():
+    d = pd.DataFrame({"rating": [5, 4]})
+    with pytest.raises(ParameterError, match=r"prior_weight must be a number >= 0, got 'x'"):
+        metrics.ratings(d, prior_weight="x")
+    with pytest.raises(ParameterError, match=r"min_n must be a positive integer, got 0"):
+        metrics.ratings(d, min_n=0)
+    with pytest.raises(ParameterError, match=r"min_n must be a positive integer, got 2.5"):
+        metrics.csat(d.rename(columns={"rating": "score"}), min_n=2.5)
+
+
+def test_empty_ratings_say_so_instead_of_a_number():
+    r = metrics.ratings(pd.DataFrame({"rating": pd.Series([], dtype="Int64")}))
+    assert r.loc[0, "n"] == 0 and np.isnan(r.loc[0, "mean"]) and np.isnan(r.loc[0, "bayes_avg"])
+    assert r.loc[0, "note"] == "n too small (0 < 1)"

@@ -97,3 +97,29 @@ def test_segment_and_driver_tallies_on_polars_and_duckdb():
     for frame in (pl.from_pandas(d), con.from_df(d)):
         pd.testing.assert_frame_equal(segments.scan(frame, "region"), base)
         pd.testing.assert_frame_equal(drivers.relative_risk(frame, "det", ["late", "region"]), base_rr)
+
+
+# ---- issue 14: inputs checked, errors name the column, the row and the value -----------------------------------
+
+def test_relative_risk_needs_a_yes_no_outcome():
+    from carelib.errors import DataError
+
+    d = pd.DataFrame({"detractor": ["yes", "no"] * 10, "late": [True, False] * 10})
+    with pytest.raises(DataError, match=r"^relative_risk: row 0, column 'detractor': expected true or false, "
+                                        r"found 'yes' \(text\); 20 row\(s\) like this"):
+        drivers.relative_risk(d, "detractor", "late")
+    with pytest.raises(DataError, match=r"^relative_risk: no column 'plan' in the data \(columns: detractor, late\)"):
+        drivers.relative_risk(d, "detractor", "plan")
+    with pytest.raises(ParameterError, match=r"confidence must be a number between 0 and 1"):
+        drivers.relative_risk(d.assign(detractor=True), "detractor", "late", confidence=95)
+
+
+@pytest.mark.parametrize(("pvalues", "message"), [
+    ([0.2, 1.5], r"p-values must lie between 0 and 1: found 1.5 at position 1"),
+    ([0.2, -0.1], r"p-values must lie between 0 and 1: found -0.1 at position 1"),
+    ([0.2, "x"], r"p-values must be numbers: found 'x' at position 1"),
+    ([True, 0.2], r"p-values must be numbers: found True at position 0"),
+])
+def test_benjamini_hochberg_refuses_impossible_p_values(pvalues, message):
+    with pytest.raises(ParameterError, match=message):
+        benjamini_hochberg(pvalues)

@@ -43,7 +43,7 @@ def test_every_problem_named_with_file_row_column_expected_found(tmp_path):
     with pytest.raises(DataError) as err:
         load_table(write(tmp_path, "responses.csv", bad))
     lines = err.value.problems
-    assert "responses.csv row 3, column 'score': expected an integer, found 'eleven'" in lines
+    assert "responses.csv row 3, column 'score': expected an integer 0-10 (survey 'nps'), found 'eleven'" in lines
     assert "responses.csv row 4, column 'score': expected an integer 0-10 (survey 'nps'), found '11'" in lines
     assert any(ln.startswith("responses.csv row 5, column 'submitted_at': expected an ISO 8601") and "'last tuesday'" in ln for ln in lines)
     assert "responses.csv row 6, column 'score': expected an integer 1-5 (survey 'csat'), found '6'" in lines
@@ -123,7 +123,7 @@ def test_workspace_validate_lists_problems_and_unknown_files(tmp_path):
     write(tmp_path, "responses.csv", HEADER + "r1,C1,2026-05-18,nps,eleven,x\n")
     write(tmp_path, "stuff.csv", "a\n1\n")
     lines = Workspace(tmp_path).validate()
-    assert lines[0] == "responses.csv row 2, column 'score': expected an integer, found 'eleven'"
+    assert lines[0] == "responses.csv row 2, column 'score': expected an integer 0-10 (survey 'nps'), found 'eleven'"
     assert lines[1].startswith("stuff.csv: not a known table")
 
 
@@ -164,7 +164,7 @@ def test_validate_command_reports_missing_column_and_row_problems(tmp_path, caps
     out = capsys.readouterr()
     lines = out.out.strip().splitlines()
     assert code == 1
-    assert "responses.csv row 3, column 'score': expected an integer, found 'nine'" in lines
+    assert "responses.csv row 3, column 'score': expected an integer 0-10 (survey 'nps'), found 'nine'" in lines
     assert "responses.csv row 4, column 'score': expected an integer 0-10 (survey 'nps'), found '11'" in lines
     assert any(ln.startswith("responses.csv row 5, column 'submitted_at'") and "'18/05/2026 8am'" in ln for ln in lines)
     assert any(ln.startswith("tickets.csv row 1, column 'customer_id': expected a column named 'customer_id'") for ln in lines)
@@ -176,5 +176,171 @@ def test_score_checked_even_when_survey_column_is_missing(tmp_path):
     lines = Workspace(tmp_path).validate()
     assert lines[0].startswith("responses.csv row 1, column 'survey': expected a column named 'survey'")
     assert "responses.csv row 2, column 'score': expected an integer 0-10 (no survey column: the widest scale), found '11'" in lines
-    assert "responses.csv row 3, column 'score': expected an integer, found 'x'" in lines
+    assert "responses.csv row 3, column 'score': expected an integer 0-10 (no survey column: the widest scale), found 'x'" in lines
     assert any(ln.startswith("responses.csv row 3, column 'submitted_at'") for ln in lines)
+
+
+# ---- issue 14: trustworthy under attack (no silent wrong numbers) ---------------------------------------------
+
+TODAY = "2026-06-01"
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_boolean_score_is_refused_not_read_as_0_or_1(tmp_path, suffix):
+    frame = pd.DataFrame({"response_id": ["r1", "r2"], "submitted_at": ["2026-05-18", "2026-05-18"],
+                          "survey": ["nps", "nps"], "score": [True, False]})
+    p = tmp_path / f"responses{suffix}"
+    frame.to_parquet(p) if suffix == ".parquet" else frame.to_json(p, orient="records", lines=True)
+    with pytest.raises(DataError) as err:
+        load_table(p, today=TODAY)
+    assert err.value.problems[0] == (
+        f"responses{suffix} row 1, column 'score': expected an integer 0-10 (survey 'nps'), "
+        "found True (a yes/no value, not a number)")
+    data, report = load_table(p, errors="exclude", today=TODAY)
+    assert report.rows_kept == 0 and report.rows_excluded == 2
+
+
+def test_fractional_score_refused_whole_float_accepted(tmp_path):
+    text = HEADER + "r1,C1,2026-05-18,nps,7.5,x\nr2,C2,2026-05-18,nps,9.0,x\nr3,C3,2026-05-18,nps,inf,x\n"
+    with pytest.raises(DataError) as err:
+        load_table(write(tmp_path, "responses.csv", text), today=TODAY)
+    assert err.value.problems == [
+        "responses.csv row 2, column 'score': expected an integer 0-10 (survey 'nps'), found '7.5'",
+        "responses.csv row 4, column 'score': expected an integer 0-10 (survey 'nps'), found 'inf'",
+    ]
+    data, report = load_table(tmp_path / "responses.csv", errors="exclude", today=TODAY)
+    assert data["score"].tolist() == [9]  # 9.0, as Excel writes it, is the integer 9
+    pd.DataFrame({"response_id": ["a", "b"], "submitted_at": ["2026-05-18"] * 2, "survey": ["csat"] * 2,
+                  "score": [4.0, 4.5]}).to_parquet(tmp_path / "responses.parquet")
+    with pytest.raises(DataError, match=r"responses.parquet row 2, column 'score': expected an integer 1-5 "
+                                        r"\(survey 'csat'\), found 4.5$"):
+        load_table(tmp_path / "responses.parquet", today=TODAY)
+
+
+def test_future_dates_are_set_aside_relative_to_an_injectable_today(tmp_path, monkeypatch):
+    text = HEADER + ("r1,C1,2026-05-31 10:00,nps,9,x\n"
+                     "r2,C2,2262-04-05,nps,9,x\n"
+                     "r3,C3,2026-06-02 23:00,nps,3,x\n"   # within the 2 days' tolerance
+                     "r4,C4,2026-06-03 00:00:01,nps,3,x\n")
+    p = write(tmp_path, "responses.csv", text)
+    with pytest.raises(DataError) as err:
+        load_table(p, today=TODAY)
+    assert err.value.problems == [
+        "responses.csv row 3, column 'submitted_at': expected a date no later than 2026-06-03 00:00 "
+        "(today, 2026-06-01 00:00 UTC, plus 2 days), found '2262-04-05'",
+        "responses.csv row 5, column 'submitted_at': expected a date no later than 2026-06-03 00:00 "
+        "(today, 2026-06-01 00:00 UTC, plus 2 days), found '2026-06-03 00:00:01'",
+    ]
+    data, report = load_table(p, errors="exclude", today=TODAY)
+    assert list(data["response_id"]) == ["r1", "r3"]
+    assert report.rows_read == report.rows_kept + report.rows_excluded == 4
+    assert report.by_reason().to_dict("records") == [{"reason": "date in the future", "rows": 2}]
+    # today from the environment (deterministic runs), and the clock when neither is given
+    monkeypatch.setenv("CARELIB_TODAY", "2300-01-01")
+    assert load_table(p).report.rows_kept == 4
+    monkeypatch.setenv("CARELIB_TODAY", "yesterday")
+    with pytest.raises(ParameterError, match=r"CARELIB_TODAY: expected an ISO 8601 date .*found 'yesterday'"):
+        load_table(p)
+    monkeypatch.delenv("CARELIB_TODAY")
+    assert load_table(p, errors="exclude").report.rows_kept == 3  # the real clock: only 2262 is ahead
+
+
+def test_latest_week_never_follows_a_future_row(tmp_path):
+    from carelib import periods, review
+
+    write(tmp_path, "responses.csv", HEADER + "r1,C1,2026-05-18,nps,9,x\nr2,C2,2262-04-05,nps,9,x\n")
+    ws = Workspace(tmp_path, errors="exclude", today=TODAY)
+    assert review.latest_week(periods.iso_week(ws["responses"]["submitted_at"])) == "2026-W21"
+    assert ws.exclusions()[["source", "row", "reason"]].values.tolist() == [["responses.csv", 3, "date in the future"]]
+
+
+def test_due_dates_may_lie_in_the_future(tmp_path):
+    write(tmp_path, "actions.csv", "action_id,opened_at,owner,metric,description,due,status,closed_at\n"
+          "A1,2026-05-01,Ana,nps,call back,2026-09-01,open,\n")
+    data, report = load_table(tmp_path / "actions.csv", today=TODAY)
+    assert report.rows_kept == 1 and data.loc[0, "due"] == pd.Timestamp("2026-09-01")
+
+
+def test_ragged_rows_are_refused_with_expected_and_found_fields(tmp_path):
+    text = HEADER + "r1,C1,2026-05-18,nps,9,ok\nr2,C2,2026-05-18,nps\nr3,C3,2026-05-18,nps,9,a,b\nr4,C4,2026-05-18,nps,6,x\n"
+    p = write(tmp_path, "responses.csv", text)
+    with pytest.raises(DataError) as err:
+        load_table(p, today=TODAY)
+    assert err.value.problems == [
+        "responses.csv row 3: expected 6 fields, as in the header, found 4 fields (the row looks cut off)",
+        "responses.csv row 4: expected 6 fields, as in the header, found 7 fields (a comma in an unquoted text?)",
+    ]
+    data, report = load_table(p, errors="exclude", today=TODAY)
+    assert list(data["response_id"]) == ["r1", "r4"] and data["score"].tolist() == [9, 6]
+    assert report.rows_read == 4 and report.rows_read == report.rows_kept + report.rows_excluded
+    assert report.by_reason().to_dict("records") == [{"reason": "ragged row", "rows": 2}]
+
+
+def test_one_extra_field_in_the_first_row_does_not_shift_the_columns(tmp_path):
+    # pandas would silently take the first column as the index and shift every column by one
+    p = write(tmp_path, "responses.csv", HEADER + "r1,C1,2026-05-18,nps,9,ok,extra\nr2,C2,2026-05-18,nps,3,x\n")
+    data, report = load_table(p, errors="exclude", today=TODAY)
+    assert list(data["response_id"]) == ["r2"] and data["score"].tolist() == [3]
+    assert report.exclusions.loc[0, "found"] == "7 fields (a comma in an unquoted text?)"
+
+
+def test_duplicate_header_is_refused_naming_both_columns(tmp_path):
+    p = write(tmp_path, "responses.csv", "response_id,submitted_at,survey,score,score\nr1,2026-05-18,nps,2,9\n")
+    for errors in ("raise", "exclude"):
+        with pytest.raises(DataError, match=r"^responses.csv row 1: column 'score' appears twice in the header "
+                                            r"\(columns 4 and 5, D and E in a spreadsheet\); rename or remove one"):
+            load_table(p, errors=errors, today=TODAY)
+
+
+def test_table_files_match_case_insensitively_and_two_files_for_one_table_are_an_error(tmp_path):
+    write(tmp_path, "Responses.CSV", HEADER + GOOD)
+    ws = Workspace(tmp_path, today=TODAY)
+    assert ws.available() == ["responses"] and len(ws["responses"]) == 2
+    assert ws.validate() == []
+    write(tmp_path, "responses.csv", HEADER + GOOD)
+    with pytest.raises(DataError, match=r"has 2 files for 'responses' \(Responses.CSV, responses.csv\): keep one"):
+        Workspace(tmp_path, today=TODAY)["responses"]
+    (tmp_path / "Responses.CSV").unlink()
+    pd.read_csv(tmp_path / "responses.csv").to_parquet(tmp_path / "responses.parquet")
+    lines = Workspace(tmp_path, today=TODAY).validate()
+    assert any("has 2 files for 'responses' (responses.csv, responses.parquet): keep one" in ln for ln in lines)
+
+
+def test_files_that_are_not_read_are_named_by_validate(tmp_path):
+    write(tmp_path, "responses.csv", HEADER + GOOD)
+    (tmp_path / "tickets.xlsx").write_bytes(b"PK\x03\x04")
+    lines = Workspace(tmp_path, today=TODAY).validate()
+    assert lines == ["tickets.xlsx: the 'tickets' table is read from .csv, .parquet or .jsonl, not .xlsx; "
+                     "ignored (export it as CSV UTF-8)"]
+
+
+def test_latin1_file_names_row_column_and_the_fix(tmp_path):
+    p = tmp_path / "responses.csv"
+    p.write_bytes((HEADER + "r1,C1,2026-05-18,nps,9,good\nr2,C2,2026-05-18,nps,4,Caf\u00e9 was cold\n").encode("latin-1"))
+    for errors in ("raise", "exclude"):
+        with pytest.raises(DataError) as err:
+            load_table(p, errors=errors, today=TODAY)
+        msg = str(err.value)
+        assert msg.startswith("responses.csv row 3, column 'comment': expected UTF-8 text, found byte 0xe9 "
+                              "('Café was cold' if the file is Windows-1252/Latin-1)")
+        assert "re-save the file as UTF-8" in msg and "iconv -f WINDOWS-1252 -t UTF-8" in msg
+
+
+def test_latin1_jsonl_names_the_row(tmp_path):
+    p = tmp_path / "reviews.jsonl"
+    p.write_bytes(b'{"review_id": "a", "rating": 5, "text": "ok"}\n{"review_id": "b", "rating": 4, "text": "caf\xe9"}\n')
+    with pytest.raises(DataError, match=r"^reviews.jsonl row 2: expected UTF-8 text, found byte 0xe9"):
+        load_table(p, today=TODAY)
+
+
+def test_broken_json_line_is_named(tmp_path):
+    p = tmp_path / "reviews.jsonl"
+    p.write_text('{"review_id": "a", "rating": 5, "text": "ok"}\n{"review_id": "b", "rating": 4, "text": "cut\n',
+                 encoding="utf-8")
+    with pytest.raises(DataError, match=r"^reviews.jsonl row 2: expected one JSON object per line, found "):
+        load_table(p, today=TODAY)
+
+
+def test_empty_file_is_named(tmp_path):
+    with pytest.raises(DataError, match=r"^responses.csv: the file is empty; expected a header row"):
+        load_table(write(tmp_path, "responses.csv", ""), today=TODAY)

@@ -147,3 +147,15 @@ def test_emerging_finds_a_planted_new_and_rising_theme_with_fdr_control():
         voc.emerging(themes, weeks, ["2026-W40"], ["2026-W30"])
     with pytest.raises(ParameterError, match="same length"):
         voc.emerging(themes, weeks[:-1], ["2026-W34"], ["2026-W30"])
+
+
+def test_one_huge_text_cannot_rename_a_theme():
+    # issue 14: a 1 MB comment repeating two words must not become its theme's label
+    late = [f"my parcel {w} late again" for w in ("was", "is", "came", "arrived", "got")] * 4
+    login = [f"the app login {w} fails" for w in ("page", "screen", "button", "form", "link")] * 4
+    base = ThemeModel(n_themes=2, seed=0).fit(late + login)
+    attack = "parcel late but mostly: refund scam " * 30000  # about 1 MB
+    m = ThemeModel(n_themes=2, seed=0).fit(late + login + [attack])
+    assert len(attack) > 1_000_000
+    assert sorted(m.themes_["label"]) == sorted(base.themes_["label"])
+    assert not any({"refund", "scam"} & set(" ".join(t[:3]).split()) for t in m.themes_["terms"])

@@ -24,6 +24,10 @@ How it works
    (discriminative clustering: De la Torre & Kanade 2006; Ye, Zhao & Wu 2008). On banking77 it
    adds about one NMI point. New texts go through the same projection in :meth:`transform`.
 5. **Labels**: class-based TF-IDF terms (Grootendorst 2022) and the texts nearest each centre.
+   Labels say what many members say, not what one long text repeats: each text is read up to
+   ``LABEL_CHARS`` characters and counts a term at most ``LABEL_REPEATS`` times, so a 1 MB
+   comment repeating a phrase adds at most 3 to each of its terms and cannot rename its theme.
+   (Ordinary texts are untouched: no text of the demo workspace repeats a term more than 3 times.)
 
 **Large corpora.** At most ``max_fit`` texts (default 50,000, a seeded random sample) define the
 themes; every other text is then assigned to the nearest theme exactly as :meth:`transform`
@@ -57,6 +61,8 @@ from carelib.errors import DataError, ParameterError
 __all__ = ["ThemeModel", "UNASSIGNED"]
 
 UNASSIGNED = -1
+LABEL_CHARS = 2000  # characters of each text read for the labels (a long complaint fits; a pasted log does not)
+LABEL_REPEATS = 3  # times one text may count one term towards its theme's label
 
 
 def _clean(texts) -> tuple[list[str], np.ndarray]:
@@ -373,10 +379,12 @@ class ThemeModel:
 
     # ------------------------------------------------------------------ labels
     def _describe(self, texts: list[str]) -> pd.DataFrame:
+        from scipy.sparse import csr_matrix
         from sklearn.feature_extraction.text import CountVectorizer
 
-        assigned = self.labels_ >= 0
-        docs = pd.Series(texts)[assigned].groupby(self.labels_[assigned]).apply(" ".join)
+        assigned = np.flatnonzero(self.labels_ >= 0)
+        read = [texts[i][:LABEL_CHARS] for i in assigned]
+        docs = pd.Series(read).groupby(self.labels_[assigned]).apply(" ".join)
         docs = docs.reindex(range(self.n_themes_), fill_value="")
         try:
             cv = CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=1,
@@ -385,11 +393,18 @@ class ThemeModel:
             vocab = np.array(cv.get_feature_names_out())
         except ValueError:  # only stop words
             counts, vocab = np.zeros((len(docs), 0)), np.array([])
+        if len(vocab):  # one text counts a term at most LABEL_REPEATS times: take off what it repeats beyond that
+            excess = cv.transform(read)
+            excess.data = np.maximum(excess.data - LABEL_REPEATS, 0).astype(float)
+            if excess.data.any():
+                member = csr_matrix((np.ones(len(assigned)), (self.labels_[assigned], np.arange(len(assigned)))),
+                                    shape=(self.n_themes_, len(assigned)))
+                counts -= (member @ excess).toarray()
         tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
         score = tf * idf
         rows = []
-        n_assigned = int(assigned.sum())
+        n_assigned = len(assigned)
         for t in range(self.n_themes_):
             members = np.flatnonzero(self.labels_ == t)
             top: list[str] = []
