@@ -15,7 +15,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 .PHONY: demo test lab notebooks demo-data datadict lint bench-nps bench-themes clean help
 
 help:
-	@echo "make demo   - set up .venv, run the demo on data/demo and print the report's path"
+	@echo "make demo   - set up .venv, run the demo on data/demo (one line per step) and print the report's path"
 	@echo "make test   - set up .venv, lint, unit tests, doctests and nbval over notebooks/"
 	@echo "make lab    - JupyterLab on notebooks/ with the project's environment"
 	@echo "make notebooks - re-execute every notebook in place on the demo workspace"
@@ -32,8 +32,9 @@ $(STAMP): $(BIN)/python
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# one line per step (started, cached, done in N s), then the report's path; a failed run fails make
 demo: $(STAMP)
-	@$(BIN)/carelib playbook run weekly-care-review --data data/demo | tail -n 1
+	@$(BIN)/carelib playbook run weekly-care-review --data data/demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

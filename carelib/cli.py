@@ -1,16 +1,48 @@
-"""The ``carelib`` command: argument parsing only; each command calls one library function."""
+"""The ``carelib`` command: argument parsing only; each command calls one library function.
+
+No path prints a traceback: :func:`main` turns every error into one line on stderr,
+``carelib COMMAND: what went wrong``, and an exit code (``--debug`` or ``CARELIB_DEBUG=1``
+shows the traceback):
+
+====  =====================================================================================
+code  meaning
+====  =====================================================================================
+0     done
+1     ``carelib validate`` found problems in the data (listed on stdout)
+2     usage, parameter or data error: a value outside what a parameter allows, a missing or
+      unreadable file or folder, YAML that does not parse (nothing was run)
+3     a run failed: a notebook cell raised, the kernel died or could not start, the disk
+      filled up or another error while writing (the last good report is left as it was)
+70    internal error: a bug in carelib; the line says to rerun with ``--debug``
+130   interrupted by Ctrl-C (SIGINT); a playbook run is recorded as ``interrupted``
+143   stopped by SIGTERM, handled as Ctrl-C
+====  =====================================================================================
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import signal
 import sys
+import threading
+import traceback
 from pathlib import Path
 
 import yaml
 
-from carelib.errors import CarelibError, ParameterError
+from carelib import kernels
+from carelib.errors import CarelibError, DataError, ParameterError, RunError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "EXIT_CODES"]
+
+EXIT_CODES = {"ok": 0, "invalid": 1, "usage": 2, "failed": 3, "internal": 70, "interrupted": 130, "terminated": 143}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so that runs stop and are recorded the same way."""
 
 
 def _key_values(items: list[str]) -> dict[str, str]:
@@ -38,8 +70,10 @@ def _params_file(path: str | None) -> dict:
 def _cmd_run(args: argparse.Namespace) -> int:
     from carelib.runner import coerce_parameters, run_notebook
 
-    typed = coerce_parameters(args.notebook, _params_file(args.params_file))
-    typed.update(coerce_parameters(args.notebook, _key_values(args.param), strings=True))
+    if not Path(args.notebook).is_file():
+        raise ParameterError(f"notebook {args.notebook!r} not found")
+    given = {**_params_file(args.params_file), **_key_values(args.param)}  # -p values win
+    typed = coerce_parameters(args.notebook, given, strings=True, data=args.data)
     result = run_notebook(args.notebook, typed, args.out, data=args.data)
     print(f"executed notebook: {result.executed}")
     print(f"report: {result.report}  ({result.seconds:.1f} s)")
@@ -72,16 +106,18 @@ def _cmd_params(args: argparse.Namespace) -> int:
 def _cmd_playbook_run(args: argparse.Namespace) -> int:
     from carelib.playbook import run_playbook
 
+    if args.workers < 1:
+        raise ParameterError(f"--workers expects 1 or more, got {args.workers}")
     run = run_playbook(
         args.name, _key_values(args.param), data=args.data, runs_dir=args.runs, force=args.force,
         workers=args.workers, strings=True,
     )
-    print(f"run {run.run_id}: {run.status} in {run.seconds:.1f} s")
+    print(f"run {run.run_id}: {run.status} in {run.seconds:.1f} s", flush=True)
     if args.pdf:
         from carelib.browser import to_pdf
 
-        print(f"pdf: {to_pdf(run.report, Path(run.report).with_suffix('.pdf'))}")
-    print(f"report: {run.report}")
+        print(f"pdf: {to_pdf(run.report, Path(run.report).with_suffix('.pdf'))}", flush=True)
+    print(f"report: {run.report}", flush=True)
     return 0
 
 
@@ -93,7 +129,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         print(f"no runs in {args.runs}/")
         return 0
     for row in table.head(args.last).itertuples(index=False):
-        print(f"{row.playbook:22} {row.run_id:34} {row.status:7} {row.seconds:7.1f} s  {row.headline or ''}")
+        print(f"{row.playbook:22} {row.run_id:34} {row.status:11} {row.seconds:7.1f} s  {row.headline or ''}")
     return 0
 
 
@@ -120,9 +156,22 @@ def _cmd_datadict(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Every command and sub-command accepts ``--debug`` (show the traceback of an error)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show the traceback when an error stops the command")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carelib", description="carekit: care for customers one by one, at scale.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="carelib", description="carekit: care for customers one by one, at scale.",
+        epilog="exit codes: 0 done, 1 validation problems, 2 usage/parameter/data error, 3 run failed, "
+               "70 internal error, 130 interrupted, 143 terminated",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a notebook with parameters and render its HTML report")
     run.add_argument("notebook", help="the .ipynb to run")
@@ -173,17 +222,101 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str, limit: int = 400) -> str:
+    """An error message as one line: its first line, with a count of the lines left out."""
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    if not lines:
+        return "no message"
+    line = lines[0] if len(lines[0]) <= limit else lines[0][:limit] + "…"
+    return line + (f" (and {len(lines) - 1} more line(s); rerun with --debug to see them)" if len(lines) > 1 else "")
+
+
+def _os_error(exc: OSError) -> tuple[str, int]:
+    what = exc.strerror or str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    code = 2 if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError | NotADirectoryError) else 3
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what += " (free some space and run again; the last good report was not replaced)"
+    return f"{where}{what}", code
+
+
+def _execution_errors() -> tuple[type[BaseException], ...]:
+    """nbclient/papermill/jupyter_client errors that escape a run (imported only if already loaded)."""
+    found: list[type[BaseException]] = []
+    for module, names in (("nbclient.exceptions", ("CellExecutionError", "DeadKernelError", "CellTimeoutError")),
+                          ("papermill.exceptions", ("PapermillException",))):
+        mod = sys.modules.get(module)
+        found += [getattr(mod, n) for n in names if mod is not None and hasattr(mod, n)]
+    return tuple(found)
+
+
+def _classify(exc: BaseException) -> tuple[str, int]:
+    """The one line and exit code for an error that reached :func:`main`."""
+    if isinstance(exc, RunError):
+        return _one_line(str(exc)), 3
+    if isinstance(exc, DataError | ParameterError | CarelibError):
+        return _one_line(str(exc)), 2
+    if isinstance(exc, OSError):
+        return _os_error(exc)
+    if isinstance(exc, yaml.YAMLError):
+        return f"YAML that does not parse: {_one_line(str(exc))}", 2
+    if isinstance(exc, _execution_errors()):
+        return f"the run failed: {type(exc).__name__}: {_one_line(str(exc))}", 3
+    return (f"internal error ({type(exc).__name__}: {_one_line(str(exc))}); "
+            f"rerun with --debug for the traceback and report it"), 70
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("CARELIB_DEBUG", "") not in ("", "0")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``carelib`` command; return its exit code (see the module docstring)."""
+    as_program = argv is None  # the console script; tests and library callers pass a list
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = _debug_requested(argv)
+    name = args.command + (f" {args.action}" if getattr(args, "action", None) else "")
+    kernels.quiet_logs()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))
-    except CarelibError as exc:
-        print(f"carelib {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"carelib {args.command}: interrupted; nothing was overwritten", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        if debug:
+            traceback.print_exc()
+        terminated = isinstance(exc, Terminated)
+        detail = f": {exc.args[0]}" if exc.args else ""
+        print(f"carelib {name}: {'stopped by SIGTERM' if terminated else 'interrupted'}{detail}", file=sys.stderr)
+        code = EXIT_CODES["terminated" if terminated else "interrupted"]
+        if as_program:
+            # Everything is recorded (atomic, fsynced writes). Leave now: the interpreter's clean-up of the
+            # killed kernels' connections (zmq contexts of abandoned worker threads) can take seconds.
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+        return code
+    except BrokenPipeError:  # `carelib runs | head`: the reader left; say nothing more
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # the one place errors become a line and an exit code
+        if debug:
+            traceback.print_exc()
+        line, code = _classify(exc)
+        print(f"carelib {name}: {line}", file=sys.stderr)
+        return code
+    finally:
+        if previous is not None:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
 """Run a parameterised notebook with papermill and render its report.
 
 The contract with a notebook is papermill's: one cell tagged ``parameters`` holding
-typed, commented literals (``confidence: float = 0.95  # confidence level``). Given
-values are checked against those types *before* any cell runs. A run writes, into
+typed, commented literals (``confidence: float = 0.95  # confidence level``). A comment
+may end with a rule of allowed values (``# weeks before the window [1, 104]``,
+``# {lexical, embeddings}``, ``# {latest, <iso-week>}``, ``# <column of responses>``; the
+syntax is in :mod:`carelib.param_rules`). Given values are checked against the types and
+rules *before* any cell runs and before any data is loaded (a ``column of`` rule reads one
+header line). Command-line text becomes a value by one rule, :func:`value_from_text`, for
+``carelib run`` and ``carelib playbook run`` alike. A run writes, into
 ``out_dir``: the executed notebook and a self-contained HTML report. A failing cell
 raises :class:`RunError` naming the notebook and the cell; the executed notebook is
-kept as ``<name>.failed.ipynb`` and the last good report is left untouched.
+kept as ``<name>.failed.ipynb`` and the last good report is left untouched. Ctrl-C kills
+the kernel at once (:mod:`carelib.kernels`) instead of waiting for the running cell.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import ast
 import contextlib
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +29,10 @@ import nbformat
 import pandas as pd
 import yaml
 
-from carelib.errors import DataError, ParameterError, RunError
+from carelib import kernels
+from carelib.errors import CarelibError, DataError, ParameterError, RunError
+from carelib.files import write_atomic
+from carelib.param_rules import Rule, parse_rule, table_columns
 
 __all__ = [
     "NotebookParameter",
@@ -30,6 +40,7 @@ __all__ = [
     "notebook_parameters",
     "parameters_table",
     "coerce_parameters",
+    "value_from_text",
     "run_notebook",
     "execute_notebook",
     "refresh_notebook",
@@ -47,6 +58,7 @@ class NotebookParameter:
     type: str
     default: Any
     help: str
+    rule: Rule | None = None
 
 
 @dataclass(frozen=True)
@@ -106,13 +118,14 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
             default = ast.unparse(value)
         line = lines[node.lineno - 1]
         help_ = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset :] else ""
-        out[name] = NotebookParameter(name, type_, default, help_)
+        rule = parse_rule(help_, f"{path.name}: parameter {name!r}")
+        out[name] = NotebookParameter(name, type_, default, help_, rule)
     return out
 
 
 def parameters_table(notebook: str | Path) -> pd.DataFrame:
-    """The notebook's parameters as a table: name, type, default, help."""
-    rows = [vars(p) for p in notebook_parameters(notebook).values()]
+    """The notebook's parameters as a table: name, type, default, help (the comment, with its rule)."""
+    rows = [{k: getattr(p, k) for k in ("name", "type", "default", "help")} for p in notebook_parameters(notebook).values()]
     return pd.DataFrame(rows, columns=["name", "type", "default", "help"])
 
 
@@ -142,27 +155,64 @@ def _check_type(value: Any, type_: str) -> bool:
     return False
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    """A given value as a message shows it: its repr, cut short (a pasted wall of text stays one line)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def value_from_text(text: str, type_: str) -> Any:
+    """Command-line text as a parameter value of type ``type_``: the one rule for ``run`` and ``playbook run``.
+
+    A ``str`` parameter keeps the text as typed. Any other type reads the text as a YAML
+    scalar or flow list (``0.9`` -> 0.9, ``true`` -> True, ``[a, b]`` -> list); text that is
+    not valid YAML (``[a, b``) stays text, so the type check names the parameter and what
+    it expects. An integer given for a ``float`` parameter becomes a float.
+
+    Examples
+    --------
+    >>> value_from_text("0.9", "float"), value_from_text("3", "float"), value_from_text("[a, b]", "list[str]")
+    (0.9, 3.0, ['a', 'b'])
+    >>> value_from_text("[a, b", "list[str]"), value_from_text("yes", "str")
+    ('[a, b', 'yes')
+    """
+    t = type_.replace(" ", "")
+    if t in ("str", "str|None", "None|str"):
+        return text
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, int) and not isinstance(value, bool) and "float" in t and "int" not in t:
+        value = float(value)
+    return value
+
+
 def coerce_parameters(
-    notebook: str | Path, given: dict[str, Any], *, strings: bool = False
+    notebook: str | Path, given: dict[str, Any], *, strings: bool = False, data: str | Path | None = None
 ) -> dict[str, Any]:
-    """Check given values against the notebook's declared parameters.
+    """Check given values against the notebook's declared parameters: names, types and rules.
 
     Parameters
     ----------
     notebook : str or Path
         The notebook.
     given : dict
-        Parameter values. With ``strings=True`` values are command-line text and are
-        read as YAML scalars first (``0.9`` -> 0.9, ``true`` -> True, ``[a, b]`` -> list);
-        a ``str`` parameter keeps the text as typed.
+        Parameter values. With ``strings=True`` values are command-line text, read by
+        :func:`value_from_text`.
     strings : bool
         Whether the values come from a command line.
+    data : str or Path, optional
+        The workspace folder, for ``<column of ...>`` rules (only table headers are read).
+        Default: the given ``data_dir``, else the notebook's default ``data_dir`` (relative
+        to the notebook's folder).
 
     Returns
     -------
     dict
-        The values, typed. Unknown names or values of the wrong type raise
-        :class:`ParameterError` naming the parameter, its type and the value.
+        The values, typed. Unknown names, values of the wrong type and values outside a
+        parameter's rule raise :class:`ParameterError` naming the parameter, what it
+        allows and the value given.
     """
     declared = notebook_parameters(notebook)
     name = Path(notebook).name
@@ -172,52 +222,114 @@ def coerce_parameters(
             known = ", ".join(declared) or "none"
             raise ParameterError(f"{name} has no parameter {key!r}; its parameters are: {known}")
         p = declared[key]
-        value = raw
-        if strings and isinstance(raw, str):
-            if p.type.replace(" ", "") in ("str", "str|None"):
-                value = raw
-            else:
-                try:
-                    value = yaml.safe_load(raw)
-                except yaml.YAMLError:
-                    value = raw
-                if isinstance(value, int) and not isinstance(value, bool) and "float" in p.type and "int" not in p.type:
-                    value = float(value)
+        value = value_from_text(raw, p.type) if strings and isinstance(raw, str) else raw
         if not _check_type(value, p.type):
             hint = f" ({p.help})" if p.help else ""
             raise ParameterError(
-                f"{name}: parameter {key!r} expects {p.type}{hint}, default {p.default!r}; "
-                f"got {raw!r}"
+                f"{name}: parameter {key!r} expects {p.type}{hint}, default {p.default!r}; got {_shown(value)}"
             )
         out[key] = value
+    _check_rules(Path(notebook), declared, out, data)
     return out
+
+
+def _workspace_of(notebook: Path, declared: dict[str, NotebookParameter], values: dict[str, Any],
+                  data: str | Path | None) -> Path | None:
+    if data is not None:
+        return Path(data)
+    folder = values.get(DATA_PARAMETER, declared[DATA_PARAMETER].default if DATA_PARAMETER in declared else None)
+    if not isinstance(folder, str) or not folder:
+        return None
+    path = Path(folder)
+    return path if path.is_absolute() else notebook.parent / path
+
+
+def _check_rules(notebook: Path, declared: dict[str, NotebookParameter], values: dict[str, Any],
+                 data: str | Path | None) -> None:
+    """Each given value against its parameter's rule; ``column of`` rules read table headers only."""
+    current = {k: values.get(k, p.default) for k, p in declared.items()}
+    folder = _workspace_of(notebook, declared, values, data)
+
+    def columns(spec: str) -> tuple[str, list[str]] | None:
+        if folder is None or not folder.is_dir():
+            return None
+        if spec.startswith("{"):
+            ref = current.get(spec[1:-1])
+            names = [str(ref)] if isinstance(ref, str) and ref else []
+        else:
+            names = spec.split("|")
+        found = [hit for n in names if (hit := table_columns(folder, n)) is not None]
+        if not found:
+            return None
+        return ", ".join(path.name for path, _ in found), sorted({c for _, cols in found for c in cols},
+                                                                    key=[c for _, cols in found for c in cols].index)
+
+    for key, value in values.items():
+        p = declared[key]
+        if p.rule is None:
+            continue
+        why = p.rule.violation(value, p.type, columns)
+        if why:
+            hint = f" ({p.rule.hint})" if p.rule.hint else ""
+            detail = "" if why in ("out of range", "not allowed") else f"; {why}"
+            raise ParameterError(f"{notebook.name}: parameter {key!r} expects {p.rule.describe(p.type)}{hint}; "
+                                 f"got {_shown(value)}{detail}")
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
     """Execute with papermill (kernel ``python3``, working directory = the notebook's folder).
 
     A failing cell raises :class:`RunError` naming the notebook, the cell number and
-    the error; the partly executed notebook is at ``output``.
+    the error; the partly executed notebook is at ``output``. A kernel that dies or cannot
+    start raises :class:`RunError` too. The kernel's stderr is kept apart and passed on
+    without its two expected noise lines (see :mod:`carelib.kernels`).
     """
     import papermill as pm
+    from jupyter_client.kernelspec import NoSuchKernel
 
     notebook, output = Path(notebook).resolve(), Path(output).resolve()
-    try:
-        # The kernel starts in the notebook's folder through nbclient's resources, not papermill's
-        # ``cwd=`` (a process-wide chdir, which races when steps run in parallel threads).
-        pm.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            progress_bar=False,
-            log_output=False,
-            resources={"metadata": {"path": str(notebook.parent)}},
-        )
-    except pm.PapermillExecutionError as exc:
-        where = _failed_cell(output, exc.exec_count)
-        raise RunError(f"{notebook.name} failed in {where}: {exc.ename}: {exc.evalue}") from None
+    with kernels.KernelStderr() as stderr:
+        try:
+            # The kernel starts in the notebook's folder through nbclient's resources, not papermill's
+            # ``cwd=`` (a process-wide chdir, which races when steps run in parallel threads).
+            pm.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                progress_bar=False,
+                log_output=False,
+                resources={"metadata": {"path": str(notebook.parent)}},
+                kernel_manager_class=stderr.manager_class,
+            )
+        except pm.PapermillExecutionError as exc:
+            where = _failed_cell(output, exc.exec_count)
+            raise RunError(f"{notebook.name} failed in {where}: {exc.ename}: {exc.evalue}") from None
+        except NoSuchKernel:
+            raise RunError(f"{notebook.name}: no Jupyter kernel named {KERNEL!r} in this environment: "
+                           f"install ipykernel into it (pip install ipykernel)") from None
+        except kernels.KernelStopped:
+            raise KeyboardInterrupt from None
+        except OSError as exc:
+            if exc.filename is None and exc.errno is not None:  # papermill saving the notebook: say where
+                raise OSError(exc.errno, exc.strerror, str(output.parent)) from exc
+            raise
+        except CarelibError:
+            raise
+        except Exception as exc:  # nbclient/papermill/jupyter_client: the kernel died, timed out, ...
+            if kernels.stopping():
+                raise KeyboardInterrupt from None
+            raise RunError(f"{notebook.name}: the kernel failed: {type(exc).__name__}: "
+                           f"{_first_line(str(exc)) or 'no message'}") from exc
+        finally:
+            if not kernels.stopping():
+                stderr.forward()
     return nbformat.read(output, as_version=4)
+
+
+def _first_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    return lines[0] if lines else ""
 
 
 def _failed_cell(executed: Path, exec_count: int | None) -> str:
@@ -288,22 +400,28 @@ def run_notebook(
     if not nb_path.is_file():
         raise ParameterError(f"notebook {str(notebook)!r} not found")
     declared = notebook_parameters(nb_path)
-    params = coerce_parameters(nb_path, parameters or {}, strings=strings)
+    if data is not None and not Path(data).is_dir():
+        raise DataError(f"data folder {str(data)!r} does not exist or is not a folder")
+    params = coerce_parameters(nb_path, parameters or {}, strings=strings, data=data)
     shown = {**params, **({DATA_PARAMETER: str(data)} if data is not None else {})}
     params = _resolve_data(params, data, declared)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    staging = out / f"{nb_path.stem}.running.ipynb"
+    # a name of its own: two runs into one folder never share a file papermill is writing
+    staging = out / f".{nb_path.stem}.{uuid.uuid4().hex[:12]}.running.ipynb"
     started = time.time()
+    kernels.allow_starts()
     try:
-        executed = execute_notebook(nb_path, staging, params)
+        executed = kernels.run_interruptibly(execute_notebook, nb_path, staging, params)
     except RunError:
         if staging.exists():
             os.replace(staging, out / f"{nb_path.stem}.failed.ipynb")
         raise
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             staging.unlink()
+        if isinstance(exc, KeyboardInterrupt):
+            exc.args = ("the kernel was stopped; the last report was not replaced",)
         raise
     seconds = time.time() - started
     final = out / f"{nb_path.stem}.ipynb"
@@ -317,7 +435,7 @@ def run_notebook(
         provenance=report_mod.provenance(effective, data=data, started=started, seconds=seconds),
     )
     report = out / f"{nb_path.stem}.html"
-    report_mod.write_atomic(report, html)
+    write_atomic(report, html)
     return RunResult(nb_path, final, report, params, seconds)
 
 
@@ -331,18 +449,24 @@ def refresh_notebook(notebook: str | Path, timeout: int = 600) -> Path:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from carelib.report import write_atomic
-
     path = Path(notebook)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
-    )
     try:
-        client.execute()
-    except CellExecutionError as exc:
-        raise RunError(f"{path.name}: a cell failed while refreshing: {str(exc).splitlines()[-1]}") from None
+        nb = nbformat.read(path, as_version=4)
+    except ValueError as exc:
+        raise ParameterError(f"{path} is not a notebook: {_first_line(str(exc))}") from exc
+    kernels.allow_starts()
+    with kernels.KernelStderr() as stderr:
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}},
+            record_timing=False, kernel_manager_class=stderr.manager_class,
+        )
+        try:
+            kernels.run_interruptibly(client.execute)
+        except CellExecutionError as exc:
+            raise RunError(f"{path.name}: a cell failed while refreshing: {str(exc).splitlines()[-1]}") from None
+        finally:
+            if not kernels.stopping():
+                stderr.forward()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nb.metadata.pop("papermill", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,6 +46,11 @@ lead_findings: ["comments.*"]
 
 @pytest.fixture()
 def project(tmp_path) -> Path:
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Path:
+    """A project folder with the tiny playbook, its two notebooks and a workspace of hostile comments."""
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "playbooks").mkdir()
     for name in ("tiny.ipynb", "comments.ipynb"):
@@ -148,3 +154,95 @@ def test_killing_a_run_leaves_the_previous_report_identical(project):
     proc.wait(timeout=30)
     assert report.read_bytes() == before
     assert not list((project / "runs" / "tinybook").glob("*.tmp"))
+    killed = max((project / "runs" / "tinybook").glob("*/run.log"), key=lambda p: p.stat().st_mtime)
+    assert ": running in" in killed.read_text()  # the killed run left its trace
+
+
+def test_progress_is_one_line_per_step_event(project):
+    lines: list[str] = []
+    run_playbook("tinybook", {}, data=project / "ws", runs_dir=project / "runs", playbooks_dir=project / "playbooks",
+                 progress=lines.append)
+    assert sorted(ln.split(":")[0].strip() for ln in lines if "started" in ln) == ["comments", "first"]
+    done = [ln for ln in lines if "done in" in ln]
+    assert len(done) == 2 and all(re.fullmatch(r"\[[12]/2\] (first|comments): done in \d+\.\d s", ln) for ln in done)
+    lines.clear()
+    run_playbook("tinybook", {}, data=project / "ws", runs_dir=project / "runs", playbooks_dir=project / "playbooks",
+                 progress=lines.append)
+    assert lines == ["[1/2] first: cached", "[2/2] comments: cached"]
+
+
+def test_the_cache_key_covers_every_packaged_file(tmp_path):
+    """Editing a packaged phrase list or metric definition must not serve stale cached steps."""
+    from carelib.playbook import _carelib_files_hash
+
+    pkg = Path(__file__).resolve().parents[1] / "carelib"
+    copy = Path(shutil.copytree(pkg, tmp_path / "carelib", ignore=shutil.ignore_patterns("__pycache__")))
+    before = _carelib_files_hash(copy)
+    (copy / "__pycache__").mkdir(exist_ok=True)
+    (copy / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    assert _carelib_files_hash(copy) == before  # compiled files are not sources
+    yml = copy / "resources" / "service_phrases.yml"
+    yml.write_text(yml.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert _carelib_files_hash(copy) != before
+    assert _carelib_files_hash() == _carelib_files_hash(pkg)
+
+
+def test_concurrent_writers_never_share_a_temporary_file(tmp_path):
+    """Two runs storing one cache entry at once (the probe saw 73 collisions in 300): unique temporary names."""
+    import threading
+
+    from carelib.files import copy_atomic, write_atomic
+
+    sources = []
+    for i in range(8):
+        src = tmp_path / f"src{i}.ipynb"
+        src.write_text(f"notebook {i}\n" * 2000)
+        sources.append(src)
+    target = tmp_path / "cache" / "key.ipynb"
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(sources))
+
+    def store(src: Path) -> None:
+        start.wait()
+        try:
+            for _ in range(25):
+                copy_atomic(src, target)
+                write_atomic(tmp_path / "cache" / "other.txt", src.read_text())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=store, args=(s,)) for s in sources]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert target.read_text() in {s.read_text() for s in sources}  # whole, from one writer
+    assert sorted(p.name for p in target.parent.iterdir()) == ["key.ipynb", "other.txt"]  # no temporary file left
+
+
+def test_two_runs_in_one_second_get_their_own_folders(tmp_path):
+    from carelib.playbook import _new_run_folder
+
+    folders = {_new_run_folder(tmp_path, {"period": "2026-W47"}) for _ in range(5)}
+    assert len(folders) == 5 and all(f.is_dir() for f in folders)
+    long = _new_run_folder(tmp_path, {"period": "2026-W47" + "0" * 5000 + "/../x"})
+    assert long.parent == tmp_path and len(long.name) < 80
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    import errno
+
+    import carelib.files as files
+
+    target = tmp_path / "report.html"
+    files.write_atomic(target, "old")
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "write", full)
+    with pytest.raises(OSError, match="No space left"):
+        files.write_atomic(target, "new")
+    monkeypatch.undo()
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["report.html"]
