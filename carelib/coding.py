@@ -264,7 +264,10 @@ def read_codings(path: str | Path) -> pd.DataFrame:
 
 
 def write_codings(codings: pd.DataFrame, path: str | Path, coder: str | None = None) -> Path:
-    """Codings to CSV in the :func:`read_codings` layout (``coder`` fills a missing coder column)."""
+    """Codings to CSV in the :func:`read_codings` layout (``coder`` fills a missing coder column).
+
+    Written by :func:`carelib.exports.to_csv`: formula-safe cells, atomic write.
+    """
     out = codings.copy()
     if "coder" not in out.columns:
         if coder is None:
@@ -273,6 +276,6 @@ def write_codings(codings: pd.DataFrame, path: str | Path, coder: str | None = N
     for c in CODING_COLUMNS:
         if c not in out.columns:
             out[c] = None
-    path = Path(path)
-    out[CODING_COLUMNS].to_csv(path, index=False)
-    return path
+    from carelib.exports import to_csv
+
+    return to_csv(out[CODING_COLUMNS], path)

@@ -13,8 +13,8 @@ question is whom. Three rules, each a reason a person (not a process) should rea
 
 A customer matching several rules appears once, with every reason; priority orders by the
 number of reasons, then by value. Evidence is short, redacted text (``redact`` callable;
-by default :class:`carelib.text.redact.Redactor`), so the CSV a founder works through never
-carries an e-mail, phone number or handle.
+by default :class:`carelib.text.redact.Redactor` of the customer roster), so the CSV a founder
+works through never carries a name, an e-mail, a phone number or a handle.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ HIGH_TOUCH_COLUMNS = ["priority", "customer_id", "reasons", "evidence", "value_1
                       "region", "plan"]
 
 
-def _default_redact() -> Callable[[str], str]:
+def _default_redact(customers: pd.DataFrame) -> Callable[[str], str]:
     from carelib.text.redact import Redactor
 
-    return Redactor().redact
+    names = customers["name"].dropna() if "name" in customers else None
+    return Redactor(names).redact
 
 
 def _ts(s: pd.Series) -> pd.Series:
@@ -81,7 +82,9 @@ def high_touch_list(
     high_value_quantile : float
         Spend quantile (last 365 days) from which a customer is high-value.
     redact : callable, optional
-        Applied to every piece of customer text in ``evidence``.
+        Applied to every piece of customer text in ``evidence`` before it is shortened;
+        default a :class:`carelib.text.redact.Redactor` of the customers' ``name`` column
+        (names become pseudonyms) and of the patterns (e-mail, phone, card, IBAN ...).
 
     Returns
     -------
@@ -93,7 +96,7 @@ def high_touch_list(
     for name, v in (("window_days", window_days), ("first_n", first_n), ("silent_days", silent_days)):
         if not isinstance(v, int) or v < 1:
             raise ParameterError(f"{name} must be a positive integer, got {v!r}")
-    redact = redact or _default_redact()
+    redact = redact or _default_redact(customers)
     as_of = pd.Timestamp(as_of) if as_of is not None else _latest(responses, tickets, orders, recoveries, complaints)
     since = as_of - pd.Timedelta(days=window_days)
     found: list[tuple[str, str, str]] = []  # customer, reason, evidence

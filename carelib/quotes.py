@@ -8,20 +8,23 @@ and it fails when a rendered quote no longer matches its source (after redaction
 redactor is given).
 
 An insight is a claim + the codes it rests on + supporting quotes, counted by
-participant. A user story turns a pain code into "As a <segment>, I want <need>, so that
+participant. Readers never see a file name or a speaker's name: :func:`pseudonymise` numbers
+the interviews (``interview 1`` …) and shows every person by participant id (the roster's,
+or a generated one for someone the roster lacks), before anything is counted or quoted. A user story turns a pain code into "As a <segment>, I want <need>, so that
 <benefit>" with its evidence counts; the need and benefit come from the codebook entry
 (optional fields ``need`` and ``so_that``) or a plain fallback.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
 
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["quote_spans", "verify_quotes", "pick_quotes", "insights", "user_stories", "timecode"]
+__all__ = ["pseudonymise", "quote_spans", "verify_quotes", "pick_quotes", "insights", "user_stories", "timecode"]
 
 QUOTE_COLUMNS = ["quote_id", "interview_id", "participant_id", "speaker", "turn", "timecode", "span_start", "span_end", "text"]
 
@@ -39,6 +42,111 @@ def timecode(seconds: float | None) -> str:
     s = int(seconds)
     h, m, sec = s // 3600, (s % 3600) // 60, s % 60
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+def _roster_ids(roster: pd.DataFrame | None) -> dict[str, str]:
+    """Roster name → participant id (rows with both)."""
+    if roster is None or not {"name", "participant_id"} <= set(roster.columns):
+        return {}
+    return {str(n).strip(): str(p) for n, p in zip(roster["name"], roster["participant_id"], strict=True)
+            if isinstance(n, str) and n.strip() and isinstance(p, str) and p.strip()}
+
+
+def _new_id(taken: set[str]) -> str:
+    n = 1
+    while f"P{n:02d}" in taken:
+        n += 1
+    taken.add(f"P{n:02d}")
+    return f"P{n:02d}"
+
+
+def pseudonymise(
+    turns: pd.DataFrame,
+    documents: dict[str, str],
+    roster: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
+    """The turn table as readers may see it: interviews numbered, people by participant id only.
+
+    The turn table of :mod:`carelib.transcripts` names interviews by file stem
+    (``p01-ruth``), speakers by the name in the file, and a participant the roster does not
+    know as ``"<file stem>:<speaker name>"``. Everything shown or exported must use this
+    function's output instead.
+
+    Parameters
+    ----------
+    turns : DataFrame
+        The turn table (``interview_id, participant_id, speaker, role, source`` ...).
+    documents : dict
+        File stem → document text (the text the turns' spans index).
+    roster : DataFrame, optional
+        People with ``name`` and ``participant_id``.
+
+    Returns
+    -------
+    turns : DataFrame
+        A copy with ``interview_id`` = ``interview 1``, ``interview 2`` … (in order of
+        appearance); ``participant_id`` = the roster's id, or a generated ``P<nn>`` not used
+        by the roster for a participant it lacks (one per interview and speaker), ``None``
+        for an interviewer the roster lacks; ``speaker`` = that id, or ``Interviewer``;
+        ``source`` = the file format (``txt``, ``vtt`` …), never the file name.
+    documents : dict
+        The same documents keyed by the new interview ids.
+    names : dict
+        Every real name (roster names and speaker names) → the id shown for it: the
+        mapping a :class:`carelib.text.redact.Redactor` needs so names in the text become ids.
+
+    Examples
+    --------
+    >>> turns = pd.DataFrame({"interview_id": ["p01-ruth", "p01-ruth", "p02-jo"],
+    ...                       "participant_id": [None, "p01-ruth:Ruth Okafor", "P02"],
+    ...                       "speaker": ["Maya", "Ruth Okafor", "Jo Lee"],
+    ...                       "role": ["interviewer", "participant", "participant"],
+    ...                       "source": ["p01-ruth.txt", "p01-ruth.txt", "p02-jo.vtt"]})
+    >>> roster = pd.DataFrame({"name": ["Jo Lee"], "participant_id": ["P02"]})
+    >>> t, docs, names = pseudonymise(turns, {"p01-ruth": "...", "p02-jo": "..."}, roster)
+    >>> t[["interview_id", "participant_id", "speaker", "source"]].values.tolist()
+    [['interview 1', None, 'Interviewer', 'txt'], ['interview 1', 'P01', 'P01', 'txt'], ['interview 2', 'P02', 'P02', 'vtt']]
+    >>> sorted(docs), sorted(names.items())
+    (['interview 1', 'interview 2'], [('Jo Lee', 'P02'), ('Maya', 'Interviewer'), ('Ruth Okafor', 'P01')])
+    """
+    need = {"interview_id", "participant_id", "speaker", "role"}
+    missing = need - set(turns.columns)
+    if missing:
+        raise ParameterError(f"turns lacks column(s) {sorted(missing)}; expected the turn table of carelib.transcripts")
+    known = _roster_ids(roster)
+    roster_ids = set(known.values())
+    taken = set(roster_ids)
+    interviews = {iid: f"interview {i}" for i, iid in enumerate(dict.fromkeys(turns["interview_id"]), start=1)}
+    unknown = [iid for iid in documents if iid not in interviews]
+    if unknown:
+        interviews |= {iid: f"interview {len(interviews) + i}" for i, iid in enumerate(unknown, start=1)}
+    generated: dict[tuple[str, str], str] = {}
+    names = dict(known)
+    pids, speakers = [], []
+    for iid, pid, speaker, role in zip(turns["interview_id"], turns["participant_id"], turns["speaker"], turns["role"],
+                                       strict=True):
+        speaker = str(speaker)
+        if isinstance(pid, str) and pid in roster_ids:
+            shown = pid
+        elif known.get(speaker.strip()) is not None:
+            shown = known[speaker.strip()]
+        elif role == "interviewer":
+            shown = None
+        else:
+            if (str(iid), speaker) not in generated:
+                generated[(str(iid), speaker)] = _new_id(taken)
+            shown = generated[(str(iid), speaker)]
+        pids.append(shown)
+        speakers.append(shown if shown is not None else "Interviewer")
+        names.setdefault(speaker.strip(), shown if shown is not None else "Interviewer")
+    out = turns.copy()
+    out["interview_id"] = out["interview_id"].map(interviews)
+    out["participant_id"] = pd.Series(pids, index=out.index, dtype=object)
+    out["speaker"] = speakers
+    if "source" in out.columns:
+        out["source"] = out["source"].map(lambda f: re.sub(r"^.*\.", "", str(f)).lower() if "." in str(f) else "")
+    docs = {interviews[k]: v for k, v in documents.items()}
+    return out, docs, {k: v for k, v in names.items() if k}
 
 
 def quote_spans(coded: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:

@@ -16,24 +16,78 @@ at least ~15 % of their weighted terms) — a documented rule rather than a tune
 Each mode is labelled by its most distinctive terms (class-based TF-IDF: term weight in
 the mode over its weight in the whole log) and its most typical learning (the one closest
 to the mode's centroid).
+
+**Redaction comes first.** The log is customer text: a ``what_failed`` may hold a name, a
+phone number or an IBAN. :func:`failure_modes` redacts the free-text columns
+(:data:`TEXT_COLUMNS`, with :func:`redact_log`) *before* it vectorises, clusters or labels
+anything, so no personal value can become a label term, a typical learning or a user
+story; its output carries the redacted text, which is all :func:`recovery_backlog` sees.
+Pass a redactor built from the customer roster (``Redactor(customers["name"]).redact``) so
+names are caught too; without one, the pattern-only :class:`~carelib.text.redact.Redactor`
+is used.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["failure_modes", "recovery_backlog"]
+__all__ = ["failure_modes", "recovery_backlog", "redact_log", "TEXT_COLUMNS"]
 
 _NEED = ("incident_id", "occurred_at", "what_failed", "learning")
+TEXT_COLUMNS = ("what_failed", "compensating_action", "outcome", "learning")
 
 
 def _check(recoveries: pd.DataFrame, need: tuple[str, ...]) -> None:
     missing = [c for c in need if c not in recoveries.columns]
     if missing:
         raise DataError(f"recoveries: missing column(s) {missing}; expected the 'recoveries' table (see data/README.md)")
+
+
+def redact_log(
+    recoveries: pd.DataFrame,
+    redact: Callable[[str], str] | None = None,
+    columns: Iterable[str] = TEXT_COLUMNS,
+) -> pd.DataFrame:
+    """A copy of the recovery log with its free-text ``columns`` redacted (those it has).
+
+    Parameters
+    ----------
+    recoveries : DataFrame
+        The ``recoveries`` table; not modified.
+    redact : callable, optional
+        Text → redacted text; default the pattern-only :class:`carelib.text.redact.Redactor`
+        (build one from the customer roster to catch names too).
+    columns : iterable of str
+        Free-text columns; missing values stay missing.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"what_failed": ["charged twice, card 4111 1111 1111 1111", None]})
+    >>> redact_log(log)["what_failed"].tolist()
+    ['charged twice, card [card]', nan]
+    """
+    redact = redact or _default_redact()
+    out = recoveries.copy()
+    for c in columns:
+        if c in out.columns:
+            out[c] = out[c].astype(object).map(lambda v: v if not isinstance(v, str) and pd.isna(v) else redact(str(v)))
+    return out
+
+
+def _default_redact() -> Callable[[str], str]:
+    from carelib.text.redact import Redactor
+
+    return Redactor().redact
 
 
 def _texts(recoveries: pd.DataFrame) -> list[str]:
@@ -47,8 +101,10 @@ def failure_modes(
     n_modes: int | None = None,
     distance: float = 0.85,
     n_terms: int = 4,
+    *,
+    redact: Callable[[str], str] | None = None,
 ) -> pd.DataFrame:
-    """Assign each incident of the recovery log to a failure mode.
+    """Assign each incident of the recovery log to a failure mode, after redacting its text.
 
     Parameters
     ----------
@@ -60,12 +116,16 @@ def failure_modes(
         Cosine-distance cut (0–2) when ``n_modes`` is None.
     n_terms : int
         Distinctive terms in each mode's label.
+    redact : callable, optional
+        Applied to :data:`TEXT_COLUMNS` before anything is derived (see :func:`redact_log`);
+        default the pattern-only redactor. Pass one built from the customer roster.
 
     Returns
     -------
     DataFrame
-        The incidents (input columns kept) plus ``mode`` (1 = largest mode), ``mode_label``
-        and ``typical`` (the mode's most typical learning), sorted by mode then time.
+        The incidents (input columns kept, free text redacted) plus ``mode`` (1 = largest
+        mode), ``mode_label`` and ``typical`` (the mode's most typical learning), sorted by
+        mode then time.
 
     Notes
     -----
@@ -91,7 +151,7 @@ def failure_modes(
         raise ParameterError(f"n_modes must be a positive integer or None, got {n_modes!r}")
     if not 0 < distance <= 2:
         raise ParameterError(f"distance must be in (0, 2], got {distance!r}")
-    out = recoveries.reset_index(drop=True).copy()
+    out = redact_log(recoveries.reset_index(drop=True), redact)
     texts = _texts(out)
     has_text = np.array([bool(t.strip()) for t in texts])
     labels = np.full(len(out), -1)
@@ -164,6 +224,21 @@ def _label_modes(out: pd.DataFrame, labels, has_text, x, terms, n_terms: int) ->
         out.loc[idx[rows], "typical"] = typical
 
 
+# a capitalised word ("Refund"), not an acronym ("IBAN"), a lone letter ("A") or a pseudonym ("Customer A")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+\b(?!\s+[A-Z]{1,3}\b)")
+
+
+def _mid_sentence(text: str) -> str:
+    """``text`` to sit mid-sentence: a capitalised first word lower-cased, anything else kept as written.
+
+    Examples
+    --------
+    >>> _mid_sentence("Refund + voucher"), _mid_sentence("IBAN DE89 refunded"), _mid_sentence("[card] charged")
+    ('refund + voucher', 'IBAN DE89 refunded', '[card] charged')
+    """
+    return text[0].lower() + text[1:] if _CAPITALISED.match(text) else text
+
+
 def recovery_backlog(modes: pd.DataFrame, segment: str = "customer") -> pd.DataFrame:
     """One backlog item per failure mode: user story, evidence, cost, first/last seen, time to fix.
 
@@ -186,8 +261,11 @@ def recovery_backlog(modes: pd.DataFrame, segment: str = "customer") -> pd.DataF
     -----
     Story: "As a {segment}, I need “{most frequent what_failed}” not to happen again, so that
     I do not need {most frequent compensating action}" — followed by the mode's typical
-    learning, which is the requirement in the team's own words. Days to fix: ``fixed_at − first occurrence`` of
-    the mode (median over incidents with a fix); a mode with no fix is "open".
+    learning, which is the requirement in the team's own words. The story is built from the
+    text :func:`failure_modes` already redacted, in the customer's casing (only a capitalised
+    first word is lower-cased to sit mid-sentence: "Refund + voucher" → "refund + voucher").
+    Days to fix: ``fixed_at − first occurrence`` of the mode (median over incidents with a
+    fix); a mode with no fix is "open".
     """
     _check(modes, (*_NEED, "mode", "mode_label", "typical"))
     rows = []
@@ -205,8 +283,8 @@ def recovery_backlog(modes: pd.DataFrame, segment: str = "customer") -> pd.DataF
         rows.append({
             "mode": int(mode),
             "mode_label": label,
-            "story": f"As a {segment}, I need “{failure.lower()}” not to happen again, so that I do not need "
-            f"{action.lower()}. Requirement, in the team's words: {g['typical'].iloc[0]}",
+            "story": f"As a {segment}, I need “{_mid_sentence(failure)}” not to happen again, so that I do not need "
+            f"{_mid_sentence(action)}. Requirement, in the team's words: {g['typical'].iloc[0]}",
             "incidents": len(g),
             "customers": int(g["customer_id"].nunique()) if "customer_id" in g else np.nan,
             "total_cost": float(cost.sum(min_count=1)) if cost.notna().any() else np.nan,

@@ -83,3 +83,16 @@ def test_parameters_are_checked():
         high_touch_list(t["customers"], high_value_quantile=1.5, redact=str)
     with pytest.raises(ParameterError, match="window_days"):
         high_touch_list(t["customers"], window_days=0, redact=str)
+
+
+def test_default_redaction_knows_the_customer_roster():
+    """Without a redact callable, evidence is redacted with the customers' names as well as the patterns."""
+    t = _tables()
+    t["customers"] = t["customers"].assign(name=["Ana Ruiz", "Bo Chen", "Cy Diaz", "Zofia Wiśniewska", "Ed Fox"])
+    t["recoveries"] = t["recoveries"].assign(what_failed=["Zofia Wiśniewska charged twice, call +44 7700 900123"])
+    t["responses"].loc[0, "comment"] = "Wiśniewska here, still waiting, IBAN DE89 3704 0044 0532 0130 00"
+    out = high_touch_list(t.pop("customers"), **t, as_of=AS_OF, first_n=3, high_value_quantile=0.5)
+    evidence = " ".join(out["evidence"])
+    assert "charged twice" in evidence and "still waiting" in evidence
+    for planted in ("Zofia", "Wiśniewska", "7700", "DE89"):
+        assert planted not in evidence, planted

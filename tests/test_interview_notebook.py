@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from carelib.findings import read_findings
+from carelib.quotes import pseudonymise
 from carelib.runner import run_notebook
 from carelib.text.redact import Redactor
 from carelib.transcripts import read_transcripts
@@ -32,10 +33,10 @@ def test_demo_synthesis_is_redacted_and_quotes_are_verbatim(demo_dir, tmp_path):
     assert not [e for e in emails if e in text] and not [p for p in phones if p in text]
     # every quote shown is, after redaction, a verbatim span of its interview
     tr = read_transcripts(demo_dir / "interviews", roster)
-    names = dict(zip(roster["name"], roster["participant_id"], strict=True))
+    _, documents, names = pseudonymise(tr.turns, tr.documents, roster)
     redact = Redactor(names)
-    docs = {k: redact.redact(v) for k, v in tr.documents.items()}
-    shown = re.findall(r"<li>“(.+?)” <small>— [^,]+, ([\w-]+)", page)
+    docs = {k: redact.redact(v) for k, v in documents.items()}
+    shown = re.findall(r"<li>“(.+?)” <small>— [^,]+, (interview \d+)", page)
     assert len(shown) >= 10
     for quote, interview in shown:
         assert html.unescape(quote) in docs[interview], (interview, quote[:60])

@@ -97,3 +97,64 @@ def test_user_stories_with_evidence():
     assert s.loc["late", "story"] == "As a Plus customer, I want to know when my parcel will come, so that I can plan to be home."
     assert s.loc["late", "participants"] == 3 and s.loc["late", "quotes"] == 4
     assert s.loc["policy", "story"].startswith("As a Plus customer, I want this fixed: returns refused by policy")
+
+
+# --- people by participant id only (issue 14) ------------------------------------------------------------------
+
+
+def _interviews(tmp_path):
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "p01-ruth.txt").write_text(
+        "[00:00:05] Maya Lindqvist: Hi Ruth. How was the delivery?\n\n"
+        "[00:00:17] Ruth Okafor: Late again, and nobody told me. Ask Jonas, he had it too.\n\n"
+        "[00:00:29] Maya Lindqvist: And then?\n\n[00:00:33] Ruth Okafor: I gave up.\n", encoding="utf-8")
+    (folder / "p02-jonas.txt").write_text(
+        "[00:00:03] Maya Lindqvist: Hello Jonas. Tell me about returns.\n\n"
+        "[00:00:09] Jonas Brandt: They said that's our policy. Ruth Okafor told me the same.\n", encoding="utf-8")
+    roster = pd.DataFrame({"participant_id": ["I01", "P02"], "name": ["Maya Lindqvist", "Jonas Brandt"],
+                           "role": ["interviewer", "participant"], "interview_id": [None, "p02-jonas"]})
+    return folder, roster  # Ruth Okafor is missing from the roster
+
+
+def test_pseudonymise_shows_interview_numbers_and_participant_ids_only(tmp_path):
+    from carelib.quotes import pseudonymise
+    from carelib.text.redact import Redactor
+    from carelib.transcripts import read_transcripts
+
+    folder, roster = _interviews(tmp_path)
+    tr = read_transcripts(folder, roster)
+    assert "p01-ruth:Ruth Okafor" in set(tr.turns["participant_id"])  # what the turn table gives
+    before = tr.turns.copy()
+    turns, docs, names = pseudonymise(tr.turns, tr.documents, roster)
+    pd.testing.assert_frame_equal(tr.turns, before)  # input untouched
+    shown = turns[["interview_id", "participant_id", "speaker", "source"]].astype(str).to_string().lower()
+    for private in ("ruth", "okafor", "jonas", "brandt", "maya", "p01-", "p02-", ".txt"):
+        assert private not in shown, private
+    assert sorted(docs) == ["interview 1", "interview 2"] and set(turns["interview_id"]) == set(docs)
+    ruth = turns.loc[turns["text"].str.startswith("Late again"), "participant_id"].iloc[0]
+    assert ruth == "P01" and ruth not in set(roster["participant_id"])  # a generated id, not the roster's P02
+    assert set(turns["participant_id"].dropna()) == {"I01", "P01", "P02"}
+    redact = Redactor(names)
+    said = redact.redact(turns["text"].iloc[-1])
+    assert said == "They said that's our policy. P01 told me the same."
+    assert "Ruth" not in redact.redact(docs["interview 1"]) and "Jonas" not in redact.redact(docs["interview 1"])
+    # quotes keep verifying against the re-keyed documents, after redaction
+    spans = quote_spans(turns[turns["role"] == "participant"][["interview_id", "turn"]], turns)
+    verify_quotes(spans, docs, redact=redact.redact, shown=spans["text"].map(redact.redact))
+    assert spans["speaker"].tolist() == ["P01", "P01", "P02"]
+
+
+def test_pseudonymise_without_roster_generates_ids_per_interview(tmp_path):
+    from carelib.quotes import pseudonymise
+    from carelib.transcripts import read_transcripts
+
+    folder, _ = _interviews(tmp_path)
+    tr = read_transcripts(folder)
+    turns, _, names = pseudonymise(tr.turns, tr.documents)
+    people = turns[turns["role"] == "participant"]
+    assert people["participant_id"].tolist() == ["P01", "P01", "P02"] and people["speaker"].tolist() == ["P01", "P01", "P02"]
+    assert set(turns.loc[turns["role"] == "interviewer", "speaker"]) == {"Interviewer"}
+    assert names["Ruth Okafor"] == "P01" and names["Maya Lindqvist"] == "Interviewer"
+    with pytest.raises(Exception, match="role"):
+        pseudonymise(tr.turns.drop(columns="role"), tr.documents)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from carelib import public_data
-from carelib.errors import RunError
+from carelib.errors import ParameterError
 from carelib.findings import read_findings
 from carelib.runner import run_notebook
 from tests.conftest import ROOT, shared_file
@@ -74,7 +74,7 @@ def test_customer_text_is_escaped_and_bad_parameters_say_what_is_wrong(tmp_path)
     page = res.report.read_text(encoding="utf-8")
     assert "<script>alert" not in page and "<img src=x" not in page and '<a href="javascript:' not in page
     assert "&lt;script&gt;" in page
-    with pytest.raises(RunError, match="no column 'body'"):
+    with pytest.raises(ParameterError, match="no column 'body'"):  # refused before any data loads
         run_notebook(NOTEBOOK, {"text_column": "body"}, tmp_path / "out3", data=ws)
 
 
