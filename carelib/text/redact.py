@@ -1,41 +1,237 @@
-"""Redaction of personal data in customer text, offline and explainable.
+"""Redaction of personal data in customer text: offline, linear-time, explainable.
 
-Customer text is personal. Before anything is rendered for leadership, :class:`Redactor`
-replaces e-mail addresses, phone numbers, payment card numbers (Luhn-checked), IBANs, URLs
-and social handles by a bracketed kind (``[email]``, ``[phone]`` …), and the names of a
-roster (customers, participants, staff) by **stable pseudonyms**: the same person gets the
-same pseudonym in every quote and every run (``Customer A``, ``Customer B`` … by roster
-order, or the roster's own pseudonym column). :func:`find_pii` lists what was found, with
-character spans, so a reviewer can see why a word was removed.
+Customer text is personal. Before anything is rendered for leadership, :class:`Redactor` replaces
+personal values by their bracketed kind (``[email]``, ``[card]`` …) and the names of a roster
+(customers, participants, staff) by **stable pseudonyms**: the same person gets the same pseudonym
+in every quote and every run (``Customer A``, ``Customer B`` … by roster order, or the roster's own
+pseudonym column). :func:`find_pii` lists what was found, with character spans, so a reviewer can
+see why a word was removed; :func:`score_redaction` measures precision and recall against labelled
+spans (``docs/redaction.md`` publishes them for ``docs/labels/pii-sample.csv``).
 
-Patterns are deliberately conservative on numbers (a phone needs 8+ digits, a card 13–19
-digits passing the Luhn check) so order numbers and prices survive; names are matched only
-from the roster, as whole words, case-insensitive, full name before first or last name.
+What is caught, kind by kind (tried in this order; a span already taken is not taken again):
+
+``email``, ``url``, ``handle``
+    As written; a handle is ``@name``, or the word after "username" / "user id".
+``iban``
+    Country code, check digits and 4-character groups, with or without spaces, in any case. Written
+    in upper case it is taken as it is (as before); in lower or mixed case it must pass the ISO 7064
+    mod-97 check or follow the word "IBAN" (otherwise ``ab12 abcd efgh`` would be an IBAN).
+``card``
+    13–19 digits, single spaces or dashes between them, that pass the Luhn check; **or** grouped
+    4-4-4-4 (16 digits; 4-4-4-4-3 for 19, 4-6-5 for Amex) with one separator throughout, whatever the
+    Luhn check says; **or** 13–19 digits after a card word (card, visa, mastercard, amex, debit,
+    credit); **or** the four digits in "card ending in 1234". Never after an order, tracking,
+    invoice, reference, ticket, SKU or serial word: those numbers are not cards.
+``id_number``
+    US social security numbers (``123-45-6789``), UK National Insurance numbers (``QQ 12 34 56 C``),
+    and any number after "SSN", "passport", "driving licence", "national insurance", "NHS number" or
+    "tax id".
+``ip``
+    IPv4 addresses (every part 0–255), unless after "v" or a version word.
+``birth_date``
+    A date after "date of birth", "DOB", "born (on)" or "birthday"; other dates survive.
+``address``
+    A street line: house number (``12``, ``221B``, ``12-14``), one to four capitalised words, a
+    street type (Street, St., Road, Ave, Lane, Drive, Close, Court, Place, Way …) and a compass
+    suffix (``1600 Pennsylvania Ave NW``); or number then Rue/Via/Calle/Avenida/Place … then its
+    name (``45 Rue de la Paix``); or Via/Calle/Rua … then a number (``Via Roma 12``); or a German,
+    Dutch or Nordic street word and number (``Hauptstraße 5``); with a flat or unit in front
+    (``Flat 3, …``) and a postcode behind (``…, London SW1A 1AA``) kept in the span. Also PO boxes,
+    a UK postcode in capitals anywhere, any postcode or ZIP after "postcode"/"zip", and a street line
+    in lower case after "live at", "deliver to", "my address is" ….
+``phone``
+    8–15 digits, optionally ``+`` or ``00`` first, with spaces, dots, dashes or brackets — but not a
+    date (``20.11.2026``, ``2026-11-20 10``), a time, a price (``£`` before, ``.99`` after), a
+    version (``v10.0.19045``), or a number after an order, ticket, tracking, invoice or reference word.
+``name``
+    Roster names (below) and, with ``greetings=True``, a capitalised word right after "Dear", "Hi",
+    "Hello", "Thanks" … that no roster knows, as ``[name]``.
+
+Roster names are matched by **one** Aho–Corasick automaton over every name form (``pyahocorasick``;
+without it, one regular expression shaped as a trie), on a folded copy of the text: Unicode NFKD
+without accents, case-folded, every character that is not a letter, digit or ``_`` read as a space
+— so ``José`` finds ``Jose``, ``Zoë`` finds ``Zoe``, ``O’Brien`` finds ``O'Brien``, and a name is
+always a whole word. The folding keeps every character's position, so the original span (accents,
+curly apostrophe and all) is what gets replaced. The cost is one pass over the text whatever the
+size of the roster. The rules:
+
+1. A full name (every word of a roster entry) always matches, in any case, across one space or line
+   break: ``EMMA YOUNG`` and ``emma young`` are Emma Young.
+2. A first or last name alone (longer than 2 letters, not a particle such as "van" or "de") matches
+   in any case — ``ruth`` is Ruth — unless two roster people share it: then it becomes ``[name]``.
+3. A name part that is also an everyday word (:data:`COMMON_WORDS`: young, baker, will, may, rose,
+   costa …) matches alone only when it is written as a name: capitalised (``Young``, not ``young``
+   or ``YOUNG``), not the first word of a sentence, and not followed by another capitalised word
+   (``Baker Street``, ``Costa Rica``) — or right after a title (``Mr``, ``Ms``, ``Dr`` …) in any case.
+
+Not caught, by design or not yet: names no roster knows outside a greeting; a sentence-initial or
+lower-case common-word surname alone (``Young called``, ``spoke to baker``); full names split by
+two spaces or written as ``Young, Emma``; ``ß`` against ``ss``; spelled-out numbers ("four one one
+one …"); e-mails written as ``ana at example dot com``; street lines without a house number
+(``Baker Street, London``) or in lower case without a cue; numbers split across lines; IPv6.
+Over-redaction that remains: a capitalised common-word surname mid-sentence (``a Costa coffee``),
+a capitalised brand after a greeting (``Thanks Amazon``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["Redactor", "find_pii", "PATTERNS"]
+try:
+    import ahocorasick
+except ImportError:  # pragma: no cover - a declared dependency; a trie-shaped regex stands in
+    ahocorasick = None
 
-PATTERNS: dict[str, re.Pattern[str]] = {
-    "email": re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"),
-    "url": re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE),
-    "iban": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"),
-    "card": re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])"),
-    "phone": re.compile(r"(?<![\w+])(?:\+|00)?\d[\d ().-]{6,}\d(?!\w)"),
-    "handle": re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,30}\b"),
+__all__ = ["Redactor", "find_pii", "score_redaction", "PATTERNS", "KINDS", "COMMON_WORDS"]
+
+# --------------------------------------------------------------------------- patterns
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_CAP = rf"[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*"
+_ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"
+_PARTICLE = r"(?:de|du|des|del|della|di|da|la|le|les|of|the|van|von|der|den|dos|das|y|on|upon)"
+_ELIDED = r"(?:[ld]['’])"
+_TYPE_EN = (r"(?:(?:Street|Road|Avenue|Lane|Drive|Close|Court|Place|Way|Boulevard|Terrace|Crescent|Square|Gardens"
+            r"|Grove|Hill|Parade|Row|Walk|Mews|Highway|Parkway|Rise|Circle|Trail|Wharf|Quay|Green|Esplanade)\b"
+            r"|(?:St|Rd|Ave|Av|Ln|Dr|Cl|Ct|Pl|Blvd|Tce|Cres|Sq|Gdns|Gr|Pde|Hwy|Pkwy|Cir|Trl)\b\.?)")
+_TYPE_FIRST = (r"(?:[Rr]ue|Avenue|Av\.|Boulevard|Bd|Via|Viale|Calle|Carrer|Rua|Avenida|Piazza|Plaza|Place|Chemin"
+               r"|Allée|Quai|Impasse|Route|Plac|Ulica|ul\.)")
+_TYPE_SUFFIX = r"(?:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|straat|laan|gracht|plein|gatan|vägen|vej|veien)"
+_NUMBER = r"\d{1,5}[A-Za-z]?(?:[-–/]\d{1,5}[A-Za-z]?)?"
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}"
+_POSTCODE = rf"(?:{_UK_POSTCODE}|\d{{5}}(?:-\d{{4}})?|\d{{4}}\s?[A-Z]{{2}})\b"
+_UNIT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite|Ste\.?|Room|Floor)\s+\w{1,5},?\s+)?"
+_CITY = rf"{_CAP}(?:\s+{_CAP})?,?\s+"
+# a postcode behind a street line: UK (London SW1A 1AA), US (New York, NY 10118), continental (75002 Paris)
+_TAIL = (rf"(?:,?\s+(?:(?:{_CITY})?{_UK_POSTCODE}\b|(?:{_CITY})?[A-Z]{{2}}\s+\d{{5}}(?:-\d{{4}})?\b"
+         rf"|\d{{4}}(?:\d|\s?[A-Z]{{2}})?\s+{_CAP}))?")
+_NAME_WORDS = rf"(?:\s+(?:{_PARTICLE}\s+|{_ELIDED})*{_CAP})"
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}"
+         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+\d{{4}}|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
+
+_NUM_TAIL = r"\d{0,4}[A-Za-z]?(?:[-–/]\d{1,5}[A-Za-z]?)?"  # a house number after its first digit
+
+
+@dataclass(frozen=True)
+class _Detector:
+    """One pattern of a kind, and what a text must hold before it is worth running (cheap checks first)."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    digits: int = 0  # least digits in the text
+    cue: str = ""  # a cue group found in the folded text (see _CUES), or "@", "url", "." for a character
+
+
+def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+# Patterns that must not start with a look-behind start with a character class instead (the
+# look-behind follows the first character), so the regex engine skips to candidate characters in C.
+_DETECTORS: tuple[_Detector, ...] = (
+    _Detector("email", _c(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"), cue="@"),
+    _Detector("url", _c(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE), cue="url"),
+    _Detector("iban", _c(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b"), digits=8),
+    _Detector("card", _c(r"\d(?<=(?<![\d-])\d)(?:(?P<grouped>\d{3}([ -])\d{4}\2\d{4}\2\d{4}(?:\2\d{3})?"
+                         r"|\d{3}([ -])\d{6}\3\d{5})(?!\d)|(?:[ -]?\d){12,18}(?![\d-]))"), digits=13),
+    _Detector("card", _c(r"\b(?:card|visa|mastercard|amex|debit|credit)\b[^\n.]{0,25}?\b(?:ending|ends)"
+                         r"(?:\s+(?:in|with))?\s*:?\s*(?P<v>\d{4})(?!\d)", re.IGNORECASE), digits=4, cue="ending"),
+    _Detector("id_number", _c(r"\d(?<=(?<![\d-])\d)\d\d(?<!000)(?<!666)(?<!9\d\d)-(?!00)\d{2}-(?!0000)\d{4}"
+                              r"(?![\d-])|\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2}"
+                              r" ?\d{2} ?[A-D]\b"), digits=6),
+    _Detector("id_number", _c(r"\b(?:ssn|social\s+security(?:\s+number|\s+no\.?)?|passport(?:\s+number|\s+no\.?)?"
+                              r"|driv(?:er'?s|ing)\s+licen[cs]e(?:\s+number|\s+no\.?)?|national\s+insurance"
+                              r"(?:\s+number|\s+no\.?)?|ni\s+number|nino|nhs\s+number|tax\s+id)(?:\s+is)?\s*[:#]?\s*"
+                              r"(?P<v>(?:[a-z]{1,3}[ -]?|[a-z]{4,5})?\d[\da-z]*(?:[ -]\d[\da-z]*)*(?:[ -][a-d]\b)?)",
+                              re.IGNORECASE), digits=4, cue="id"),
+    _Detector("ip", _c(r"\d(?<=(?<![\w.])\d)\d{0,2}(?:\.\d{1,3}){3}(?!\w|\.\d)"), digits=4, cue="."),
+    _Detector("birth_date", _c(r"\b(?:date\s+of\s+birth|birth\s?date|d\.?o\.?b\.?|born(?:\s+on)?|birthday(?:\s+is)?)"
+                               rf"(?:\s+is)?\s*[:\-]?\s*(?P<v>{_DATE})", re.IGNORECASE), digits=2, cue="birth"),
+    _Detector("address", _c(rf"\d(?<=(?<![\w.,-])\d){_NUM_TAIL},?\s+(?:{_TYPE_FIRST}{_NAME_WORDS}{{1,4}}"
+                            rf"|(?:(?:{_CAP}|{_ORDINAL})\s+){{1,4}}{_TYPE_EN}(?:\s+(?:NE|NW|SE|SW|N|S|E|W)\b)?){_TAIL}"),
+              digits=1),
+    _Detector("address", _c(rf"\b(?:Via|Viale|Calle|Carrer|Rua|Avenida|Piazza|Plaza){_NAME_WORDS}{{1,3}},?\s+"
+                            rf"\d{{1,4}}[A-Za-z]?\b{_TAIL}"), digits=1, cue="street"),
+    _Detector("address", _c(rf"\b[{_UP}][^\W\d_]*{_TYPE_SUFFIX}\s+\d{{1,4}}[a-z]?\b{_TAIL}"), digits=1, cue="street"),
+    _Detector("address", _c(r"\b(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box)\s+\d{1,6}\b", re.IGNORECASE), digits=1,
+              cue="box"),
+    _Detector("address", _c(rf"\b{_UK_POSTCODE}\b"), digits=2),
+    _Detector("address", _c(r"\b(?:live[sd]?|living|reside[sd]?|moved|deliver(?:ed|y)?|ship(?:ped)?|send|sent"
+                            r"|post(?:ed)?|address(?:\s+is)?)(?:\s+(?:at|to|is)\b|\s*:)?\s*"
+                            rf"(?P<v>{_UNIT}{_NUMBER},?(?:\s+[^\W\d_][\w'’-]*){{1,4}}\s+{_TYPE_EN})", re.IGNORECASE),
+              digits=1, cue="live"),
+    _Detector("address", _c(rf"\b(?:post\s?code|postal\s+code|zip(?:\s?code)?)(?:\s+is)?\s*:?\s*(?P<v>{_POSTCODE})",
+                            re.IGNORECASE), digits=2, cue="postcode"),
+    _Detector("phone", _c(r"[+(\d](?<=(?<![\w@+/-])[+(\d])[\d ().-]{6,}\d(?!\w)"), digits=8),
+    _Detector("handle", _c(r"(?<![\w@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])\b"), cue="@"),
+    _Detector("handle", _c(r"\buser\s?(?:name|id)(?:\s+is\s+|\s*[:#]\s*)(?P<v>[\w.+-]{3,40})", re.IGNORECASE), cue="user"),
+)
+KINDS = ("email", "url", "iban", "card", "id_number", "ip", "birth_date", "address", "phone", "handle", "name")
+# the first pattern of each kind (the cued forms and the other address shapes are in _DETECTORS)
+PATTERNS: dict[str, re.Pattern[str]] = {}
+for _d in _DETECTORS:
+    PATTERNS.setdefault(_d.kind, _d.pattern)
+# words that open the gate of the cued detectors, looked up in the folded text in the same pass as names
+_CUES: dict[str, tuple[str, ...]] = {
+    "ending": ("ending", "ends"),
+    "id": ("ssn", "social", "passport", "licen", "insurance", " ni ", "nino", "nhs", "tax"),
+    "birth": ("birth", "dob", " d o b ", "born"),
+    "street": ("via ", "viale", "calle", "carrer", "rua ", "avenida", "piazza", "plaza", "strasse", "straße", "str ",
+               "weg ", "gasse", "platz", "allee", "straat", "laan ", "gracht", "plein", "gatan", "vagen", "vej ", "veien"),
+    "box": ("box",),
+    "live": ("live", "living", "reside", "moved", "deliver", "ship", "send", "sent", "post", "address"),
+    "postcode": ("post", "postal", "zip"),
+    "user": ("username", "user name", "user id", "userid"),
 }
-ORDER = ("email", "url", "iban", "card", "phone", "handle")
+_UNIT_BEFORE = re.compile(r"(?:Flat|Apt\.?|Apartment|Unit|Suite|Ste\.?|Room|Floor)\s+\w{1,5},?\s+$", re.IGNORECASE)
+
 # a capitalised word right after a greeting is a first name even when no roster knows it
-SALUTATION = re.compile(r"\b(?:Dear|Hi|Hello|Hey|Morning|Evening|Thanks|Thank you|Cheers),?[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+(?:for|so|very|again|team|all|everyone)\b)")
+SALUTATION = re.compile(r"\b(?:Dear|Hi|Hello|Hey|Morning|Evening|Thanks|Thank you|Cheers),?[ \t]+"
+                        r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+)?"
+                        r"(?P<v>[^\W\d_]+(?:['’-][^\W\d_]+)*)\b(?![ \t]+(?:for|so|very|again|team|all|everyone)\b)")
 NOT_NAMES = frozenset({"There", "Team", "All", "Everyone", "Again", "So", "Very", "For", "Sir", "Madam", "Guys", "Folks",
-                       "Support", "Customer", "The", "Thanks", "Thank", "You"})
+                       "Support", "Customer", "The", "Thanks", "Thank", "You", "Dear", "My", "Our", "Your", "We", "It",
+                       "This", "That", "Mr", "Mrs", "Ms", "Miss", "Dr"})
+
+COMMON_WORDS: frozenset[str] = frozenset("""
+young baker costa brown white black green gray grey king hill wood woods cook bell ward hunter long rose price bishop
+mason miller fisher fox lane marsh banks bank field fields ford hall knight lamb may page rice rich short small stone
+swift little sharp strong hardy wise golden gold silver steel hope grace joy faith will mark bill sue pat rob frank
+drew guy dawn summer winter spring autumn holly ivy ruby amber penny rusty sandy cliff dale glen heath chase chance
+gene carol sky rain storm wolf crane drake finch swan cross major noble sterling case day love best good west north
+south east church street bridge bridges brook brooks burns bush butler carpenter chambers cole cooper dean glass head
+hart hawk house hay hood horn jay judge lake law lord mills moss park parks pike pool pope power read reed rock root
+salt savage sage shepherd shore snow stock stout strange sweet tanner temple thorn tower wall waters watt weaver wells
+wheeler wild wing booth bass baron marshal porter potter archer walker fuller turner barber butcher brewer carter
+draper farmer fowler gardener glover hooper hunt mercer painter piper plumber sawyer skinner slater smith steward
+thatcher tucker wright angel april august bay candy cherry crystal daisy destiny echo ember fern harmony hazel heather
+honey iris jade jasmine jewel june lily lucky mercy misty olive opal pearl poppy raven river robin scarlet star sunny
+violet willow art bob buck buddy chip colt dash earl ernest forest jack kit lance max miles nick norm ace ray rod rocky
+victor wade don duke sterling paris bliss story justice summers
+""".split())
+# name parts never matched alone: particles and titles
+_PARTICLES = frozenset("van von der den de del della di da du des la le dos das bin ibn al el mr mrs ms miss mx dr "
+                       "prof sir dame lady lord".split())
+_TITLE_BEFORE = re.compile(r"(?:^|\W)(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|lady|lord)\.?\s+$", re.IGNORECASE)
+_SENTENCE_END = ".!?…\n"
+_OPENERS = " \t\"'“‘«(["
+_NOT_CARD = re.compile(r"\b(?:order|tracking|track|invoice|ref|reference|ticket|case|booking|confirmation|transaction"
+                       r"|receipt|sku|serial|part|imei|barcode|ean|upc|isbn|item|product|model|parcel|shipment|version"
+                       r"|build|release|firmware|voucher|coupon|promo|gift\s+card)s?\b(?:\s*(?:no\.?|number|num|id|code))?(?:\s+is)?\s*[:#]?\s*$", re.IGNORECASE)
+_CARD_WORD = re.compile(r"\b(?:card|visa|mastercard|amex|maestro|debit|credit|cc)\b[^\n.]{0,20}$", re.IGNORECASE)
+_IBAN_WORD = re.compile(r"\biban\b\W{0,3}$", re.IGNORECASE)
+_VERSION_BEFORE = re.compile(r"(?:\bv|\b(?:version|ver|build|release|firmware|ios|android|update|beta|alpha)\s*[:(]?\s*)$",
+                             re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_IP_PART = re.compile(r"\d+")
 
 
 def _luhn(digits: str) -> bool:
@@ -49,15 +245,145 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _accept(kind: str, text: str) -> bool:
-    digits = re.sub(r"\D", "", text)
+def _iban_ok(compact: str) -> bool:
+    """ISO 7064 mod-97 check of an IBAN without spaces."""
+    moved = (compact[4:] + compact[:4]).upper()
+    if not moved.isalnum() or not 15 <= len(compact) <= 34:
+        return False
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+_DATE_HOUR = re.compile(r"(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4})(?:[ T]\d{1,2})?")
+
+
+def _accept(kind: str, text: str, m: re.Match[str], start: int, end: int) -> bool:
+    value = text[start:end]
+    before = text[max(0, start - 40):start]
     if kind == "card":
-        return 13 <= len(digits) <= 19 and _luhn(digits)
+        if _NOT_CARD.search(before):
+            return False
+        digits = re.sub(r"\D", "", value)
+        if m.groupdict().get("grouped") is not None or len(digits) == 4:  # grouped like a card, or "ending in 1234"
+            return True
+        return 13 <= len(digits) <= 19 and (_luhn(digits) or _CARD_WORD.search(before) is not None)
+    if kind == "iban":
+        compact = value.replace(" ", "")
+        return ((value[:2].isupper() and value == value.upper()) or _iban_ok(compact)
+                or _IBAN_WORD.search(before) is not None)
+    if kind == "ip":
+        return all(int(x) <= 255 for x in _IP_PART.findall(value)) and not _VERSION_BEFORE.search(before)
     if kind == "phone":
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()) or re.search(r"\d{1,2}:\d{2}", text):
-            return False  # a date or a time, not a phone
-        return 8 <= len(digits) <= 15
+        groups = re.findall(r"\d+", value)
+        digits = "".join(groups)
+        if not 8 <= len(digits) <= 15 or _DATE_HOUR.fullmatch(value):
+            return False
+        if text[end:end + 1] == ":" or re.search(r"[£$€¥]\s?$", before):
+            return False  # a time, a price, or part of a longer dotted number
+        if re.fullmatch(r"\d+\.\d{2}|(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d", value) or re.search(r"\.\d(?!\d)", value):
+            return False  # a price without its currency, a span of years, a measurement with a decimal
+        return not (_NOT_CARD.search(before) or _VERSION_BEFORE.search(before))
     return True
+
+
+# --------------------------------------------------------------------------- folding and the name index
+
+
+class _Fold(dict):
+    """``str.translate`` table: one character for one character, so spans keep their positions."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        if c.isalnum() or c == "_":
+            n = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)).casefold()
+            low = c.lower()
+            out = n if len(n) == 1 else (low if len(low) == 1 else c)
+        else:
+            out = " "  # spaces, punctuation, apostrophes, hyphens and lone accents all separate words
+        self[code] = out
+        return out
+
+
+_FOLD = _Fold()
+
+
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+def _fold_marks(text: str) -> tuple[str, list[int]]:
+    """Fold a text written with separate accents (``e`` + U+0301): drop them, keep each position's origin."""
+    kept = [i for i, c in enumerate(text) if not unicodedata.combining(c)]
+    return _fold("".join(text[i] for i in kept)), kept + [len(text)]
+
+
+def _key(name: str) -> str:
+    return " ".join(_fold(name).split())
+
+
+def _trie_regex(keys: Iterable[str]) -> str:
+    trie: dict = {}
+    for k in keys:
+        node = trie
+        for ch in k:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+
+    return emit(trie)
+
+
+class _Index:
+    """Every roster name form and every cue word in one automaton: one pass over a folded text.
+
+    Name forms are stored between spaces (the folded text has a space wherever the original has
+    no letter or digit), so a hit is a whole word; cue words are stored bare.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted(set(names))
+        cues = {w: group for group, words in _CUES.items() for w in words}
+        if ahocorasick is not None:
+            self._aho = ahocorasick.Automaton()
+            for w, group in cues.items():
+                self._aho.add_word(w, (0, group))
+            for k in self.names:
+                self._aho.add_word(f" {k} ", (len(k), ""))
+            self._aho.make_automaton()
+        else:
+            self._aho = None
+            self._cue = re.compile("|".join(map(re.escape, sorted(cues, key=len, reverse=True))))
+            self._cue_group = cues
+            self._name = re.compile(r"(?<= )" + _trie_regex(self.names) + r"(?= )") if self.names else None
+
+    def scan(self, folded: str) -> tuple[list[tuple[int, int]], set[str]]:
+        """``(start, end)`` of every name form in ``folded`` (overlapping, any order) and the cue groups seen."""
+        padded = f" {folded} "
+        hits: list[tuple[int, int]] = []
+        cues: set[str] = set()
+        if self._aho is not None:
+            for end, (n, group) in self._aho.iter(padded):
+                if n:
+                    hits.append((end - n - 1, end - 1))
+                else:
+                    cues.add(group)
+            return hits, cues
+        cues = {self._cue_group[m.group()] for m in self._cue.finditer(padded)}
+        if self._name is not None:
+            hits = [(m.start() - 1, m.end() - 1) for m in self._name.finditer(padded)]
+        return hits, cues
+
+
+# --------------------------------------------------------------------------- spans
 
 
 @dataclass(frozen=True)
@@ -68,44 +394,124 @@ class Span:
     text: str
 
 
-def _spans(text: str, names: list[tuple[re.Pattern[str], str]], greetings: bool = True) -> list[Span]:
+def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    return all(end <= a or start >= b for a, b in taken)
+
+
+def _pattern_spans(text: str, cues: set[str]) -> list[Span]:
     found: list[Span] = []
-    taken = [False] * len(text)
+    taken: list[tuple[int, int]] = []
+    digits = len(_DIGIT.findall(text))
+    if "@" in text:
+        cues.add("@")
+    if "." in text:
+        cues.add(".")
+        if "://" in text or "www." in text.lower():
+            cues.add("url")
+    for d in _DETECTORS:
+        if digits < d.digits or (d.cue and d.cue not in cues):
+            continue
+        for m in d.pattern.finditer(text):
+            start, end = m.span("v") if "v" in d.pattern.groupindex else m.span()
+            if d.kind == "address" and (unit := _UNIT_BEFORE.search(text, max(0, start - 25), start)):
+                start = unit.start()
+            if start < end and _free(taken, start, end) and _accept(d.kind, text, m, start, end):
+                found.append(Span(d.kind, start, end, text[start:end]))
+                taken.append((start, end))
+    return found
 
-    def add(kind: str, m: re.Match[str]) -> None:
-        if any(taken[m.start():m.end()]):
-            return
-        found.append(Span(kind, m.start(), m.end(), m.group(0)))
-        for i in range(m.start(), m.end()):
-            taken[i] = True
 
-    for kind in ORDER:
-        for m in PATTERNS[kind].finditer(text):
-            if _accept(kind, m.group(0)):
-                add(kind, m)
-    for pattern, pseudonym in names:
-        for m in pattern.finditer(text):
-            add("name:" + pseudonym, m)
+def _sentence_start(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in _OPENERS:
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
+
+
+def _written_as_name(text: str, start: int, end: int) -> bool:
+    """Rule 3: a common-word name part alone counts only when written as a name."""
+    if _TITLE_BEFORE.search(text[max(0, start - 8):start]):
+        return True
+    if not text[start:end].istitle() or _sentence_start(text, start):
+        return False
+    nxt = re.match(r"[ \t]+(\w)", text[end:end + 4])
+    prev = re.search(r"(\w+)[ \t]+$", text[max(0, start - 30):start])
+    return not ((nxt and nxt.group(1).isupper())
+                or (prev and prev.group(1)[0].isupper() and not _sentence_start(text, start - len(prev.group(0)))))
+
+
+@dataclass
+class _Roster:
+    index: _Index
+    alias: dict[str, str]  # folded key → pseudonym or "[name]"
+    common: frozenset[str]  # single-word keys that are everyday words (rule 3)
+
+    def spans(self, text: str, folded: str, origin: list[int] | None, hits: list[tuple[int, int]],
+              taken: list[tuple[int, int]]) -> list[Span]:
+        out: list[Span] = []
+        pos = 0
+        for i, j in sorted(hits, key=lambda h: (h[0], -h[1])):
+            key = folded[i:j]
+            start, end = (i, j) if origin is None else (origin[i], origin[j - 1] + 1)
+            if start < pos:
+                continue
+            while end < len(text) and unicodedata.combining(text[end]):
+                end += 1  # a separate accent belongs to the name
+            if not _free(taken, start, end) or (key in self.common and not _written_as_name(text, start, end)):
+                continue
+            out.append(Span("name:" + self.alias[key], start, end, text[start:end]))
+            pos = end
+        return out
+
+
+_NO_ROSTER = _Roster(_Index(()), {}, frozenset())
+
+
+def _spans(text: str, roster: _Roster | None, greetings: bool = True) -> list[Span]:
+    roster = roster or _NO_ROSTER
+    if _MARKS.search(text):
+        folded, origin = _fold_marks(text)
+    else:
+        folded, origin = _fold(text), None
+    hits, cues = roster.index.scan(folded)
+    found = _pattern_spans(text, cues)
+    taken = [(s.start, s.end) for s in found]
+    if hits:
+        names = roster.spans(text, folded, origin, hits, taken)
+        found += names
+        taken += [(s.start, s.end) for s in names]
     if greetings:
         for m in SALUTATION.finditer(text):
-            if m.group(1) not in NOT_NAMES and not any(taken[m.start(1):m.end(1)]):
-                found.append(Span("name:[name]", m.start(1), m.end(1), m.group(1)))
-                for i in range(m.start(1), m.end(1)):
-                    taken[i] = True
+            word, (start, end) = m.group("v"), m.span("v")
+            if word.istitle() and len(word) > 1 and word not in NOT_NAMES and _free(taken, start, end):
+                found.append(Span("name:[name]", start, end, word))
+                taken.append((start, end))
     return sorted(found, key=lambda s: s.start)
 
 
-def find_pii(text: str, roster: Iterable[str] | Mapping[str, str] | None = None) -> pd.DataFrame:
+# --------------------------------------------------------------------------- public API
+
+
+def find_pii(text: str, roster: Iterable[str] | Mapping[str, str] | Redactor | None = None) -> pd.DataFrame:
     """Personal data found in ``text``: ``kind, start, end, text`` (names as ``name``).
+
+    Parameters
+    ----------
+    text : str
+        The text to search.
+    roster : iterable of names, mapping name → pseudonym, or a :class:`Redactor`, optional
+        Whose names to look for; pass a built :class:`Redactor` to reuse it over many texts.
 
     Examples
     --------
     >>> find_pii("Mail me at ana.k@example.org or call +44 7700 900123")[["kind", "text"]].values.tolist()
     [['email', 'ana.k@example.org'], ['phone', '+44 7700 900123']]
+    >>> find_pii("Card 4111 1111 1111 1112, IBAN de89 3704 0044 0532 0130 00")["kind"].tolist()
+    ['card', 'iban']
     """
-    r = Redactor(roster)
+    r = roster if isinstance(roster, Redactor) else Redactor(roster)
     rows = [{"kind": s.kind.split(":")[0], "start": s.start, "end": s.end, "text": s.text}
-            for s in _spans(text or "", r._names, r.greetings)]
+            for s in _spans(text or "", r._roster, r.greetings)]
     return pd.DataFrame(rows, columns=["kind", "start", "end", "text"])
 
 
@@ -122,6 +528,14 @@ class Redactor:
     greetings : bool
         Also replace a capitalised word right after a greeting ("Dear Hana", "Hi Tom") by
         ``[name]``, for the names no roster knows.
+    common_words : iterable of str, optional
+        Everyday words that a name part matches alone only when written as a name (rule 3 of
+        the module notes); default :data:`COMMON_WORDS`.
+
+    Notes
+    -----
+    All roster name forms go into one automaton built once here; :meth:`redact` folds the text
+    once and scans it once, so its cost does not grow with the roster.
 
     Examples
     --------
@@ -132,13 +546,17 @@ class Redactor:
     'Participant A again'
     >>> Redactor().redact("Dear Hana, thanks. Hi there!")
     'Dear [name], thanks. Hi there!'
+    >>> r = Redactor(["Emma Young", "Seán O'Brien"])
+    >>> r.redact("Ask Young about my young son; EMMA YOUNG and Sean O’Brien agreed.")
+    'Ask Customer A about my young son; Customer A and Customer B agreed.'
     """
 
     def __init__(self, roster: Iterable[str] | Mapping[str, str] | None = None, label: str = "Customer",
-                 greetings: bool = True) -> None:
+                 greetings: bool = True, common_words: Iterable[str] | None = None) -> None:
         self.roster = roster
         self.label = label
         self.greetings = greetings
+        self.common_words = common_words
         if roster is None:
             pairs: list[tuple[str, str]] = []
         elif isinstance(roster, Mapping):
@@ -147,20 +565,7 @@ class Redactor:
             names = [str(n) for n in dict.fromkeys(roster) if isinstance(n, str) and n.strip()]
             pairs = [(n, f"{label} {_letters(i)}") for i, n in enumerate(names)]
         self.pseudonyms_ = dict(pairs)
-        variants: dict[str, str] = {}
-        for full, alias in pairs:
-            variants.setdefault(full.strip().lower(), alias)
-        for full, alias in pairs:  # first and last names alone, unless ambiguous
-            for part in full.split():
-                if len(part) > 2:
-                    key = part.lower()
-                    if key in variants and variants[key] != alias:
-                        variants[key] = "[name]"
-                    else:
-                        variants.setdefault(key, alias)
-        ordered = sorted(variants.items(), key=lambda kv: -len(kv[0]))
-        self._names = [(re.compile(r"(?<!\w)" + re.escape(v).replace(r"\ ", r"\s+") + r"(?!\w)", re.IGNORECASE), a)
-                       for v, a in ordered]
+        self._roster = _build_roster(pairs, COMMON_WORDS if common_words is None else common_words)
 
     def redact(self, text: object) -> str:
         """The text with every span replaced; None and NaN become an empty string."""
@@ -168,7 +573,7 @@ class Redactor:
             return ""
         s = str(text)
         out, pos = [], 0
-        for span in _spans(s, self._names, self.greetings):
+        for span in _spans(s, self._roster, self.greetings):
             out.append(s[pos:span.start])
             out.append(span.kind[5:] if span.kind.startswith("name:") else f"[{span.kind}]")
             pos = span.end
@@ -185,6 +590,25 @@ class Redactor:
         return out
 
 
+def _build_roster(pairs: list[tuple[str, str]], common_words: Iterable[str]) -> _Roster | None:
+    if not pairs:
+        return None
+    alias: dict[str, str] = {}
+    for full, pseudonym in pairs:
+        if _key(full):
+            alias.setdefault(_key(full), pseudonym)
+    for full, pseudonym in pairs:  # first and last names alone, unless ambiguous
+        for part in full.split():
+            key = _key(part)
+            if len(part) > 2 and key and key not in _PARTICLES:
+                if key in alias and alias[key] != pseudonym:
+                    alias[key] = "[name]"
+                else:
+                    alias.setdefault(key, pseudonym)
+    words = {_key(w) for w in common_words}
+    return _Roster(_Index(alias), alias, frozenset(k for k in alias if " " not in k and k in words))
+
+
 def _letters(i: int) -> str:
     s = ""
     i += 1
@@ -192,3 +616,70 @@ def _letters(i: int) -> str:
         i, r = divmod(i - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def score_redaction(texts: pd.DataFrame, gold: pd.DataFrame, roster: Any = None, id_col: str = "id",
+                    text_col: str = "text", confidence: float = 0.95) -> pd.DataFrame:
+    """Precision and recall of :func:`find_pii` per kind against labelled spans.
+
+    Parameters
+    ----------
+    texts : DataFrame
+        One row per text: columns ``id`` and ``text``.
+    gold : DataFrame
+        One row per personal value: ``id``, ``kind``, ``start``, ``end`` (character offsets).
+    roster : names, mapping or :class:`Redactor`, optional
+        Passed to :func:`find_pii`.
+    id_col, text_col : str
+        Column names.
+    confidence : float
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        Per kind and ``all``: ``gold`` values, ``found`` (covered whole by a span of the same
+        kind), ``recall`` with ``recall_low``/``recall_high``; ``predicted`` spans, ``correct``
+        (overlapping a value of the same kind), ``precision`` with its interval; ``hidden``:
+        values covered by a span of any kind.
+
+    Notes
+    -----
+    Recall = found / gold; precision = correct / predicted; Wilson score intervals
+    (:func:`carelib.metrics.wilson`).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"id": [1, 2], "text": ["call 0612345678", "order 12345678"]})
+    >>> g = pd.DataFrame({"id": [1], "kind": ["phone"], "start": [5], "end": [15]})
+    >>> score_redaction(t, g)[["kind", "gold", "found", "predicted", "correct"]].values.tolist()
+    [['phone', 1, 1, 1, 1], ['all', 1, 1, 1, 1]]
+    """
+    from carelib.metrics import wilson
+
+    r = roster if isinstance(roster, Redactor) else Redactor(roster)
+    pred = {k: find_pii(t, r) for k, t in zip(texts[id_col], texts[text_col], strict=True)}
+    rows: dict[str, list[int]] = {}
+    for key, p in pred.items():
+        g = gold[gold[id_col] == key]
+        for kind, s, e in zip(g["kind"], g["start"], g["end"], strict=True):
+            row = rows.setdefault(kind, [0, 0, 0, 0, 0])
+            row[0] += 1
+            row[1] += bool(((p["kind"] == kind) & (p["start"] <= s) & (p["end"] >= e)).any())
+            row[4] += bool(((p["start"] <= s) & (p["end"] >= e)).any())
+        for kind, s, e in zip(p["kind"], p["start"], p["end"], strict=True):
+            row = rows.setdefault(kind, [0, 0, 0, 0, 0])
+            row[2] += 1
+            row[3] += bool(((g["kind"] == kind) & (g["start"] < e) & (g["end"] > s)).any())
+    out = pd.DataFrame([[k, *v] for k, v in sorted(rows.items())],
+                       columns=["kind", "gold", "found", "predicted", "correct", "hidden"])
+    out.loc[len(out)] = ["all", *out.iloc[:, 1:].sum()]
+    out["recall"] = out["found"] / out["gold"]
+    out["recall_low"], out["recall_high"] = wilson(out["found"], out["gold"], confidence)
+    out["precision"] = out["correct"] / out["predicted"]
+    out["precision_low"], out["precision_high"] = wilson(out["correct"], out["predicted"], confidence)
+    return out[["kind", "gold", "found", "recall", "recall_low", "recall_high", "predicted", "correct", "precision",
+                "precision_low", "precision_high", "hidden"]]
