@@ -57,3 +57,15 @@ def shared_file(shared: Path, *parts: str) -> Path:
     if not p.exists():
         pytest.skip(f"real data file missing: {p}")
     return p
+
+
+@pytest.fixture(scope="module")
+def browser_ready():
+    """Chromium and playwright, or a skip (a failure where CAREKIT_REQUIRE names chromium)."""
+    from carelib.browser import chromium_path
+
+    need("chromium", chromium_path() is not None, "no Chromium on this machine (apt-get install chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        need("chromium", False, "playwright is not installed (pip install -e '.[dev]')")

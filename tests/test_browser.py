@@ -5,23 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from carelib.runner import run_notebook
-from tests.conftest import need
 
 FIXTURE = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.ipynb"
-
-
-@pytest.fixture(scope="module")
-def browser_ready():
-    from carelib.browser import chromium_path
-
-    need("chromium", chromium_path() is not None, "no Chromium on this machine (apt-get install chromium)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        need("chromium", False, "playwright is not installed (pip install -e '.[dev]')")
 
 
 def test_report_loads_offline_with_images_and_no_errors(browser_ready, tmp_path):

@@ -25,7 +25,7 @@ from carelib.report import (
     render_report,
     sanitize_html,
 )
-from tests.conftest import ROOT, need
+from tests.conftest import ROOT
 
 CORPUS = Path(__file__).parent / "fixtures" / "injection" / "payloads.yml"
 PAYLOADS: list[dict[str, str]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["payloads"]
@@ -152,17 +152,6 @@ def test_every_payload_through_nbconvert_is_sanitised():
 
 
 # --- in a real browser -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser_ready():
-    from carelib.browser import chromium_path
-
-    need("chromium", chromium_path() is not None, "no Chromium on this machine (apt-get install chromium)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        need("chromium", False, "playwright is not installed (pip install -e '.[dev]')")
 
 
 def assert_inert_in_browser(report: Path, title: str) -> None:
