@@ -238,3 +238,8 @@ if __name__ == "__main__":  # rewrite the published table after a deliberate cha
     doc = DOC.read_text(encoding="utf-8")
     DOC.write_text(TABLE.sub(lambda m: m.group(1) + body + m.group(3), doc), encoding="utf-8")
     print(body, file=sys.stdout)
+
+
+def test_letters_with_a_stroke_fold_like_their_base_letter():
+    r = Redactor(["Łukasz Żółć", "Søren Kierkegaard"])
+    assert r.redact("Lukasz Zolc said; soren too; ŁUKASZ again") == "Customer A said; Customer B too; Customer A again"

@@ -288,6 +288,9 @@ def _accept(kind: str, text: str, m: re.Match[str], start: int, end: int) -> boo
 # --------------------------------------------------------------------------- folding and the name index
 
 
+_STROKES = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l", "ƚ": "l", "ɨ": "i", "ð": "d"}
+
+
 class _Fold(dict):
     """``str.translate`` table: one character for one character, so spans keep their positions."""
 
@@ -295,6 +298,7 @@ class _Fold(dict):
         c = chr(code)
         if c.isalnum() or c == "_":
             n = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)).casefold()
+            n = _STROKES.get(n, n)  # letters with a stroke have no decomposition: Łukasz is Lukasz, Søren Soren
             low = c.lower()
             out = n if len(n) == 1 else (low if len(low) == 1 else c)
         else:
