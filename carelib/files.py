@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["write_atomic", "copy_atomic", "append_line", "file_mode"]
@@ -47,10 +47,26 @@ def file_mode() -> int:
     return 0o666 & ~_umask()
 
 
-def _temporary(path: Path) -> tuple[int, Path]:
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[int]:
+    """A unique temporary file beside ``path`` (its descriptor); on success it gets ordinary
+    permissions, is synced and replaces ``path``; on any failure it is removed and ``path`` kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    return fd, Path(tmp)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        yield fd
+        os.fchmod(fd, file_mode())
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
@@ -66,44 +82,21 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
     ['a.txt']
     """
     path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = _temporary(path)
-    try:
-        view = memoryview(raw)
+    view = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
+    with _replacing(path) as fd:
         while view:
             view = view[os.write(fd, view):]
-        os.fchmod(fd, file_mode())
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     return path
 
 
 def copy_atomic(source: str | Path, target: str | Path) -> Path:
     """Copy ``source`` to ``target`` through a unique temporary file (see :func:`write_atomic`)."""
     target = Path(target)
-    fd, tmp = _temporary(target)
-    try:
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-            fd = -1
-            shutil.copyfileobj(src, dst, 1 << 20)
-            os.fchmod(dst.fileno(), file_mode())
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with _replacing(target) as fd, open(source, "rb") as src:
+        while chunk := src.read(1 << 20):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
     return target
 
 
