@@ -26,9 +26,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from carelib.agreement import agreement  # noqa: E402
-from carelib.codebook import codebook_from_records  # noqa: E402
-from carelib.coding import auto_code  # noqa: E402
+from carelib.qual.agreement import agreement  # noqa: E402
+from carelib.qual.codebook import codebook_from_records  # noqa: E402
+from carelib.qual.coding import auto_code  # noqa: E402
 
 DATA = Path(os.environ.get("CAREKIT_SHARED_DATA", ROOT.parent / "shared" / "data")) / "llmcode-games-as-art-coded" / "bopp_test.csv"
 

@@ -3,7 +3,7 @@
 Three ways to the same tallies, each timed in a fresh process (median of ``--repeat`` runs,
 wall time and peak resident memory of that process, read with ``os.wait4``):
 
-- ``carelib-duckdb``: ``carelib.metrics.nps(duckdb.read_parquet(path), by=["segment", "week"])``
+- ``carelib-duckdb``: ``carelib.metrics.survey.nps(duckdb.read_parquet(path), by=["segment", "week"])``
   — the narwhals tally pushed down into DuckDB, inference in pandas.
 - ``duckdb-sql``: a hand-written DuckDB SQL query doing the counts, then the same inference.
 - ``pandas``: ``pd.read_parquet`` of the three columns, then a pandas groupby.

@@ -74,7 +74,7 @@ def main() -> None:
         steps = {p.stem: cell_seconds(p) for p in run_dir.glob("*.ipynb")}
         breakdown.append(steps)
         shutil.rmtree(runs)
-    imports = statistics.median(timed([sys.executable, "-c", "import carelib.cli, carelib.playbook"])[0]
+    imports = statistics.median(timed([sys.executable, "-c", "import carelib.cli, carelib.run.playbook"])[0]
                                 for _ in range(args.repeat))
     med = lambda xs: statistics.median(xs)  # noqa: E731
     lines = ["| run | wall time, median (s) | peak RSS of the CLI process, median (MB) |", "|---|---:|---:|",

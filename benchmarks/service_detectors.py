@@ -4,7 +4,7 @@ The labels live in ``docs/labels/service_messages.csv`` (``source, message_id, p
 empathy``): agent messages from the real IBM Twitter customer-care conversations
 (``../shared/data/ibm-twitter-customer-care``) and from the demo workspace, labelled by hand
 following the guide in ``docs/service-detectors.md``. This script joins them to the message
-texts, runs :func:`carelib.service.score_messages` with the packaged phrase lists, and prints
+texts, runs :func:`carelib.analysis.service.score_messages` with the packaged phrase lists, and prints
 precision, recall and F1 per detector and per source, with Wilson intervals::
 
     python benchmarks/service_detectors.py               # print
@@ -23,9 +23,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from carelib.metrics import wilson  # noqa: E402
-from carelib.public_data import read_ibm_twitter  # noqa: E402
-from carelib.service import score_messages  # noqa: E402
+from carelib.analysis.service import score_messages  # noqa: E402
+from carelib.data.public_data import read_ibm_twitter  # noqa: E402
+from carelib.metrics.intervals import wilson  # noqa: E402
 
 LABELS = ROOT / "docs" / "labels" / "service_messages.csv"
 DETECTORS = {"plan": "plan", "rigid": "rigid", "empathy": "empathy"}

@@ -77,13 +77,13 @@ def run_one(method: str) -> dict:
     elif method == "k-means MiniLM":
         from sklearn.cluster import KMeans
 
-        from carelib.text.vectorize import embed
+        from carelib.text.embeddings import embed
 
         labels = KMeans(77, n_init=10, random_state=0).fit(embed(texts)).labels_
     elif method.startswith("BERTopic"):
         from bertopic import BERTopic
 
-        from carelib.text.vectorize import _model, embed
+        from carelib.text.embeddings import _model, embed
 
         emb = embed(texts)
         kw = {}

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import yaml
 
-from carelib import kernels
 from carelib.errors import CarelibError, DataError, ParameterError, RunError
+from carelib.run import kernels
 
 __all__ = ["main", "build_parser", "EXIT_CODES"]
 
@@ -68,7 +68,7 @@ def _params_file(path: str | None) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from carelib.runner import coerce_parameters, run_notebook
+    from carelib.run.notebook import coerce_parameters, run_notebook
 
     if not Path(args.notebook).is_file():
         raise ParameterError(f"notebook {args.notebook!r} not found")
@@ -81,7 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from carelib.tables import Workspace
+    from carelib.data.tables import Workspace
 
     ws = Workspace(args.folder)
     problems = ws.validate()
@@ -95,7 +95,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from carelib.runner import parameters_table
+    from carelib.run.notebook import parameters_table
 
     table = parameters_table(args.notebook)
     for row in table.itertuples(index=False):
@@ -104,7 +104,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_playbook_run(args: argparse.Namespace) -> int:
-    from carelib.playbook import run_playbook
+    from carelib.run.playbook import run_playbook
 
     if args.workers < 1:
         raise ParameterError(f"--workers expects 1 or more, got {args.workers}")
@@ -114,7 +114,7 @@ def _cmd_playbook_run(args: argparse.Namespace) -> int:
     )
     print(f"run {run.run_id}: {run.status} in {run.seconds:.1f} s", flush=True)
     if args.pdf:
-        from carelib.browser import to_pdf
+        from carelib.report.browser import to_pdf
 
         print(f"pdf: {to_pdf(run.report, Path(run.report).with_suffix('.pdf'))}", flush=True)
     print(f"report: {run.report}", flush=True)
@@ -122,7 +122,7 @@ def _cmd_playbook_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from carelib.playbook import list_runs
+    from carelib.run.playbook import list_runs
 
     table = list_runs(args.runs, args.playbook)
     if table.empty:
@@ -134,7 +134,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _cmd_refresh(args: argparse.Namespace) -> int:
-    from carelib.runner import refresh_notebook
+    from carelib.run.notebook import refresh_notebook
 
     for nb in args.notebooks:
         print(f"refreshed {refresh_notebook(nb)}")
@@ -142,7 +142,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from carelib.datasets import make_demo
+    from carelib.demo.workspace import make_demo
 
     out = make_demo(args.out, seed=args.seed, scale=args.scale)
     print(f"demo workspace written to {out}")
@@ -150,7 +150,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_datadict(args: argparse.Namespace) -> int:
-    from carelib.datadict import data_dictionary
+    from carelib.data.datadict import data_dictionary
 
     print(data_dictionary(), end="")
     return 0

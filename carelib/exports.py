@@ -116,7 +116,7 @@ def to_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False, **opti
 def readable(
     frame: pd.DataFrame,
     columns: Iterable[str],
-    redact: Callable[[str], str] | None = None,
+    redact: Callable[[str], str],
     *,
     max_chars: int = 40,
 ) -> pd.DataFrame:
@@ -130,16 +130,17 @@ def readable(
     frame : DataFrame
     columns : iterable of str
         The columns holding raw values; a column the frame lacks is an error.
-    redact : callable, optional
-        Applied before cutting (so a cut never splits what the redactor must see); default
-        :class:`carelib.text.redact.Redactor` without a roster (patterns only).
+    redact : callable
+        Applied before cutting (so a cut never splits what the redactor must see), e.g.
+        ``Redactor(roster).redact`` (:class:`carelib.text.redact.Redactor`).
     max_chars : int
         Longest value shown; longer ones end with ``…``.
 
     Examples
     --------
     >>> t = pd.DataFrame({"row": [3], "found": ["call me on +44 7700 900123, I am so angry about this order"]})
-    >>> readable(t, ["found"])["found"].tolist()
+    >>> from carelib.text.redact import Redactor
+    >>> readable(t, ["found"], Redactor().redact)["found"].tolist()
     ['call me on [phone], I am so angry about…']
     """
     cols = list(columns)
@@ -148,10 +149,8 @@ def readable(
         raise ParameterError(f"readable: no column(s) {missing}; columns are {list(frame.columns)}")
     if not isinstance(max_chars, int) or max_chars < 2:
         raise ParameterError(f"max_chars must be an integer of 2 or more, got {max_chars!r}")
-    if redact is None:
-        from carelib.text.redact import Redactor
-
-        redact = Redactor().redact
+    if not callable(redact):
+        raise ParameterError(f"readable: redact must be a function from text to redacted text, got {redact!r}")
 
     def shown(value: Any) -> Any:
         if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):

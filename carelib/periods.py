@@ -4,7 +4,7 @@
 argument, else from the ``CARELIB_TODAY`` environment variable (an ISO 8601 date or timestamp),
 else from the clock (UTC). Dates of events later than today plus ``FUTURE_TOLERANCE`` (2 days:
 time zones up to UTC+14 and a clock off by a day are still "today") cannot have happened yet;
-the loader sets such rows aside (:mod:`carelib.tables`), so ``period="latest"`` never follows them.
+the loader sets such rows aside (:mod:`carelib.data.tables`), so ``period="latest"`` never follows them.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def shared_file(shared: Path, *parts: str) -> Path:
 @pytest.fixture(scope="module")
 def browser_ready():
     """Chromium and playwright, or a skip (a failure where CAREKIT_REQUIRE names chromium)."""
-    from carelib.browser import chromium_path
+    from carelib.report.browser import chromium_path
 
     need("chromium", chromium_path() is not None, "no Chromium on this machine (apt-get install chromium)")
     try:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carelib.agreement import agreement, cohen_kappa, krippendorff_alpha, percent_agreement
 from carelib.errors import ParameterError
+from carelib.qual.agreement import agreement, cohen_kappa, krippendorff_alpha, percent_agreement
 
 NAN = None
 # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", the worked example:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from carelib.runner import run_notebook
+from carelib.run.notebook import run_notebook
 
 FIXTURE = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.ipynb"
 
 
 def test_report_loads_offline_with_images_and_no_errors(browser_ready, tmp_path):
-    from carelib.browser import check_in_browser
+    from carelib.report.browser import check_in_browser
 
     nb = tmp_path / "tiny.ipynb"
     shutil.copy(FIXTURE, nb)
@@ -25,7 +25,7 @@ def test_report_loads_offline_with_images_and_no_errors(browser_ready, tmp_path)
 
 
 def test_browser_check_catches_what_a_reader_would_miss(browser_ready, tmp_path):
-    from carelib.browser import check_in_browser
+    from carelib.report.browser import check_in_browser
 
     page = tmp_path / "bad.html"
     page.write_text(
@@ -42,7 +42,7 @@ def test_browser_check_catches_what_a_reader_would_miss(browser_ready, tmp_path)
 
 def test_browser_check_sees_what_hostile_markup_does(browser_ready, tmp_path):
     """The checks the injection tests rely on do fire: on an unsanitised page each payload is caught."""
-    from carelib.browser import check_in_browser
+    from carelib.report.browser import check_in_browser
 
     page = tmp_path / "hostile.html"
     page.write_text(

@@ -3,7 +3,7 @@ import re
 import pandas as pd
 import pytest
 
-from carelib.cases import case_card, pick_case
+from carelib.analysis.cases import case_card, pick_case
 from carelib.errors import DataError, ParameterError
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from carelib.cli import main
-from carelib.playbook import list_runs
+from carelib.run.playbook import list_runs
 from tests.conftest import ROOT, need
 from tests.test_playbook import make_project, project, run  # noqa: F401 - the tiny project fixture
 
@@ -110,11 +110,11 @@ def test_a_very_long_period_is_refused_in_one_short_line(capsys, demo_dir, tmp_p
 )
 def test_parameter_values_are_checked_before_any_data_loads(capsys, demo_dir, tmp_path, monkeypatch,
                                                            notebook, param, message):
-    import carelib.runner
-    import carelib.tables
+    import carelib.data.tables
+    import carelib.run.notebook
 
-    monkeypatch.setattr(carelib.tables, "load_table", lambda *a, **k: pytest.fail("data was loaded"))
-    monkeypatch.setattr(carelib.runner, "execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    monkeypatch.setattr(carelib.data.tables, "load_table", lambda *a, **k: pytest.fail("data was loaded"))
+    monkeypatch.setattr(carelib.run.notebook, "execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     code, _, err = cli(capsys, "run", ROOT / "notebooks" / f"{notebook}.ipynb", "-p", param, "--data", demo_dir,
                        "--out", tmp_path / "out")
     assert code == 2 and message in one_line(err)
@@ -129,9 +129,9 @@ def test_a_segment_unknown_to_the_workspace_lists_the_columns(capsys, demo_dir, 
 
 
 def test_playbook_values_are_checked_before_the_data_is_fingerprinted(capsys, demo_dir, tmp_path, monkeypatch):
-    import carelib.playbook
+    import carelib.run.playbook
 
-    monkeypatch.setattr(carelib.playbook, "_fingerprint", lambda *a: pytest.fail("the data was read"))
+    monkeypatch.setattr(carelib.run.playbook, "_fingerprint", lambda *a: pytest.fail("the data was read"))
     code, _, err = cli(capsys, "playbook", "run", ROOT / "playbooks" / "weekly-care-review.yml", "-p", "baseline=0",
                        "--data", demo_dir, "--runs", tmp_path / "runs")
     assert code == 2 and "step 'themes': voice_of_customer.ipynb: parameter 'baseline' expects an integer from 1 to 104" \
@@ -169,18 +169,18 @@ def test_an_unreadable_workspace_file_is_one_line_exit_2(project, capsys, monkey
 
 
 def test_a_full_disk_while_writing_the_report_fails_cleanly(ran, capsys, monkeypatch):
-    import carelib.playbook
+    import carelib.run.playbook
 
     report = ran / "runs" / "tinybook" / "report.html"
     before = report.read_bytes()
-    real = carelib.playbook.write_atomic
+    real = carelib.run.playbook.write_atomic
 
     def full(path, data):
         if Path(path).name == "report.html":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(path, data)
 
-    monkeypatch.setattr(carelib.playbook, "write_atomic", full)
+    monkeypatch.setattr(carelib.run.playbook, "write_atomic", full)
     code, out, err = cli(capsys, *pb(ran))
     line = one_line(err)
     assert code == 3 and "No space left on device" in line and "the last good report was not replaced" in line
@@ -219,12 +219,12 @@ def test_os_errors_are_one_line(capsys, tmp_path):
 # --- internal errors and --debug ---------------------------------------------------------------------------------
 
 def test_an_internal_error_is_one_line_exit_70_and_debug_shows_the_traceback(capsys, monkeypatch, tmp_path):
-    import carelib.playbook
+    import carelib.run.playbook
 
     def broken(*a, **k):
         raise TypeError("boom")
 
-    monkeypatch.setattr(carelib.playbook, "list_runs", broken)
+    monkeypatch.setattr(carelib.run.playbook, "list_runs", broken)
     code, _, err = cli(capsys, "runs", "--runs", tmp_path)
     assert code == 70
     assert one_line(err) == "carelib runs: internal error (TypeError: boom); rerun with --debug for the traceback and report it"
@@ -257,15 +257,15 @@ def _umask() -> int:
 # --- --pdf ---------------------------------------------------------------------------------------------------------
 
 def test_pdf_without_chromium_says_what_to_install(ran, capsys, monkeypatch):
-    import carelib.browser
+    import carelib.report.browser
 
-    monkeypatch.setattr(carelib.browser, "chromium_path", lambda: None)
+    monkeypatch.setattr(carelib.report.browser, "chromium_path", lambda: None)
     code, out, err = cli(capsys, *pb(ran, "--pdf"))
     assert code == 3 and "install Debian's 'chromium' package" in one_line(err)
 
 
 def test_pdf_needs_only_the_system_chromium(tmp_path):
-    from carelib.browser import chromium_path
+    from carelib.report.browser import chromium_path
 
     need("chromium", chromium_path() is not None, "no Chromium on this machine (apt-get install chromium)")
     import base64
@@ -278,7 +278,7 @@ def test_pdf_needs_only_the_system_chromium(tmp_path):
                     f"""style-src 'sha256-{digest}'"><style>{css}</style><title>t</title></head>"""
                     "<body><h1>Report</h1><p>x</p></body></html>")
     code = ("import sys; sys.modules['playwright'] = None\n"  # a plain install has no Playwright
-            "from carelib.browser import to_pdf\n"
+            "from carelib.report.browser import to_pdf\n"
             f"print(to_pdf({str(page)!r}, {str(tmp_path / 'r.pdf')!r}))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

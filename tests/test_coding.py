@@ -8,9 +8,9 @@ import sys
 import pandas as pd
 import pytest
 
-from carelib.codebook import codebook_from_records
-from carelib.coding import auto_code, co_occurrence, code_matrix
 from carelib.errors import ParameterError
+from carelib.qual.codebook import codebook_from_records
+from carelib.qual.coding import auto_code, co_occurrence, code_matrix
 from tests.conftest import ROOT, shared_file
 
 BOOK = codebook_from_records(
@@ -94,8 +94,8 @@ def test_agreement_with_human_coders_on_real_answers(shared_data):
 
 
 def test_human_codings_csv_round_trip_and_errors(tmp_path):
-    from carelib.coding import read_codings, write_codings
     from carelib.errors import DataError
+    from carelib.qual.coding import read_codings, write_codings
 
     coded = pd.DataFrame({"interview_id": ["p01", "p02"], "span_start": [0, 10], "span_end": [5, 42],
                           "code": ["late-delivery", "rigid-returns"]})
@@ -111,7 +111,7 @@ def test_human_codings_csv_round_trip_and_errors(tmp_path):
 
 
 def test_embeddings_coder_and_themes_offline():
-    from carelib.text.vectorize import embed, embeddings_available
+    from carelib.text.embeddings import embed, embeddings_available
     from tests.conftest import need
 
     ok, why = embeddings_available()

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from carelib.datasets import make_demo
-from carelib.tables import load_workspace
+from carelib.data.tables import load_workspace
+from carelib.demo.workspace import make_demo
 
 
 def test_same_seed_same_bytes_different_seed_different_data(tmp_path):

@@ -69,4 +69,4 @@ def test_readable_redacts_before_cutting():
     assert len(out["found"].iloc[0]) <= 40
     assert frame["found"].iloc[0].startswith("Ruth")  # input untouched
     with pytest.raises(ParameterError, match="nope"):
-        readable(frame, ["nope"])
+        readable(frame, ["nope"], str)

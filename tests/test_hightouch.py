@@ -3,8 +3,8 @@ import re
 import pandas as pd
 import pytest
 
+from carelib.analysis.hightouch import HIGH_TOUCH_COLUMNS, high_touch_list
 from carelib.errors import ParameterError
-from carelib.hightouch import HIGH_TOUCH_COLUMNS, high_touch_list
 
 AS_OF = pd.Timestamp("2026-11-22 23:00")
 

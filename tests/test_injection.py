@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from carelib.report import (
+from carelib.report.html import (
     CONTENT_SECURITY_POLICY,
     Section,
     check_offline,
@@ -155,7 +155,7 @@ def test_every_payload_through_nbconvert_is_sanitised():
 
 
 def assert_inert_in_browser(report: Path, title: str) -> None:
-    from carelib.browser import check_in_browser
+    from carelib.report.browser import check_in_browser
 
     check = check_in_browser(report, click=True)
     assert check.ok, check
@@ -263,7 +263,7 @@ def _hostile_transcript(text: str, suffix: str, offset: int) -> str:
 @pytest.fixture(scope="module")
 def hostile_runs(tmp_path_factory, demo_dir):
     """Each playbook run once on the hostile workspace: its PlaybookRun, or the exception it raised."""
-    from carelib.playbook import run_playbook
+    from carelib.run.playbook import run_playbook
 
     base = tmp_path_factory.mktemp("hostile")
     data = build_hostile_workspace(demo_dir, base / "ws")
@@ -290,7 +290,7 @@ def test_hostile_workspace_carries_every_payload(demo_dir, tmp_path):
 
 @pytest.mark.parametrize("name", BOOKS)
 def test_hostile_text_never_blocks_a_playbook(hostile_runs, name):
-    from carelib.playbook import list_runs
+    from carelib.run.playbook import list_runs
 
     results, base = hostile_runs
     run = results[name]
@@ -302,7 +302,7 @@ def test_hostile_text_never_blocks_a_playbook(hostile_runs, name):
 
 @pytest.mark.parametrize("name", BOOKS)
 def test_hostile_report_is_inert_in_chromium(browser_ready, hostile_runs, name):
-    from carelib.playbook import load_playbook
+    from carelib.run.playbook import load_playbook
 
     results, base = hostile_runs
     run = results[name]

@@ -7,11 +7,11 @@ import re
 
 import pandas as pd
 
-from carelib.findings import read_findings
-from carelib.quotes import pseudonymise
-from carelib.runner import run_notebook
+from carelib.data.transcripts import read_transcripts
+from carelib.qual.quotes import pseudonymise
+from carelib.report.findings import read_findings
+from carelib.run.notebook import run_notebook
 from carelib.text.redact import Redactor
-from carelib.transcripts import read_transcripts
 from tests.conftest import ROOT, shared_file
 
 NOTEBOOK = ROOT / "notebooks" / "interview_synthesis.ipynb"

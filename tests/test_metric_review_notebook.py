@@ -7,9 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from carelib import metrics, public_data
-from carelib.findings import read_findings
-from carelib.runner import run_notebook
+from carelib import metrics
+from carelib.data import public_data
+from carelib.report.findings import read_findings
+from carelib.run.notebook import run_notebook
 from tests.conftest import ROOT, shared_file
 
 NOTEBOOK = ROOT / "notebooks" / "metric_review.ipynb"

@@ -106,7 +106,7 @@ def test_proportion_top2box_with_wilson():
 
 
 def test_score_accounting_adds_up(tmp_path):
-    from carelib.tables import load_table
+    from carelib.data.tables import load_table
 
     (tmp_path / "responses.csv").write_text(
         "response_id,submitted_at,survey,score\nR1,2026-01-01,nps,10\nR2,2026-01-01,nps,\nR3,2026-01-01,nps,11\nR4,2026-01-01,nps,5\n")

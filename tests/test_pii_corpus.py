@@ -181,8 +181,8 @@ def _plant(ws: Path) -> None:
 @pytest.fixture(scope="module")
 def artefacts(tmp_path_factory, demo_dir) -> dict[str, str]:
     """Every file leadership reads, as stored: path → text (executed notebooks: their outputs only)."""
-    from carelib.playbook import run_playbook
-    from carelib.runner import run_notebook
+    from carelib.run.notebook import run_notebook
+    from carelib.run.playbook import run_playbook
 
     base = tmp_path_factory.mktemp("pii")
     ws = base / "ws"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from carelib.errors import ParameterError, RunError
-from carelib.playbook import list_runs, load_playbook, run_playbook
+from carelib.run.playbook import list_runs, load_playbook, run_playbook
 
 FIX = Path(__file__).parent / "fixtures" / "notebooks"
 HOSTILE = [
@@ -106,7 +106,7 @@ def test_run_renders_report_findings_first_and_caches(project):
 
 
 def test_customer_text_is_escaped_in_the_report(project):
-    from carelib.report import check_offline
+    from carelib.report.html import check_offline
 
     run(project)
     page = (project / "runs" / "tinybook" / "report.html").read_text(encoding="utf-8")
@@ -173,7 +173,7 @@ def test_progress_is_one_line_per_step_event(project):
 
 def test_the_cache_key_covers_every_packaged_file(tmp_path):
     """Editing a packaged phrase list or metric definition must not serve stale cached steps."""
-    from carelib.playbook import _carelib_files_hash
+    from carelib.run.playbook import _carelib_files_hash
 
     pkg = Path(__file__).resolve().parents[1] / "carelib"
     copy = Path(shutil.copytree(pkg, tmp_path / "carelib", ignore=shutil.ignore_patterns("__pycache__")))
@@ -222,7 +222,7 @@ def test_concurrent_writers_never_share_a_temporary_file(tmp_path):
 
 
 def test_two_runs_in_one_second_get_their_own_folders(tmp_path):
-    from carelib.playbook import _new_run_folder
+    from carelib.run.playbook import _new_run_folder
 
     folders = {_new_run_folder(tmp_path, {"period": "2026-W47"}) for _ in range(5)}
     assert len(folders) == 5 and all(f.is_dir() for f in folders)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from carelib.playbook import list_runs, load_playbook, run_playbook
+from carelib.run.playbook import list_runs, load_playbook, run_playbook
 from tests.conftest import ROOT, need
 
 BOOKS = ("weekly-care-review", "launch-high-touch", "research-readout", "segments-and-journeys")
@@ -28,7 +28,7 @@ def demo_runs(tmp_path_factory, demo_dir):
 
 @pytest.mark.parametrize("name", BOOKS)
 def test_each_playbook_renders_offline_in_chromium(demo_runs, name, tmp_path):
-    from carelib.browser import check_in_browser, chromium_path
+    from carelib.report.browser import check_in_browser, chromium_path
 
     need("chromium", chromium_path() is not None, "no Chromium on this machine (apt-get install chromium)")
     runs, folder = demo_runs

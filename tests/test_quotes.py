@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from carelib.codebook import codebook_from_records
 from carelib.errors import DataError
-from carelib.quotes import insights, pick_quotes, quote_spans, user_stories, verify_quotes
+from carelib.qual.codebook import codebook_from_records
+from carelib.qual.quotes import insights, pick_quotes, quote_spans, user_stories, verify_quotes
 
 TURNS = pd.DataFrame(
     {
@@ -118,9 +118,9 @@ def _interviews(tmp_path):
 
 
 def test_pseudonymise_shows_interview_numbers_and_participant_ids_only(tmp_path):
-    from carelib.quotes import pseudonymise
+    from carelib.data.transcripts import read_transcripts
+    from carelib.qual.quotes import pseudonymise
     from carelib.text.redact import Redactor
-    from carelib.transcripts import read_transcripts
 
     folder, roster = _interviews(tmp_path)
     tr = read_transcripts(folder, roster)
@@ -146,8 +146,8 @@ def test_pseudonymise_shows_interview_numbers_and_participant_ids_only(tmp_path)
 
 
 def test_pseudonymise_without_roster_generates_ids_per_interview(tmp_path):
-    from carelib.quotes import pseudonymise
-    from carelib.transcripts import read_transcripts
+    from carelib.data.transcripts import read_transcripts
+    from carelib.qual.quotes import pseudonymise
 
     folder, _ = _interviews(tmp_path)
     tr = read_transcripts(folder)

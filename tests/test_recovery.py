@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
+from carelib.analysis.recovery import failure_modes, recovery_backlog
 from carelib.errors import DataError, ParameterError
-from carelib.recovery import failure_modes, recovery_backlog
 
 BILLING = [
     ("card charged twice after app update", "payment retry created a second charge"),
@@ -161,7 +161,7 @@ def test_backlog_stories_are_built_from_redacted_text_in_its_own_casing():
 
 
 def test_redact_log_touches_only_text_columns_and_keeps_missing_values():
-    from carelib.recovery import TEXT_COLUMNS, redact_log
+    from carelib.analysis.recovery import TEXT_COLUMNS, redact_log
 
     log = _pii_log()
     log.loc[1, "learning"] = None

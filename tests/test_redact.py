@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carelib._demo_text import FIRST, LAST
+from carelib.demo.text import FIRST, LAST
 from carelib.text import redact as R
 from carelib.text.redact import Redactor, find_pii, score_redaction
 

@@ -8,9 +8,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from carelib.codebook import codebook_from_records, diff_codebooks, load_codebook
 from carelib.errors import DataError
-from carelib.refi import export_qdc, export_qdpx, import_qdc, import_qdpx, validate_refi
+from carelib.qual.codebook import codebook_from_records, diff_codebooks, load_codebook
+from carelib.qual.refi import export_qdc, export_qdpx, import_qdc, import_qdpx, validate_refi
 from tests.conftest import shared_file
 
 BOOK = codebook_from_records(

@@ -7,7 +7,7 @@ import pytest
 
 from carelib.errors import RunError
 from carelib.files import write_atomic
-from carelib.report import Section, check_offline, render_report
+from carelib.report.html import Section, check_offline, render_report
 
 HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror="alert(2)">', '<a href="javascript:alert(3)">x</a>', "&amp; &lt;"]
 
@@ -49,7 +49,7 @@ def test_unsafe_markup_is_sanitised_not_refused(markup):
 
 
 def test_a_sanitiser_miss_is_refused_naming_the_fragment(monkeypatch):
-    from carelib import report
+    from carelib.report.html import html as report
 
     monkeypatch.setattr(report, "sanitize_html", lambda fragment, own_classes=False: fragment)
     with pytest.raises(RunError, match=r"fragment section 'recovery' is unsafe after sanitising \(a carelib bug"):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carelib import response_times as rt
+from carelib.metrics import response_times as rt
 
 
 def test_order_statistic_interval_matches_conover_table():
@@ -69,7 +69,7 @@ def test_sla_undecided_and_misses():
 
 
 def test_demo_monday_wave(demo_dir):
-    from carelib.tables import load_workspace
+    from carelib.data.tables import load_workspace
 
     ws = load_workspace(demo_dir, errors="exclude")
     t = rt.ticket_times(ws.table("tickets"), ws.table("messages"))

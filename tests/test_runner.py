@@ -9,9 +9,14 @@ import nbformat
 import pytest
 
 from carelib.errors import ParameterError, RunError
-from carelib.findings import read_findings
-from carelib.report import check_offline
-from carelib.runner import coerce_parameters, notebook_parameters, parameters_table, run_notebook
+from carelib.report.findings import read_findings
+from carelib.report.html import check_offline
+from carelib.run.notebook import (
+    coerce_parameters,
+    notebook_parameters,
+    parameters_table,
+    run_notebook,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.ipynb"
 
@@ -105,7 +110,7 @@ def test_kernel_starts_in_the_notebook_folder_without_changing_ours(tmp_path):
 
     import nbformat
 
-    from carelib.runner import execute_notebook
+    from carelib.run.notebook import execute_notebook
 
     (tmp_path / "sub").mkdir()
     nb = nbformat.v4.new_notebook()
@@ -209,7 +214,7 @@ def test_every_notebook_default_satisfies_its_own_rule(notebook):
 
 
 def test_command_line_text_has_one_rule_for_run_and_playbook():
-    from carelib.runner import value_from_text
+    from carelib.run.notebook import value_from_text
 
     assert value_from_text("3", "int") == 3 and value_from_text("3", "float") == 3.0
     assert value_from_text("[a, b", "list[str]") == "[a, b"  # not YAML: stays text; the type check speaks
@@ -218,7 +223,7 @@ def test_command_line_text_has_one_rule_for_run_and_playbook():
 
 
 def test_a_refused_value_starts_no_kernel(ruled, monkeypatch, tmp_path):
-    import carelib.runner as runner
+    import carelib.run.notebook as runner
 
     monkeypatch.setattr(runner, "execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     with pytest.raises(ParameterError, match="expects an integer from 1 to 104"):
@@ -227,7 +232,7 @@ def test_a_refused_value_starts_no_kernel(ruled, monkeypatch, tmp_path):
 
 
 def test_kernel_stderr_drops_the_two_expected_lines_and_keeps_the_rest():
-    from carelib.kernels import KernelStderr
+    from carelib.run.kernels import KernelStderr
 
     with KernelStderr() as err:
         err.file.write(b"[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All ...\n"

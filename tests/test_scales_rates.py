@@ -6,8 +6,8 @@ import pytest
 from scipy import stats
 
 from carelib import metrics
-from carelib.definitions import definitions, definitions_table
 from carelib.errors import DataError, ParameterError
+from carelib.metrics.definitions import definitions, definitions_table
 
 
 def test_csat_top2box_wilson_and_mean_from_raw_values():

@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carelib import drivers, periods, segments
+from carelib import periods
+from carelib.analysis import drivers, segments
 from carelib.errors import ParameterError
-from carelib.stats import benjamini_hochberg
+from carelib.metrics.multiple_testing import benjamini_hochberg
 
 
 def _demo_nps(demo_dir):

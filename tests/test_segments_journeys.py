@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carelib import journeys, public_data, segments
+from carelib.analysis import journeys, segments
+from carelib.data import public_data
 from carelib.errors import DataError
-from carelib.findings import read_findings
-from carelib.runner import run_notebook
+from carelib.report.findings import read_findings
+from carelib.run.notebook import run_notebook
 from tests.conftest import ROOT, shared_file
 
 NOTEBOOK = ROOT / "notebooks" / "segments_and_journeys.ipynb"

@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carelib.errors import DataError, ParameterError
-from carelib.public_data import read_ibm_twitter, read_twcs, snowflake_time
-from carelib.service import (
+from carelib.analysis.service import (
     conversation_skills,
     customer_sentiment_shift,
     load_phrases,
     score_messages,
     skills_scorecard,
 )
+from carelib.data.public_data import read_ibm_twitter, read_twcs, snowflake_time
+from carelib.errors import DataError, ParameterError
 from tests.conftest import shared_file
 
 CASES = [
@@ -157,10 +157,10 @@ def test_twcs_threads(shared_data):
 
 
 def test_ibm_first_response_through_carelib_response_times(shared_data):
-    """carelib.response_times on the IBM tables agrees with the JSON computed independently, per brand."""
+    """carelib.metrics.response_times on the IBM tables agrees with the JSON computed independently, per brand."""
     import json
 
-    from carelib import response_times as rt
+    from carelib.metrics import response_times as rt
 
     folder = shared_file(shared_data, "ibm-twitter-customer-care", "dev.json").parent
     tickets, messages = read_ibm_twitter(folder)

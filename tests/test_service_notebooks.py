@@ -8,10 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from carelib import public_data
-from carelib import response_times as rt
-from carelib.findings import read_findings
-from carelib.runner import run_notebook
+from carelib.data import public_data
+from carelib.metrics import response_times as rt
+from carelib.report.findings import read_findings
+from carelib.run.notebook import run_notebook
 from tests.conftest import ROOT, shared_file
 
 SERVICE = ROOT / "notebooks" / "service_quality.ipynb"

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carelib import spc
 from carelib.errors import DataError, ParameterError
+from carelib.metrics import spc
 
 
 def test_p_chart_binomial_limits_by_hand():

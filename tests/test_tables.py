@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carelib.contracts import CONTRACTS
+from carelib.data.contracts import CONTRACTS
+from carelib.data.tables import Workspace, load_table
 from carelib.errors import DataError, ParameterError
-from carelib.tables import Workspace, load_table
 
 HEADER = "response_id,customer_id,submitted_at,survey,score,comment\n"
 GOOD = "r1,C1,2026-05-18 08:00:00,nps,9,good\nr2,C2,2026-05-19,csat,4,fine\n"
@@ -142,7 +142,7 @@ def test_demo_workspace_is_valid(demo_dir):
 
 
 def test_data_dictionary_is_in_sync(root):
-    from carelib.datadict import data_dictionary
+    from carelib.data.datadict import data_dictionary
 
     assert (root / "data" / "README.md").read_text(encoding="utf-8") == data_dictionary(), (
         "data/README.md is out of date: run `make demo-data` (or `carelib datadict > data/README.md`)"
@@ -246,7 +246,8 @@ def test_future_dates_are_set_aside_relative_to_an_injectable_today(tmp_path, mo
 
 
 def test_latest_week_never_follows_a_future_row(tmp_path):
-    from carelib import periods, review
+    from carelib import periods
+    from carelib.analysis import review
 
     write(tmp_path, "responses.csv", HEADER + "r1,C1,2026-05-18,nps,9,x\nr2,C2,2262-04-05,nps,9,x\n")
     ws = Workspace(tmp_path, errors="exclude", today=TODAY)

@@ -130,7 +130,7 @@ def test_bad_input_clear_errors_or_documented_result():
 
 
 def test_emerging_finds_a_planted_new_and_rising_theme_with_fdr_control():
-    from carelib import voc
+    from carelib.text import voc
 
     rng = np.random.default_rng(1)
     base = rng.choice(["delivery", "login", "returns", "quality"], size=2000, p=[0.3, 0.2, 0.3, 0.2])

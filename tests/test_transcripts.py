@@ -7,8 +7,8 @@ import re
 import pandas as pd
 import pytest
 
+from carelib.data.transcripts import TURN_COLUMNS, read_transcript, read_transcripts
 from carelib.errors import DataError, ParameterError
-from carelib.transcripts import TURN_COLUMNS, read_transcript, read_transcripts
 from tests.conftest import shared_file
 
 

@@ -8,10 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from carelib import public_data
+from carelib.data import public_data
 from carelib.errors import ParameterError
-from carelib.findings import read_findings
-from carelib.runner import run_notebook
+from carelib.report.findings import read_findings
+from carelib.run.notebook import run_notebook
 from tests.conftest import ROOT, shared_file
 
 NOTEBOOK = ROOT / "notebooks" / "voice_of_customer.ipynb"
@@ -129,7 +129,7 @@ def test_demo_survey_comments_drivers_of_detractors_without_the_staff_survey(dem
 
 def test_demo_double_charge_with_embeddings(demo_dir, tmp_path):
     """The same planted truth through the embeddings path (all-MiniLM-L6-v2, offline)."""
-    from carelib.text.vectorize import embeddings_available
+    from carelib.text.embeddings import embeddings_available
     from tests.conftest import need
 
     ok, why = embeddings_available()

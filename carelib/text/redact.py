@@ -653,7 +653,7 @@ def score_redaction(texts: pd.DataFrame, gold: pd.DataFrame, roster: Any = None,
     Notes
     -----
     Recall = found / gold; precision = correct / predicted; Wilson score intervals
-    (:func:`carelib.metrics.wilson`).
+    (:func:`carelib.metrics.intervals.wilson`).
 
     Examples
     --------
@@ -662,7 +662,7 @@ def score_redaction(texts: pd.DataFrame, gold: pd.DataFrame, roster: Any = None,
     >>> score_redaction(t, g)[["kind", "gold", "found", "predicted", "correct"]].values.tolist()
     [['phone', 1, 1, 1, 1], ['all', 1, 1, 1, 1]]
     """
-    from carelib.metrics import wilson
+    from carelib.metrics.intervals import wilson
 
     r = roster if isinstance(roster, Redactor) else Redactor(roster)
     pred = {k: find_pii(t, r) for k, t in zip(texts[id_col], texts[text_col], strict=True)}

@@ -15,7 +15,7 @@ from functools import cache
 
 import pandas as pd
 
-__all__ = ["sentiment", "label"]
+__all__ = ["sentiment", "label", "compound"]
 
 
 @cache
@@ -23,6 +23,18 @@ def _analyzer():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer()
+
+
+def compound(texts: pd.Series | list[str]) -> list[float]:
+    """VADER compound score (−1…1) of each text, an empty text scoring 0 (Hutto & Gilbert 2014).
+
+    Examples
+    --------
+    >>> [round(x, 2) for x in compound(["I love the wool throw!", ""])]
+    [0.67, 0.0]
+    """
+    analyzer = _analyzer()
+    return [analyzer.polarity_scores(str(t))["compound"] for t in texts]
 
 
 def label(compound: float, threshold: float = 0.05) -> str:

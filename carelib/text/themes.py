@@ -176,7 +176,7 @@ class ThemeModel:
         from sklearn.preprocessing import normalize
 
         if self.vectorizer == "embeddings":
-            from carelib.text.vectorize import embed
+            from carelib.text.embeddings import embed
 
             return embed(texts)
         if self.vectorizer != "tfidf":
@@ -208,7 +208,7 @@ class ThemeModel:
         from sklearn.preprocessing import normalize
 
         if self.vectorizer == "embeddings":
-            from carelib.text.vectorize import embed
+            from carelib.text.embeddings import embed
 
             return embed(texts)
         from scipy.sparse import hstack

@@ -1,0 +1,268 @@
+"""The metric review's headline: one row per metric — value, interval, change, p-value, signal.
+
+Each ``*_row`` function takes a workspace table (already with a ``week`` column, see
+:func:`with_week`), the weeks under review and the weeks compared against, and returns one
+dict for :func:`headline`. The change is tested with the metric's own two-sample test
+(NPS: adjusted-Wald z; shares: two-proportion z; stars: Welch t; rates: exact conditional
+test; response times: the SLA share), and the *signal* column says whether the metric's
+weekly control chart shows a rule violation inside the review window — the two answer
+different questions ("did the level move?" and "is something unusual happening now?").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from carelib import metrics, periods
+from carelib.errors import DataError, ParameterError
+from carelib.metrics import spc
+from carelib.metrics.intervals import nps_difference, share_difference
+from carelib.scales import BOXES
+
+__all__ = ["with_week", "latest_week", "review_weeks", "headline", "survey_row", "stars_row", "rate_row",
+           "response_row", "format_headline", "coverage", "HEADLINE_COLUMNS"]
+
+HEADLINE_COLUMNS = ["metric", "label", "value", "ci_low", "ci_high", "previous", "change", "p_value", "n", "unit",
+                    "signal", "note"]
+LABELS = {"nps": "NPS", "enps": "eNPS (staff)", "csat": "CSAT (top-2-box)", "ces": "CES (easy, 5-7)",
+          "pmf": "PMF (very disappointed)"}
+
+
+def with_week(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A copy with an ISO ``week`` column from a timestamp column (rows without a time get no week)."""
+    if column not in frame.columns:
+        raise DataError(f"expected a column {column!r}; columns are {list(frame.columns)}")
+    return frame.assign(week=periods.iso_week(pd.to_datetime(frame[column])))
+
+
+def latest_week(*weeks: pd.Series) -> str:
+    """The latest ISO week present in any of the series (for ``period="latest"``)."""
+    found = [w.dropna().max() for w in weeks if len(w.dropna())]
+    if not found:
+        raise DataError("no dated rows in the workspace: cannot find the latest week")
+    return str(max(found))
+
+
+def review_weeks(period: str, window: int = 4, compare_to: str = "previous") -> tuple[list[str], list[str]]:
+    """Weeks under review (``window`` weeks ending with ``period``) and the weeks they are compared with.
+
+    ``compare_to`` is ``"previous"`` (the ``window`` weeks before), ``"last-year"`` (the same
+    weeks 52 weeks earlier) or a range ``"2026-W20..2026-W27"``.
+
+    Examples
+    --------
+    >>> review_weeks("2026-W03", 2)
+    (['2026-W02', '2026-W03'], ['2025-W52', '2026-W01'])
+    """
+    if not isinstance(window, int) or window < 1:
+        raise ParameterError(f"window must be a positive number of weeks, got {window!r}")
+    current = periods.last_weeks(period, window)
+    if compare_to == "previous":
+        previous = periods.last_weeks(period, 2 * window)[:window]
+    elif compare_to == "last-year":
+        previous = periods.last_weeks(period, 52 + window)[:window]
+    else:
+        try:
+            previous = periods.week_range(compare_to)
+        except (ParameterError, ValueError) as exc:
+            raise ParameterError(f"compare_to must be 'previous', 'last-year' or a week range like "
+                                 f"'2026-W20..2026-W27'; got {compare_to!r} ({exc})") from None
+    return current, previous
+
+
+def _signal(chart: pd.DataFrame, current: list[str], rules: str) -> str:
+    s = spc.signals(chart, rules)
+    s = s[s["period"].isin(current)]
+    if s.empty:
+        return "no signal"
+    return "; ".join(f"{r} in {p}" for p, r in s[["period", "rule"]].drop_duplicates("rule").values)
+
+
+def _row(metric: str, label: str, unit: str, **kw: Any) -> dict[str, Any]:
+    row = dict.fromkeys(HEADLINE_COLUMNS, np.nan)
+    row.update(metric=metric, label=label, unit=unit, signal="", note="")
+    row.update(kw)
+    return row
+
+
+def survey_row(answers: pd.DataFrame, survey: str, current: list[str], previous: list[str], trend: list[str],
+               confidence: float = 0.95, rules: str = "western-electric", *, min_n: int = 30) -> dict[str, Any]:
+    """Headline row of one survey (nps, enps, csat, ces, pmf) from answers with ``survey, score, week``.
+
+    Pulse surveys are sparse: eNPS, and any survey with no answers in the window (a one-off
+    PMF survey), compare their latest wave up to the review's end with the wave before it,
+    and get no control-chart signal.
+    """
+    a = answers[(answers["survey"] == survey) & answers["score"].notna()]
+    label = LABELS.get(survey, survey)
+    pulse = survey == "enps" or not a["week"].isin(current).any()
+    if pulse:  # a pulse survey: its latest wave up to the review's end against the wave before
+        waves = sorted(w for w in a["week"].dropna().unique() if w <= current[-1])
+        current, previous = waves[-1:], waves[-2:-1]
+        label += f", latest wave {current[0]}" if current else ""
+    now, before = a[a["week"].isin(current)], a[a["week"].isin(previous)]
+    if len(now) == 0:
+        return _row(survey, label, "", note="no answers in the window")
+    if survey in ("nps", "enps"):
+        unit = "points"
+        t1, t0 = metrics.tally_nps(now), metrics.tally_nps(before)
+        res = nps_difference(*(t1[c].to_numpy(float) for c in ("promoters", "detractors", "n")),
+                             *(t0[c].to_numpy(float) for c in ("promoters", "detractors", "n")), confidence)
+        n = int(t1["n"].iloc[0])
+        weekly = metrics.nps(a[a["week"].isin(trend)], by="week")
+        chart = spc.xmr(weekly["nps"], weekly["week"])
+    elif survey in BOXES:
+        unit = "share"
+        low, high, b0, b1 = BOXES[survey]
+        t1, t0 = (metrics.tally_scale(x, "score", None, low, high) for x in (now, before))
+        k1, k0 = (t[[f"score_{v}" for v in range(b0, b1 + 1)]].sum(axis=1).to_numpy(float) for t in (t1, t0))
+        res = share_difference(k1, t1["n"].to_numpy(float), k0, t0["n"].to_numpy(float), confidence)
+        n = int(t1["n"].iloc[0])
+        w = metrics.tally_scale(a[a["week"].isin(trend)], "score", "week", low, high)
+        wk = w[[f"score_{v}" for v in range(b0, b1 + 1)]].sum(axis=1)
+        chart = spc.p_chart(wk, w["n"], w["week"])
+    else:
+        raise ParameterError(f"unknown survey {survey!r}")
+    has_prev = len(before) > 0
+    return _row(survey, label, unit, value=float(res["value"][0]), ci_low=float(res["ci_low"][0]),
+                ci_high=float(res["ci_high"][0]), previous=float(res["rest_value"][0]) if has_prev else np.nan,
+                change=float(res["difference"][0]) if has_prev else np.nan,
+                p_value=float(res["p_value"][0]) if has_prev else np.nan, n=n,
+                signal="" if pulse else _signal(chart, current, rules),
+                note="" if n >= min_n else f"n too small ({n} < {min_n})")
+
+
+def stars_row(reviews: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
+              confidence: float = 0.95, rules: str = "western-electric") -> dict[str, Any]:
+    """Mean review stars in the window (t interval), change by Welch's t test, XmR signal on the weekly mean."""
+    now = reviews.loc[reviews["week"].isin(current), "rating"].dropna().astype(float)
+    before = reviews.loc[reviews["week"].isin(previous), "rating"].dropna().astype(float)
+    if len(now) < 2:
+        return _row("stars", "Review stars (mean)", "stars", n=len(now), note="fewer than 2 reviews in the window")
+    lo, hi = stats.t.interval(confidence, len(now) - 1, loc=now.mean(), scale=stats.sem(now))
+    p = stats.ttest_ind(now, before, equal_var=False).pvalue if len(before) > 1 else np.nan
+    weekly = reviews[reviews["week"].isin(trend)].groupby("week")["rating"].mean()
+    chart = spc.xmr(weekly.to_numpy(), weekly.index.to_numpy())
+    return _row("stars", "Review stars (mean)", "stars", value=now.mean(), ci_low=lo, ci_high=hi,
+                previous=before.mean() if len(before) else np.nan,
+                change=now.mean() - before.mean() if len(before) else np.nan, p_value=p, n=len(now),
+                signal=_signal(chart, current, rules))
+
+
+def rate_row(events: pd.DataFrame, exposure: pd.DataFrame, current: list[str], previous: list[str],
+             trend: list[str], confidence: float = 0.95, rules: str = "western-electric", *,
+             metric: str = "complaint_rate", label: str = "Complaints per 1,000 orders", per: float = 1000.0
+             ) -> dict[str, Any]:
+    """A rate in the window with its exact interval, the exact rate-ratio test, and a Laney p-chart signal."""
+    k1, e1 = int(events["week"].isin(current).sum()), int(exposure["week"].isin(current).sum())
+    k0, e0 = int(events["week"].isin(previous).sum()), int(exposure["week"].isin(previous).sum())
+    if e1 == 0:
+        return _row(metric, label, f"per {per:,.0f}", note="no exposure in the window")
+    lo, hi = metrics.garwood(k1, confidence)
+    rr = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {"p_value": np.nan}
+    w = metrics.rate(events[events["week"].isin(trend)], exposure[exposure["week"].isin(trend)], by="week")
+    chart = spc.p_chart(w["events"], w["exposure"], w["week"])
+    prev = per * k0 / e0 if e0 else np.nan
+    return _row(metric, label, f"per {per:,.0f}", value=per * k1 / e1, ci_low=per * lo[0] / e1,
+                ci_high=per * hi[0] / e1, previous=prev, change=per * k1 / e1 - prev, p_value=rr["p_value"], n=k1,
+                signal=_signal(chart, current, rules))
+
+
+def response_row(times: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
+                 confidence: float = 0.95, rules: str = "western-electric", *, sla_minutes: float = 60.0
+                 ) -> list[dict[str, Any]]:
+    """Two rows from :func:`carelib.metrics.response_times.ticket_times` output (with ``week``): median first
+    response (Kaplan–Meier when tickets wait) and SLA attainment (share answered within ``sla_minutes``)."""
+    from carelib.metrics import response_times as rt
+
+    now, before = times[times["week"].isin(current)], times[times["week"].isin(previous)]
+    if now.empty:
+        return [_row("first_response", "First response, median (min)", "minutes", note="no tickets in the window")]
+    q1 = rt.quantiles(now, "first_response_min", "responded", q=(0.5,), confidence=confidence).iloc[0]
+    q0 = rt.quantiles(before, "first_response_min", "responded", q=(0.5,)).iloc[0] if len(before) else None
+    weekly = rt.quantiles(times[times["week"].isin(trend)], "first_response_min", "responded", "week", q=(0.5,))
+    chart = spc.xmr(weekly["p50"], weekly["week"])
+    med = _row("first_response", "First response, median (min)", "minutes", value=q1["p50"], ci_low=q1["p50_low"],
+               ci_high=q1["p50_high"], previous=q0["p50"] if q0 is not None else np.nan,
+               change=q1["p50"] - q0["p50"] if q0 is not None else np.nan, n=int(q1["n"]),
+               signal=_signal(chart, current, rules), note=q1["note"])
+    s1 = rt.sla(now, "first_response_min", sla_minutes, "responded", confidence=confidence).iloc[0]
+    s0 = rt.sla(before, "first_response_min", sla_minutes, "responded").iloc[0] if len(before) else None
+    label = f"Answered within {sla_minutes:g} min"
+    if s0 is not None:
+        res = share_difference(np.array([s1["successes"]], float), np.array([s1["trials"]], float),
+                          np.array([s0["successes"]], float), np.array([s0["trials"]], float), confidence)
+        extra = {"previous": s0["share"], "change": s1["share"] - s0["share"], "p_value": float(res["p_value"][0])}
+    else:
+        extra = {}
+    ws = rt.sla(times[times["week"].isin(trend)], "first_response_min", sla_minutes, "responded", by="week")
+    chart = spc.p_chart(ws["successes"], ws["trials"], ws["week"])
+    sla_row = _row("sla", label, "share", value=s1["share"], ci_low=s1["ci_low"], ci_high=s1["ci_high"],
+                   n=int(s1["trials"]), signal=_signal(chart, current, rules), **extra)
+    return [med, sla_row]
+
+
+def headline(rows: list[dict[str, Any] | list[dict[str, Any]]]) -> pd.DataFrame:
+    """The headline table from rows (nested lists are flattened), in the order given."""
+    flat: list[dict[str, Any]] = []
+    for r in rows:
+        flat.extend(r if isinstance(r, list) else [r])
+    return pd.DataFrame(flat, columns=HEADLINE_COLUMNS)
+
+
+def _fmt(x: float, unit: str, signed: bool = False) -> str:
+    if pd.isna(x):
+        return ""
+    if unit == "share":
+        return f"{100 * x:+.1f} pts" if signed else f"{100 * x:.1f}%"
+    if unit in ("stars",):
+        return f"{x:+.2f}" if signed else f"{x:.2f}"
+    return f"{x:+.1f}" if signed else f"{x:.1f}"
+
+
+def format_headline(head: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """The headline as leadership reads it: one formatted string per cell, no exponent notation.
+
+    Examples
+    --------
+    >>> h = headline([{"metric": "csat", "label": "CSAT", "value": 0.726, "ci_low": 0.664, "ci_high": 0.78,
+    ...                "previous": 0.699, "change": 0.027, "p_value": 0.529, "n": 226, "unit": "share",
+    ...                "signal": "no signal", "note": ""}])
+    >>> format_headline(h).iloc[0].tolist()
+    ['CSAT', '72.6%', '66.4% to 78.0%', '69.9%', '+2.7 pts', '0.529', '226', 'no signal']
+    """
+    rows = []
+    for r in head.itertuples():
+        p = "" if pd.isna(r.p_value) else "< 0.001" if r.p_value < 0.001 else f"{r.p_value:.3f}"
+        signal = "; ".join(x for x in (r.signal, r.note) if isinstance(x, str) and x)
+        rows.append({
+            "metric": r.label, "value": _fmt(r.value, r.unit),
+            f"{confidence:.0%} interval": f"{_fmt(r.ci_low, r.unit)} to {_fmt(r.ci_high, r.unit)}"
+            if pd.notna(r.ci_low) else "",
+            "compared with": _fmt(r.previous, r.unit), "change": _fmt(r.change, r.unit, signed=True), "p": p,
+            "n": "" if pd.isna(r.n) else f"{int(r.n):,}", "signal / note": signal,
+        })
+    return pd.DataFrame(rows)
+
+
+def coverage(weeks: dict[str, pd.Series], current: list[str]) -> pd.DataFrame:
+    """Per table: first and last week with data and the rows in the review window.
+
+    Raises :class:`DataError` when no table has a row in the window (an empty period), naming
+    the weeks the data does cover, rather than rendering a review of nothing.
+    """
+    rows = []
+    for name, w in weeks.items():
+        w = w.dropna()
+        rows.append({"table": name, "first week": w.min() if len(w) else "", "last week": w.max() if len(w) else "",
+                     "rows in window": int(w.isin(current).sum())})
+    out = pd.DataFrame(rows, columns=["table", "first week", "last week", "rows in window"])
+    dated = out[out["last week"] != ""]
+    if len(dated) and dated["rows in window"].sum() == 0:  # undated tables (reviews without dates) are shown whole
+        span = "; ".join(f"{r['table']} {r['first week']} to {r['last week']}" for _, r in dated.iterrows())
+        raise DataError(f"no rows in the weeks under review ({current[0]} to {current[-1]}); the data covers: {span}")
+    return out

@@ -1,0 +1,572 @@
+"""Load and validate workspace tables against their contracts.
+
+Loading is two vectorised steps. (1) **Parse**: each contract column is converted to
+its type (ids and text to strings, numbers, ISO-8601 timestamps, booleans); a cell that
+is not empty but cannot be converted is a problem. (2) **Validate**: the typed frame is
+checked with a pandera schema built from :mod:`carelib.data.contracts` (required columns,
+empty cells, allowed values, ranges, unique ids, score within its survey's scale).
+
+Every problem names the file, the row (as a spreadsheet shows it: in a CSV file the
+header is row 1, so the first record is row 2; in Parquet and JSON Lines the first
+record is row 1), the column, what was expected and what was found.
+
+What cannot be trusted is refused, never read as something else: a file that is not UTF-8,
+a repeated header name, a row with fewer or more fields than the header
+(:mod:`carelib.data.table_files`); a true/false or fractional value in an integer column (``9.0``
+is read as 9); a date of an event later than the run's today plus two days
+(:func:`carelib.periods.future_limit`; today is injectable, so a run can be repeated).
+Table files are found without regard to the case of their names.
+
+With ``errors="raise"`` (the default) any problem raises one :class:`DataError`
+listing them all. With ``errors="exclude"`` rows with problems are set aside, the
+rest are kept, and the :class:`LoadReport` counts rows read = rows kept + rows
+excluded, by reason. A missing required column always raises (with the other problems
+found in the columns that are there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from carelib import checks as check
+from carelib.data.contracts import CONTRACTS, Col, TableSpec, contract
+from carelib.data.table_files import TABLE_SUFFIXES, read_raw
+from carelib.errors import DataError, ParameterError
+from carelib.periods import FUTURE_TOLERANCE, TodayLike, future_limit
+from carelib.periods import today as run_today
+from carelib.scales import SCORE_SCALES
+
+# pandera loads pyspark when it is installed, and pyspark warns that it does not fully
+# support pandas >= 3; carelib never hands pandas frames to pyspark.pandas.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+import pandera.pandas as pa  # noqa: E402
+
+__all__ = [
+    "LoadReport",
+    "Loaded",
+    "Workspace",
+    "load_table",
+    "load_workspace",
+    "TABLE_SUFFIXES",
+]
+
+MAX_LISTED = 50  # problems spelled out in an exception message; all are in .problems
+MAX_COLUMNS_SHOWN = 12  # columns named when one is missing (survey exports have hundreds)
+
+Errors = Literal["raise", "exclude"]
+
+_EXPECTED = {
+    "id": "an identifier",
+    "str": "text",
+    "int": "an integer",
+    "float": "a number",
+    "datetime": "an ISO 8601 date or timestamp (e.g. 2026-05-18 08:14:00)",
+    "bool": "true or false",
+    "category": "one of the allowed values",
+}
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What loading one table did: rows read, kept and excluded, with the reasons."""
+
+    table: str
+    source: str
+    rows_read: int
+    rows_kept: int
+    exclusions: pd.DataFrame = field(repr=False)
+
+    @property
+    def rows_excluded(self) -> int:
+        return self.rows_read - self.rows_kept
+
+    def by_reason(self) -> pd.DataFrame:
+        """Excluded rows counted by reason (a row with two problems counts under its first)."""
+        if self.exclusions.empty:
+            return pd.DataFrame({"reason": pd.Series(dtype=str), "rows": pd.Series(dtype=int)})
+        first = self.exclusions.drop_duplicates("row")
+        out = first.groupby("reason").size().rename("rows").reset_index()
+        return out.sort_values(["rows", "reason"], ascending=[False, True], ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """One row: table, source, rows read, kept, excluded."""
+        return pd.DataFrame(
+            [
+                {
+                    "table": self.table,
+                    "source": self.source,
+                    "rows_read": self.rows_read,
+                    "rows_kept": self.rows_kept,
+                    "rows_excluded": self.rows_excluded,
+                }
+            ]
+        )
+
+
+class Loaded(NamedTuple):
+    """A loaded table and its report; unpack as ``data, report = load_table(...)``."""
+
+    data: pd.DataFrame
+    report: LoadReport
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Strings, stripped; ids read from Parquet/JSON as whole floats (12.0) become "12"."""
+    if pd.api.types.is_float_dtype(s):
+        vals = s.dropna()
+        if bool((vals == np.floor(vals)).all()):
+            s = s.astype("Int64")
+    return s.astype("string").str.strip()
+
+
+def _parse_column(s: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
+    """Convert one column to its contract type; return (typed, mask of cells that failed)."""
+    present = s.notna() & ~(s.astype("string").str.strip() == "")
+    if col.kind in ("id", "str", "category"):
+        typed = _as_text(s).where(present)
+        return typed.astype("string"), pd.Series(False, index=s.index)
+    if col.kind in ("int", "float"):
+        yes_no = _yes_no_cells(s)
+        if pd.api.types.is_bool_dtype(s):
+            num = pd.Series(np.nan, index=s.index)
+        elif pd.api.types.is_numeric_dtype(s):
+            num = s.astype(float)
+        else:
+            num = pd.to_numeric(s.mask(yes_no), errors="coerce").astype(float)
+        bad = present & (num.isna() | yes_no)
+        bad |= num.notna() & ~np.isfinite(num)  # inf is not a number a table can hold
+        if col.kind == "int":
+            bad |= num.notna() & ((num != np.floor(num)) | (num.abs() >= 2**63))  # 9.0 is 9; 7.5 is not an integer
+        num = num.where(~bad)
+        return (num.astype("Int64"), bad) if col.kind == "int" else (num, bad)
+    if col.kind == "datetime":
+        if pd.api.types.is_datetime64_any_dtype(s):
+            typed = s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
+            return typed, pd.Series(False, index=s.index)
+        typed = pd.to_datetime(s.where(present), errors="coerce", format="ISO8601", utc=True)
+        typed = typed.dt.tz_localize(None)
+        return typed, present & typed.isna()
+    if col.kind == "bool":
+        if pd.api.types.is_bool_dtype(s):
+            return s.astype("boolean"), pd.Series(False, index=s.index)
+        typed = check.read_bool(s)
+        return typed, present & typed.isna()
+    raise ParameterError(f"contract column {col.name!r} has unknown kind {col.kind!r}")
+
+
+def _yes_no_cells(s: pd.Series) -> pd.Series:
+    """True/False cells: a boolean column (Parquet, JSON), or Python booleans among other values."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.notna().astype(bool)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty", "floating", "integer"):
+        return s.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool)
+    return pd.Series(False, index=s.index)
+
+
+def _schema(spec: TableSpec, columns: list[str]) -> pa.DataFrameSchema:
+    """A pandera schema for the contract columns present in the frame."""
+    cols = {}
+    for c in spec.columns:
+        if c.name not in columns:
+            continue
+        checks = []
+        if c.allowed is not None:
+            checks.append(pa.Check.isin(list(c.allowed), error=f"one of {', '.join(c.allowed)}"))
+        if c.min is not None:
+            checks.append(pa.Check.ge(c.min, error=f"a value >= {c.min:g}"))
+        if c.max is not None:
+            checks.append(pa.Check.le(c.max, error=f"a value <= {c.max:g}"))
+        cols[c.name] = pa.Column(nullable=c.nullable, unique=c.unique, checks=checks)
+    frame_checks = []
+    if "score_in_scale" in spec.checks and "score" in columns:
+        frame_checks.append(pa.Check(_score_in_scale, error="score_in_scale"))
+    return pa.DataFrameSchema(cols, checks=frame_checks, strict=False)
+
+
+_ANY_SCALE = (min(lo for lo, _ in SCORE_SCALES.values()), max(hi for _, hi in SCORE_SCALES.values()))
+
+
+def _score_in_scale(df: pd.DataFrame) -> pd.Series:
+    """Score within its survey's scale; without a survey column, within the widest scale."""
+    if "survey" in df.columns:
+        lo = df["survey"].map({k: v[0] for k, v in SCORE_SCALES.items()}).astype(float)
+        hi = df["survey"].map({k: v[1] for k, v in SCORE_SCALES.items()}).astype(float)
+    else:
+        lo = pd.Series(float(_ANY_SCALE[0]), index=df.index)
+        hi = pd.Series(float(_ANY_SCALE[1]), index=df.index)
+    score = df["score"].astype(float)
+    ok = score.isna() | lo.isna() | ((score >= lo) & (score <= hi))
+    return ok.fillna(True).astype(bool)
+
+
+def _scale_text(survey: object) -> str:
+    lo, hi = SCORE_SCALES.get(str(survey), (None, None))
+    return f"an integer {lo}-{hi} (survey {survey!r})" if lo is not None else "a score on its survey's scale"
+
+
+def _describe(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "an empty cell"
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    return repr(value.item() if hasattr(value, "item") else value)
+
+
+def _problem_frame(rows: list[dict]) -> pd.DataFrame:
+    cols = ["row", "column", "reason", "expected", "found"]
+    return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+
+
+def _expected(spec: TableSpec, col: Col, data: pd.DataFrame, pos: int) -> str:
+    """What a cell of ``col`` should hold; a score names its survey's scale."""
+    if col.name == "score" and "score_in_scale" in spec.checks:
+        if "survey" in data.columns:
+            return _scale_text(data["survey"].iloc[pos])
+        return f"an integer {_ANY_SCALE[0]}-{_ANY_SCALE[1]} (no survey column: the widest scale)"
+    return _EXPECTED[col.kind]
+
+
+def _found(value: object, col: Col) -> str:
+    text = _describe(value)
+    if col.kind in ("int", "float") and isinstance(value, bool | np.bool_):
+        text += " (a yes/no value, not a number)"
+    return text
+
+
+def _parse(raw: pd.DataFrame, spec: TableSpec, first_row: int, limit: pd.Timestamp) -> tuple[pd.DataFrame, list[dict]]:
+    data = raw.copy()
+    problems: list[dict] = []
+    for col in spec.columns:
+        if col.name not in data.columns:
+            continue
+        typed, bad = _parse_column(raw[col.name], col)
+        data[col.name] = typed
+        for idx in np.flatnonzero(bad.to_numpy()):
+            problems.append(
+                {
+                    "row": int(idx) + first_row,
+                    "column": col.name,
+                    "reason": f"not {col.kind}",
+                    "expected": _expected(spec, col, data, idx),
+                    "found": _found(raw[col.name].iloc[idx], col),
+                }
+            )
+        if col.kind == "datetime" and not col.future:
+            problems += _future(raw, typed, col, first_row, limit)
+    return data, problems
+
+
+def _future(raw: pd.DataFrame, typed: pd.Series, col: Col, first_row: int, limit: pd.Timestamp) -> list[dict]:
+    """Events dated after ``limit`` (today plus the tolerance) cannot have happened yet."""
+    late = (typed.notna() & (typed > limit)).to_numpy()
+    today = limit - FUTURE_TOLERANCE
+    expected = (f"a date no later than {limit:%Y-%m-%d %H:%M} (today, {today:%Y-%m-%d %H:%M} UTC, "
+                f"plus {FUTURE_TOLERANCE.days} days)")
+    return [{"row": int(i) + first_row, "column": col.name, "reason": "date in the future", "expected": expected,
+             "found": _describe(raw[col.name].iloc[i])} for i in np.flatnonzero(late)]
+
+
+def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row: int, parsed_bad: set) -> list[dict]:
+    schema = _schema(spec, list(data.columns))
+    positions = pd.Series(np.arange(len(data)), index=data.index)
+    try:
+        schema.validate(data, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    problems = []
+    for case in cases.itertuples(index=False):
+        if case.index is None or (isinstance(case.index, float) and np.isnan(case.index)):
+            continue
+        pos = int(positions.loc[case.index])
+        column = case.column if isinstance(case.column, str) else None
+        check = str(case.check)
+        if check == "score_in_scale":
+            column = "score"
+            expected = (
+                _scale_text(data["survey"].iloc[pos])
+                if "survey" in data.columns
+                else f"an integer {_ANY_SCALE[0]}-{_ANY_SCALE[1]} (no survey column: the widest scale)"
+            )
+            reason = "score outside its scale"
+        elif check == "not_nullable":
+            if (pos + first_row, column) in parsed_bad:
+                continue  # already reported as unparseable
+            expected, reason = _EXPECTED[spec.col(column).kind], "empty required cell"
+        elif check == "field_uniqueness":
+            expected, reason = "a unique id", "duplicate id"
+        else:
+            expected, reason = check, "value not allowed"
+        found = raw[column].iloc[pos] if column in raw.columns else case.failure_case
+        problems.append(
+            {"row": pos + first_row, "column": column, "reason": reason, "expected": expected, "found": _describe(found)}
+        )
+    return problems
+
+
+def _missing_columns(raw: pd.DataFrame, spec: TableSpec) -> list[dict]:
+    """Required columns absent from the header, as problems on row 1 (the header)."""
+    names = [str(c) for c in raw.columns]
+    short = [n if len(n) <= 40 else n[:37] + "..." for n in names[:MAX_COLUMNS_SHOWN]]  # survey questions are long
+    shown = ", ".join(short) + (", ..." if len(names) > MAX_COLUMNS_SHOWN else "")
+    found = f"no such column ({len(names)} columns: {shown})" if names else "no columns"
+    return [
+        {"row": 1, "column": c.name, "reason": "missing column",
+         "expected": f"a column named {c.name!r} ({c.description})", "found": found + _near(c.name, names)}
+        for c in spec.columns
+        if c.required and c.name not in raw.columns
+    ]
+
+
+def _near(name: str, names: list[str]) -> str:
+    """A hint when a column of another case or spacing is there (``Rating`` for ``rating``)."""
+    key = name.replace("_", " ")
+    for other in names:
+        if other.strip().lower().replace("_", " ") == key:
+            return f"; {other!r} differs only in case or spacing: rename it {name!r}"
+    return ""
+
+
+def format_problem(source: str, p: dict) -> str:
+    """One line: ``file row N, column 'c': expected X, found Y`` (no column for a problem of the whole row)."""
+    column = p.get("column")
+    where = f", column {column!r}" if isinstance(column, str) else ""
+    return f"{source} row {p['row']}{where}: expected {p['expected']}, found {p['found']}"
+
+
+def _duplicates_to_keep_first(problems: list[dict], data: pd.DataFrame, spec: TableSpec, first_row: int) -> list[dict]:
+    """With errors='exclude' the first occurrence of a duplicated id is kept."""
+    out = []
+    for p in problems:
+        if p["reason"] == "duplicate id":
+            col = data[p["column"]]
+            pos = p["row"] - first_row
+            if not col.iloc[:pos].eq(col.iloc[pos]).any():
+                continue
+        out.append(p)
+    return out
+
+
+def load_table(path: str | Path, kind: str | None = None, *, errors: Errors = "raise",
+               today: TodayLike = None) -> Loaded:
+    """Load one table file and validate it against its contract.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``, ``.parquet`` or ``.jsonl`` file.
+    kind : str, optional
+        The contract to apply (``responses``, ``tickets`` ...); defaults to the file's stem
+        (in lower case: ``Responses.CSV`` is the responses table).
+    errors : {"raise", "exclude"}
+        ``raise``: any problem raises :class:`DataError` listing every problem.
+        ``exclude``: rows with problems are set aside and counted in the report.
+        A missing column, a repeated header name or a file that is not UTF-8 always raises.
+    today : str, date or Timestamp, optional
+        The run's today (see :func:`carelib.periods.today`): dates of events later than
+        today plus two days are problems ("date in the future"). Default: ``$CARELIB_TODAY``,
+        else the clock.
+
+    Returns
+    -------
+    Loaded
+        ``(data, report)``: the typed frame (contract columns converted, other columns
+        kept as read, original row order) and its :class:`LoadReport`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "responses.csv").write_text(
+    ...     "response_id,submitted_at,survey,score\\n1,2026-05-18,nps,9\\n2,2026-05-18,nps,eleven\\n")
+    >>> data, report = load_table(d / "responses.csv", errors="exclude")
+    >>> report.rows_read, report.rows_kept, report.exclusions.loc[0, "reason"]
+    (2, 1, 'not int')
+    """
+    path = Path(path)
+    if errors not in ("raise", "exclude"):
+        raise ParameterError(f"errors must be 'raise' or 'exclude', got {errors!r}")
+    spec = contract(kind or path.stem.lower())
+    limit = future_limit(today)
+    if not path.exists():
+        raise DataError(f"{path.name}: file not found in {path.parent.name or '.'}")
+    raw, first_row, unreadable = read_raw(path)
+    missing = _missing_columns(raw, spec)
+    data, problems = _parse(raw, spec, first_row, limit)
+    parsed_bad = {(p["row"], p["column"]) for p in problems}
+    problems += _validate(data, raw, spec, first_row, parsed_bad)
+    ragged = {p["row"] for p in unreadable}  # its cells are not where the header says: one problem for the row
+    problems = [p for p in problems if p["row"] not in ragged] + unreadable
+    # a frame-wide check reports a failing row once per column: keep one line per problem
+    problems = list({(p["row"], p["column"], p["reason"]): p for p in problems}.values())
+    problems.sort(key=lambda p: (p["row"], str(p["column"])))
+    if errors == "exclude" and not missing:
+        problems = _duplicates_to_keep_first(problems, data, spec, first_row)
+    problems = missing + problems
+    table = _problem_frame(problems)
+    if problems and (errors == "raise" or missing):
+        lines = [format_problem(path.name, p) for p in problems]
+        shown = lines[:MAX_LISTED]
+        more = f"\n... and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
+        raise DataError(
+            f"{path.name}: {len(lines)} problem(s) in {len(raw)} rows"
+            + (" (a required column is missing: rows cannot be kept)" if missing else "")
+            + "\n" + "\n".join(shown) + more,
+            problems=lines,
+        )
+    bad_rows = set(table["row"]) if problems else set()
+    keep = ~pd.Series(np.arange(len(data)) + first_row).isin(bad_rows).to_numpy()
+    kept = data.loc[keep].reset_index(drop=True)
+    report = LoadReport(spec.name, path.name, len(raw), len(kept), table)
+    return Loaded(kept, report)
+
+
+class Workspace:
+    """A folder of tidy tables: find, load (once) and account for them.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The workspace folder.
+    errors : {"raise", "exclude"}
+        Passed to :func:`load_table` for every table.
+    today : str, date or Timestamp, optional
+        The run's today, fixed when the workspace is opened (see :func:`carelib.periods.today`):
+        rows dated later than today plus two days are problems, so ``period="latest"`` never
+        follows them. Default: ``$CARELIB_TODAY``, else the clock.
+
+    Table files are ``<table>.csv|.parquet|.jsonl``, matched without regard to case
+    (``Responses.CSV``); two files for one table are an error naming both.
+    """
+
+    def __init__(self, folder: str | Path, errors: Errors = "raise", today: TodayLike = None) -> None:
+        self.path = Path(folder)
+        if not self.path.is_dir():
+            raise DataError(f"workspace folder {str(folder)!r} does not exist or is not a folder")
+        self.errors: Errors = errors
+        self.today: pd.Timestamp = run_today(today)
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._reports: dict[str, LoadReport] = {}
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.path.name!r}, tables={self.available()})"
+
+    def _files(self, kind: str) -> list[Path]:
+        """Files of table ``kind``, whatever the case of their names (``Responses.CSV``), sorted."""
+        names = {f"{kind}{s}" for s in TABLE_SUFFIXES}
+        return sorted((p for p in self.path.iterdir() if p.name.lower() in names and p.is_file()),
+                      key=lambda p: (p.name.lower(), p.name))
+
+    def file(self, kind: str) -> Path:
+        """The file holding table ``kind``; a clear error names what was looked for."""
+        contract(kind)
+        found = self._files(kind)
+        if not found:
+            names = ", ".join(f"{kind}{s}" for s in TABLE_SUFFIXES)
+            raise DataError(f"workspace {self.path.name!r} has no {kind!r} table: expected one of {names}")
+        if len(found) > 1:
+            raise DataError(
+                f"workspace {self.path.name!r} has {len(found)} files for {kind!r} "
+                f"({', '.join(p.name for p in found)}): keep one"
+            )
+        return found[0]
+
+    def has(self, kind: str) -> bool:
+        return bool(self._files(kind))
+
+    def available(self) -> list[str]:
+        """Names of the contract tables present in the folder, sorted."""
+        return sorted(k for k in CONTRACTS if self.has(k))
+
+    def table(self, kind: str) -> pd.DataFrame:
+        """Load table ``kind`` (once; later calls return a copy of the same frame)."""
+        if kind not in self._tables:
+            data, report = load_table(self.file(kind), kind, errors=self.errors, today=self.today)
+            self._tables[kind] = data
+            self._reports[kind] = report
+        return self._tables[kind].copy()
+
+    __getitem__ = table
+
+    def names(self, kind: str = "customers", column: str = "name") -> list[str]:
+        """The people's names of table ``kind`` (the redaction roster); empty when there are none.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> Workspace(folder).names()
+        []
+        """
+        if not self.has(kind):
+            return []
+        table = self.table(kind)
+        if column not in table.columns:
+            return []
+        return [str(v) for v in table[column].dropna()]
+
+    def optional(self, name: str) -> Path | None:
+        """A file or folder of the workspace that is not a table (``codebook.yml``, ``interviews``), if present."""
+        path = self.path / name
+        return path if path.exists() else None
+
+    def load_report(self) -> pd.DataFrame:
+        """Rows read, kept and excluded for every table loaded so far."""
+        if not self._reports:
+            return pd.DataFrame(columns=["table", "source", "rows_read", "rows_kept", "rows_excluded"])
+        return pd.concat([r.summary() for r in self._reports.values()], ignore_index=True)
+
+    def exclusions(self) -> pd.DataFrame:
+        """Every excluded row of every table loaded so far, with file, row, column and reason."""
+        frames = [r.exclusions.assign(source=r.source) for r in self._reports.values() if not r.exclusions.empty]
+        cols = ["source", "row", "column", "reason", "expected", "found"]
+        return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+    def validate(self) -> list[str]:
+        """Check every table present; return one line per problem (empty when all is well).
+
+        Files that are not read are named too: a table-like file of no known table
+        (``stuff.csv``) and a known table in a format that is not read (``tickets.xlsx``).
+        """
+        lines: list[str] = []
+        for kind in self.available():
+            try:
+                load_table(self.file(kind), kind, errors="raise", today=self.today)
+            except DataError as exc:
+                lines.extend(exc.problems)
+        return lines + self.ignored()
+
+    def ignored(self) -> list[str]:
+        """One line per file of the folder that looks like a table but is not read, and why."""
+        lines = []
+        for p in sorted(q for q in self.path.iterdir() if q.is_file()):
+            stem, suffix = p.stem.lower(), p.suffix.lower()
+            if suffix in TABLE_SUFFIXES and stem not in CONTRACTS:
+                lines.append(f"{p.name}: not a known table (known: {', '.join(sorted(CONTRACTS))}); ignored")
+            elif stem in CONTRACTS and suffix not in TABLE_SUFFIXES:
+                lines.append(f"{p.name}: the {stem!r} table is read from {', '.join(TABLE_SUFFIXES[:-1])} or "
+                             f"{TABLE_SUFFIXES[-1]}, not {p.suffix}; ignored (export it as CSV UTF-8)")
+        return lines
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the names and bytes of every file in the workspace (sorted)."""
+        h = hashlib.sha256()
+        for p in sorted(q for q in self.path.rglob("*") if q.is_file()):
+            h.update(p.relative_to(self.path).as_posix().encode())
+            h.update(b"\0")
+            with p.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        return h.hexdigest()
+
+
+def load_workspace(folder: str | Path, errors: Errors = "raise", today: TodayLike = None) -> Workspace:
+    """Open a workspace folder; tables load on first use (see :class:`Workspace`)."""
+    return Workspace(folder, errors=errors, today=today)

@@ -1,0 +1,192 @@
+"""What every practice notebook does the same way: open the workspace, redact, pick the period, the case.
+
+A notebook cell calls one of these and displays what it returns; the functions here are the one home
+of the cells that used to be copied between notebooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from carelib import periods
+from carelib.analysis import cases
+from carelib.data.tables import Workspace, load_workspace
+from carelib.errors import ParameterError
+from carelib.qual.codebook import load_codebook
+from carelib.qual.coding import auto_code
+from carelib.report import findings
+from carelib.report.html import md
+from carelib.text.redact import Redactor
+from carelib.text.themes import ThemeModel
+
+__all__ = ["Shown", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED"]
+
+#: The time column of each dated table: what "latest" and the weekly windows read.
+DATED = {"responses": "submitted_at", "reviews": "created_at", "complaints": "received_at", "tickets": "created_at"}
+
+
+class Shown:
+    """What a section shows, in order: Markdown, tables, cards. The notebook displays it as its last line.
+
+    ``None`` parts are dropped, so a section can say ``Shown(note, table if ok else None)``.
+
+    Examples
+    --------
+    >>> s = Shown("a", None, "b")
+    >>> len(s.parts)
+    2
+    """
+
+    def __init__(self, *parts: Any) -> None:
+        self.parts = [p for p in parts if p is not None]
+
+    def __add__(self, other: Shown) -> Shown:
+        return Shown(*self.parts, *other.parts)
+
+    def __repr__(self) -> str:
+        return f"Shown({len(self.parts)} parts)"
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for part in self.parts:
+            display(part)
+
+
+def display_options(*, decimals: int = 3, max_colwidth: int = 120, max_columns: int = 20, width: int = 160) -> None:
+    """Fixed display precision and widths for a notebook's tables (stored outputs must not drift)."""
+    pd.set_option("display.float_format", ("{:,.%sf}".replace("%s", str(decimals))).format)
+    pd.set_option("display.max_colwidth", max_colwidth)
+    pd.set_option("display.max_columns", max_columns)
+    pd.set_option("display.width", width)
+
+
+def note(template: str, **values: Any) -> Any:
+    """A Markdown paragraph built from data (every value escaped, see :func:`carelib.report.html.md`)."""
+    from IPython.display import Markdown
+
+    return Markdown(md(template, **values))
+
+
+def open_workspace(data_dir: str, *, today: periods.TodayLike = None) -> Workspace:
+    """The workspace a notebook reads: rows that break a contract are set aside and counted, not fatal."""
+    return load_workspace(data_dir, errors="exclude", today=today)
+
+
+def redactor(ws: Workspace | Iterable[str] | None, *, greetings: bool = False) -> Redactor:
+    """The redactor of a workspace: its customers' names become pseudonyms, personal numbers their kind.
+
+    Parameters
+    ----------
+    ws : Workspace, iterable of names, or None
+        A workspace (its ``customers.name`` is the roster), or the roster itself.
+    greetings : bool
+        Also replace the capitalised word after a greeting (for names no roster knows).
+
+    Returns
+    -------
+    Redactor
+    """
+    names = ws.names() if isinstance(ws, Workspace) else list(ws or [])
+    return Redactor(names or None, greetings=greetings)
+
+
+def table_weeks(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str, pd.Series]:
+    """ISO week of every row of each dated table present (``DATED``), by table name."""
+    wanted = DATED if tables is None else {t: DATED[t] for t in tables}
+    return {t: periods.iso_week(pd.to_datetime(ws[t][c])) for t, c in wanted.items() if ws.has(t)}
+
+
+def resolve_period(period: str, weeks: dict[str, pd.Series] | Iterable[pd.Series]) -> str:
+    """``period`` itself, or for ``"latest"`` the latest ISO week any of ``weeks`` holds.
+
+    Examples
+    --------
+    >>> resolve_period("2026-W47", {})
+    '2026-W47'
+    >>> resolve_period("latest", [pd.Series(["2026-W01", "2026-W03"]), pd.Series(["2026-W02"])])
+    '2026-W03'
+    """
+    if period != "latest":
+        periods.parse_week(period)
+        return period
+    series = list(weeks.values()) if isinstance(weeks, dict) else list(weeks)
+    known = pd.concat([s.dropna().astype(str) for s in series], ignore_index=True) if series else pd.Series([], dtype=str)
+    if known.empty:
+        raise ParameterError('period "latest": the workspace has no dated rows; give an ISO week such as 2026-W47')
+    return str(known.max())
+
+
+def the_case(ws: Workspace, period: str, *, weeks: int = 4, seed: int | None = 0,
+             redact: Callable[[str], str] | None = None) -> Shown:
+    """The one customer a review opens with (redacted), published as the ``case`` finding.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs complaints, tickets and messages (recoveries when present); without them the section says so.
+    period : str
+        Last ISO week of the window the case comes from.
+    weeks : int
+        Weeks in that window.
+    seed : int or None
+        Seed of the pick among the candidates.
+    redact : callable, optional
+        Redaction of every text on the card; default the workspace's :func:`redactor`.
+
+    Returns
+    -------
+    Shown
+        The case card, or a sentence when the workspace cannot give one.
+    """
+    from IPython.display import HTML, Markdown
+
+    if not all(ws.has(t) for t in ("complaints", "tickets", "messages")):
+        return Shown(Markdown("_No complaints, tickets and messages in this workspace: no case to open with._"))
+    case = cases.pick_case(ws["complaints"], ws["tickets"], ws["messages"], period, weeks=weeks, seed=seed,
+                           recoveries=ws["recoveries"] if ws.has("recoveries") else None)
+    card = cases.case_card(case, redact=redact or redactor(ws).redact)
+    findings.publish("case", case.theme, label="The case", text=card.text.removeprefix("Case: "), kind="case")
+    return Shown(HTML(card.html))
+
+
+def code_texts(texts: pd.DataFrame, ws: Workspace, *, text: str = "text", id: str = "text_id",
+               threshold: float | None = None, seed: int | None = 0, k_range: tuple[int, int] = (4, 12),
+               redact: Callable[[str], str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Codes for each text: the workspace's codebook when it has one, else themes found in the texts.
+
+    Parameters
+    ----------
+    texts : DataFrame
+        One row per text, with columns ``text`` and ``id``.
+    ws : Workspace
+        Its ``codebook.yml``, when present, codes the texts (:func:`carelib.qual.coding.auto_code`).
+    text, id : str
+        Column names of the text and of its unique id.
+    threshold : float, optional
+        Coding threshold (the codebook's default when None).
+    seed : int or None
+        Seed of theme discovery.
+    k_range : (int, int)
+        Range of theme counts tried when there is no codebook.
+    redact : callable, optional
+        Applied to every text before themes are found (a name or number never becomes a label);
+        default the workspace's :func:`redactor`.
+
+    Returns
+    -------
+    (DataFrame, str)
+        Codings (``id``, ``code``, ``confidence``; one row per text and code) and where the codes
+        came from (``"the codebook"`` or ``"themes found in the texts (no codebook)"``).
+    """
+    book = ws.optional("codebook.yml")
+    if book is not None:
+        return auto_code(texts, load_codebook(book), text=text, id=id, threshold=threshold), "the codebook"
+    clean = texts[text].map(redact or redactor(ws).redact)
+    model = ThemeModel(k_range=k_range, seed=seed).fit(clean)
+    coded = pd.DataFrame({id: texts[id].to_numpy(), "code": [model.themes_["label"][t] for t in model.labels_],
+                          "confidence": 1 - model.distances_})
+    return coded, "themes found in the texts (no codebook)"

@@ -1,0 +1,281 @@
+"""Automatic coding of excerpts against a codebook, and counts by participant.
+
+**Lexical coding** (default, offline, deterministic). For each code, its keywords are
+matched as whole words or phrases (``refund*`` matches refund, refunds, refunded), and
+the excerpt is compared with the code's profile (definition + include examples +
+keywords) by TF-IDF cosine similarity. The confidence is
+
+.. math:: c = 0.7 \\cdot \\min(1, h/2) + 0.3 \\cdot \\min(1, s / 0.3)
+
+with :math:`h` the number of distinct keywords found and :math:`s` the similarity; a
+match of an ``exclude`` phrase halves it. A code is assigned when :math:`c \\ge`
+``threshold`` (default 0.35: one keyword, or one keyword's worth of similarity). Each
+assignment lists the keywords that matched, so a reader can see why.
+
+**Semantic coding** (``method="embeddings"``, extra ``embeddings``): cosine similarity
+between the excerpt's and the code profile's all-MiniLM-L6-v2 embeddings, used as the
+confidence; default threshold 0.35.
+
+Counting is **by participant, not by mention**: :func:`code_matrix` counts distinct
+participants per code and segment (and their share of the segment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carelib.errors import DataError, ParameterError
+
+__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "read_codings", "write_codings",
+           "CODING_COLUMNS"]
+
+
+def keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """A case-insensitive whole-word pattern; ``*`` at a word's end matches any ending.
+
+    Examples
+    --------
+    >>> bool(keyword_pattern("refund*").search("They refunded me"))
+    True
+    >>> bool(keyword_pattern("late").search("chocolate"))
+    False
+    """
+    words = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in keyword.strip().split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _profiles(codebook: pd.DataFrame) -> list[str]:
+    return [
+        " ".join([str(r.definition), *r.include, *(k.replace("*", "") for k in r.keywords)])
+        for r in codebook.itertuples(index=False)
+    ]
+
+
+def _similarity_tfidf(texts: list[str], profiles: list[str]) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1)
+    m = vec.fit_transform(texts + profiles)
+    a, b = m[: len(texts)], m[len(texts):]
+    return (a @ b.T).toarray()
+
+
+def _similarity_embeddings(texts: list[str], profiles: list[str]) -> np.ndarray:
+    from carelib.text.embeddings import embed
+
+    a, b = embed(texts), embed(profiles)
+    return np.asarray(a @ b.T)
+
+
+def auto_code(
+    excerpts: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    text: str = "text",
+    id: str = "excerpt_id",
+    threshold: float | None = None,
+    method: str = "lexical",
+) -> pd.DataFrame:
+    """Assign codes to excerpts, each with a confidence and the evidence that matched.
+
+    Parameters
+    ----------
+    excerpts : DataFrame
+        One row per excerpt with an id column and a text column.
+    codebook : DataFrame
+        From :func:`carelib.qual.codebook.load_codebook`.
+    threshold : float, optional
+        Minimum confidence (default 0.35 for both methods).
+    method : {"lexical", "embeddings"}
+
+    Returns
+    -------
+    DataFrame
+        ``<id>, code, confidence, matched`` sorted by id then confidence (descending);
+        excerpts with no code have no row.
+
+    Examples
+    --------
+    >>> from carelib.qual.codebook import codebook_from_records
+    >>> book = codebook_from_records([{"code": "late", "keywords": ["late", "delay*"]},
+    ...                               {"code": "refund", "keywords": ["refund*"]}])
+    >>> ex = pd.DataFrame({"excerpt_id": [1, 2], "text": ["Delayed and late again", "Lovely lamp"]})
+    >>> auto_code(ex, book)[["excerpt_id", "code", "matched"]].to_dict("records")
+    [{'excerpt_id': 1, 'code': 'late', 'matched': 'delay*; late'}]
+    """
+    if method not in ("lexical", "embeddings"):
+        raise ParameterError(f"method must be 'lexical' or 'embeddings', got {method!r}")
+    for col in (text, id):
+        if col not in excerpts.columns:
+            raise ParameterError(f"excerpts has no column {col!r}; columns are {list(excerpts.columns)}")
+    cols = [id, "code", "confidence", "matched"]
+    if excerpts.empty or codebook.empty:
+        return pd.DataFrame(columns=cols)
+    threshold = 0.35 if threshold is None else float(threshold)
+    if not 0 <= threshold <= 1:
+        raise ParameterError(f"threshold must be within 0..1, got {threshold}")
+    texts = excerpts[text].fillna("").astype(str).tolist()
+    profiles = _profiles(codebook)
+    rows = []
+    if method == "lexical":
+        sim = _similarity_tfidf(texts, profiles)
+        for j, code in enumerate(codebook.itertuples(index=False)):
+            kws = [(k, keyword_pattern(k)) for k in code.keywords]
+            excl = [keyword_pattern(e) for e in code.exclude]
+            for i, t in enumerate(texts):
+                hits = sorted(k for k, p in kws if p.search(t))
+                conf = 0.7 * min(1.0, len(hits) / 2) + 0.3 * min(1.0, sim[i, j] / 0.3)
+                if any(p.search(t) for p in excl):
+                    conf /= 2
+                if conf >= threshold:
+                    rows.append((excerpts[id].iloc[i], code.code, round(conf, 3), "; ".join(hits)))
+    else:
+        sim = _similarity_embeddings(texts, profiles)
+        for j, code in enumerate(codebook.itertuples(index=False)):
+            for i in np.flatnonzero(sim[:, j] >= threshold):
+                rows.append((excerpts[id].iloc[i], code.code, round(float(sim[i, j]), 3), f"similarity {sim[i, j]:.2f}"))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values([id, "confidence", "code"], ascending=[True, False, True], ignore_index=True)
+
+
+def code_matrix(
+    coded: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    by: str | None = None,
+    code: str = "code",
+    participant: str = "participant_id",
+) -> pd.DataFrame:
+    """Distinct participants per code (and segment), with the share of the segment.
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings with a participant column (one row per excerpt-code; several mentions by
+        one person count once).
+    people : DataFrame
+        Every participant (the denominators), with the ``by`` column when given.
+    by : str, optional
+        Segment column of ``people``.
+
+    Returns
+    -------
+    DataFrame
+        ``code, [by], participants, of, share`` sorted by code then segment.
+
+    Examples
+    --------
+    >>> coded = pd.DataFrame({"participant_id": ["P1", "P1", "P2"], "code": ["late", "late", "late"]})
+    >>> people = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "plan": ["Plus", "Std", "Std"]})
+    >>> code_matrix(coded, people, by="plan").to_dict("records")
+    [{'code': 'late', 'plan': 'Plus', 'participants': 1, 'of': 1, 'share': 1.0}, {'code': 'late', 'plan': 'Std', 'participants': 1, 'of': 2, 'share': 0.5}]
+    """
+    if by is not None and by not in people.columns:
+        raise ParameterError(f"people has no column {by!r}; columns are {list(people.columns)}")
+    keys = [by] if by else []
+    ppl = people[[participant, *keys]].drop_duplicates(participant)
+    merged = coded[[participant, code]].drop_duplicates().merge(ppl, on=participant, how="inner")
+    counts = merged.groupby([code, *keys], sort=True)[participant].nunique().rename("participants").reset_index()
+    if by:
+        sizes = ppl.groupby(by)[participant].nunique().rename("of").reset_index()
+        full = pd.MultiIndex.from_product([sorted(counts[code].unique()), sorted(sizes[by].unique())], names=[code, by])
+        counts = counts.set_index([code, by]).reindex(full, fill_value=0).reset_index().merge(sizes, on=by)
+    else:
+        counts["of"] = ppl[participant].nunique()
+    counts["share"] = (counts["participants"] / counts["of"]).round(3)
+    return counts.sort_values([code, *keys], ignore_index=True)
+
+
+def co_occurrence(coded: pd.DataFrame, *, unit: str = "participant_id", code: str = "code",
+                  codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Codes x codes: how many units (participants by default) carry both.
+
+    Examples
+    --------
+    >>> coded = pd.DataFrame({"participant_id": ["P1", "P1", "P2"], "code": ["a", "b", "a"]})
+    >>> co_occurrence(coded).to_dict()
+    {'a': {'a': 2, 'b': 1}, 'b': {'a': 1, 'b': 1}}
+    """
+    pairs = coded[[unit, code]].drop_duplicates()
+    if codes is not None:
+        pairs = pairs[pairs[code].isin(codes)]
+    onehot = pd.crosstab(pairs[unit], pairs[code]).clip(upper=1)
+    out = onehot.T @ onehot
+    out.index.name = None
+    out.columns.name = None
+    return out.astype(int)
+
+
+CODING_COLUMNS = ["interview_id", "excerpt_id", "span_start", "span_end", "code", "coder"]
+
+
+def read_codings(path: str | Path) -> pd.DataFrame:
+    """Human codings from CSV: ``code, coder`` and either ``excerpt_id`` or ``interview_id, span_start, span_end``.
+
+    Spans are 0-based code-point offsets into the interview's document, end exclusive (as in
+    REFI-QDA). Bad rows raise :class:`DataError` naming file, row and column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
+    >>> _ = p.write_text("excerpt_id,code,coder\\np01#2,late,ana\\n")
+    >>> read_codings(p)[["excerpt_id", "code", "coder"]].values.tolist()
+    [['p01#2', 'late', 'ana']]
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path.name}: cannot be read as CSV: {exc}") from exc
+    has_excerpt = "excerpt_id" in raw.columns
+    has_span = {"interview_id", "span_start", "span_end"} <= set(raw.columns)
+    for col in ("code", "coder"):
+        if col not in raw.columns:
+            raise DataError(f"{path.name} row 1, column {col!r}: expected a column named {col!r}, found "
+                            f"columns {list(raw.columns)}")
+    if not has_excerpt and not has_span:
+        raise DataError(f"{path.name} row 1: expected 'excerpt_id' or 'interview_id, span_start, span_end' columns, "
+                        f"found {list(raw.columns)}")
+    out = pd.DataFrame({c: raw[c] if c in raw.columns else "" for c in CODING_COLUMNS})
+    for i, r in out.iterrows():
+        row = i + 2
+        for col in ("code", "coder"):
+            if not r[col].strip():
+                raise DataError(f"{path.name} row {row}, column {col!r}: expected a value, found an empty cell")
+        if has_span and r["interview_id"]:
+            for col in ("span_start", "span_end"):
+                if not r[col].strip().isdigit():
+                    raise DataError(f"{path.name} row {row}, column {col!r}: expected a character offset "
+                                    f"(0 or more), found {r[col]!r}")
+            if int(r["span_end"]) <= int(r["span_start"]):
+                raise DataError(f"{path.name} row {row}, column 'span_end': expected more than span_start "
+                                f"({r['span_start']}), found {r['span_end']!r}")
+        elif not r["excerpt_id"].strip():
+            raise DataError(f"{path.name} row {row}, column 'excerpt_id': expected an excerpt id or a span, found none")
+    for col in ("span_start", "span_end"):
+        out[col] = pd.to_numeric(out[col].replace("", None), errors="coerce").astype("Int64")
+    return out
+
+
+def write_codings(codings: pd.DataFrame, path: str | Path, coder: str | None = None) -> Path:
+    """Codings to CSV in the :func:`read_codings` layout (``coder`` fills a missing coder column).
+
+    Written by :func:`carelib.exports.to_csv`: formula-safe cells, atomic write.
+    """
+    out = codings.copy()
+    if "coder" not in out.columns:
+        if coder is None:
+            raise ParameterError("codings have no 'coder' column: pass coder='name'")
+        out["coder"] = coder
+    for c in CODING_COLUMNS:
+        if c not in out.columns:
+            out[c] = None
+    from carelib.exports import to_csv
+
+    return to_csv(out[CODING_COLUMNS], path)

@@ -1,0 +1,474 @@
+"""Self-contained HTML reports: key findings first, no code, offline, sanitised.
+
+A report is one HTML file: the report's own inline CSS, images inline as ``data:`` URIs,
+no script and no URL that leaves the machine. Notebook sections are rendered by
+nbconvert's ``basic`` template without code (inputs and prompts excluded).
+
+Customer text is escaped where it enters HTML (pandas escapes table cells; carelib
+escapes what it displays; notebooks pass data through :func:`escape_md`), but a report
+does not rely on that: :func:`render_report`, the one place a page is assembled, passes
+every fragment through :func:`sanitize_html`, an allow-list sanitiser (nh3, i.e.
+Ammonia) that keeps a fixed set of tags and attributes, links only to ``#fragments``
+and images only as PNG/JPEG ``data:`` URIs, and drops everything else: scripts, styles,
+``meta``/``link``/``base``, frames, forms, event handlers, ``style`` attributes. Hostile
+text therefore never blocks a report: it is shown, inert, or dropped. A
+Content-Security-Policy (no script, no fetch, no form, no ``base``, images from ``data:``
+only) backs this up in the browser. :func:`check_offline` re-checks the
+sanitised page; if it ever finds something, that is a carelib bug and the report is
+refused naming the fragment.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from carelib import __version__
+from carelib.errors import RunError
+
+__all__ = [
+    "Section",
+    "render_report",
+    "provenance",
+    "check_offline",
+    "sanitize_html",
+    "CONTENT_SECURITY_POLICY",
+    "git_commit",
+    "escape_md",
+    "md",
+]
+
+_CSS = """
+:root{--ink:#1f2933;--muted:#52606d;--line:#d9e2ec;--accent:#2f5d8a;--bg:#ffffff;--soft:#f5f7fa;--warn:#b44d12}
+*{box-sizing:border-box}
+body{margin:0;background:var(--soft);color:var(--ink);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1000px;margin:0 auto;background:var(--bg);padding:32px 48px 48px;min-height:100vh}
+h1{font-size:1.9em;margin:.2em 0 .1em} h2{font-size:1.4em;margin-top:1.8em;border-bottom:1px solid var(--line);padding-bottom:.2em}
+h3{font-size:1.15em;margin-top:1.4em} .subtitle{color:var(--muted);margin:0 0 1.2em}
+a{color:var(--accent)} a.anchor-link{display:none}
+table{border-collapse:collapse;margin:.6em 0 1em;font-size:.9em;font-variant-numeric:tabular-nums}
+th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:right;vertical-align:top}
+th{background:var(--soft);font-weight:600} td:first-child,th:first-child{text-align:left}
+tbody tr:nth-child(even){background:#fafbfc}
+img{max-width:100%;height:auto}
+.findings{background:#eef4fa;border-left:4px solid var(--accent);padding:12px 20px;margin:1em 0 1.5em}
+.findings h2{border:0;margin-top:.2em} .findings li{margin:.25em 0}
+.finding-value{font-weight:600} .finding-note{color:var(--muted)}
+nav.toc{font-size:.92em;margin:0 0 1.5em} nav.toc ol{margin:.3em 0;padding-left:1.4em}
+section.notebook{margin-top:2em}
+.jp-OutputArea-output pre,pre{white-space:pre-wrap;background:var(--soft);padding:8px 10px;border-radius:4px;font-size:.85em}
+.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]{display:none} .output_stderr{display:none}
+.dataframe thead th{text-align:right} .dataframe tbody tr th{vertical-align:top}
+.dataframe tbody tr th:only-of-type{vertical-align:middle}
+.case-card{border-left:4px solid #b5523b;padding:.5em 1em;background:#fbf6f3}
+footer.provenance{margin-top:3em;border-top:2px solid var(--line);padding-top:1em;color:var(--muted);font-size:.85em}
+footer.provenance table{font-size:1em} footer.provenance td{text-align:left;word-break:break-all}
+@media print{body{background:#fff} main{padding:0} nav.toc{display:none}}
+"""
+
+# No script, no fetch, no frame; images from data: only. Inline styles stay allowed: the page's own <style> and
+# the print stylesheet carelib.report.browser.to_pdf adds to a copy; the sanitiser strips styles from content. base-uri
+# and form-action do not fall back to default-src, so they are named: a <base> would send even "#fragment"
+# links elsewhere, and a form would submit.
+CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+# The allow-list: what nbconvert's basic template, pandas tables and carelib's own cards and findings use.
+_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+})
+_ATTRIBUTES = {
+    "*": {"class"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "table": {"border"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "details": {"open"},
+}
+# Dropped with their content (the rest of what is not allowed is dropped keeping its text).
+_DROPPED_WITH_CONTENT = frozenset({
+    "script", "style", "template", "noscript", "iframe", "frame", "frameset", "object", "embed", "applet", "svg",
+    "math", "title", "textarea", "select", "noembed", "noframes", "xmp", "plaintext",
+})
+# Classes of the page's own frame: content may not borrow them to pass itself off as key findings or provenance.
+_PAGE_CLASSES = frozenset({"findings", "finding-value", "finding-note", "subtitle", "toc", "provenance", "practice"})
+_IMAGE_URI = re.compile(r"data:image/(?:png|jpeg);base64,[A-Za-z0-9+/=\s]*\Z")
+_FRAGMENT_URI = re.compile(r"#[^\s\x00-\x1f\\]*\Z")
+_CLASS_NAME = re.compile(r"[A-Za-z_][\w-]*\Z")
+_NUMBER = re.compile(r"\d{1,4}\Z")
+_SCOPES = frozenset({"row", "col", "rowgroup", "colgroup"})
+_IMG_TAG = re.compile(r"""<img((?:\s+[\w:-]+="[^"]*")*)\s*/?>""")
+
+
+def _attribute_filter(own_classes: bool):
+    def keep(tag: str, name: str, value: str) -> str | None:
+        if name == "href":
+            return value if _FRAGMENT_URI.match(value) else None
+        if name == "src":
+            return value if _IMAGE_URI.match(value) else None
+        if name == "class":
+            kept = [c for c in value.split() if _CLASS_NAME.match(c) and (own_classes or c not in _PAGE_CLASSES)]
+            return " ".join(kept) or None
+        if name == "scope":
+            return value if value in _SCOPES else None
+        if name in ("colspan", "rowspan", "border", "width", "height", "start"):
+            return value if _NUMBER.match(value) else None
+        return value  # alt, open: plain text, escaped on output
+
+    return keep
+
+
+def _image_or_alt(m: re.Match[str]) -> str:
+    """An image whose source was dropped would show as broken: its alt text stands in for it."""
+    if ' src="' in m.group(1):
+        return m.group(0)
+    alt = re.search(r' alt="([^"]*)"', m.group(1))  # serialised values escape '"' and '&', not '<'
+    return html.escape(html.unescape(alt.group(1)), quote=False) if alt else ""
+
+
+def sanitize_html(fragment: str, *, own_classes: bool = False) -> str:
+    """``fragment`` reduced to the report's allow-list of tags and attributes (nh3, i.e. Ammonia).
+
+    Kept: text, tables, headings, lists, paragraphs, ``pre``/``code``, emphasis,
+    ``details``/``summary``, ``figure``/``img``, ``div``/``span``/``section`` with classes;
+    ``a`` only with an ``href`` to a ``#fragment`` of the page; ``img`` only with a PNG or
+    JPEG ``data:`` URI. Dropped: every other tag (``script``, ``style``, ``meta``, ``link``,
+    ``base``, ``iframe``, ``object``, ``form``, ``svg`` ... with their content), every
+    other attribute (event handlers, ``style``, ``id``, ``target``), comments.
+
+    Parameters
+    ----------
+    fragment : str
+        HTML from a notebook section or from carelib.
+    own_classes : bool
+        True for markup carelib builds for the page's frame (findings box, practice,
+        provenance), which may use the page's own classes (``findings`` ...).
+
+    Returns
+    -------
+    str
+        The sanitised fragment.
+
+    Examples
+    --------
+    >>> sanitize_html('<p onclick="x()">Hi <a href="javascript:x()">a</a><script>x()</script></p>')
+    '<p>Hi <a>a</a></p>'
+    >>> sanitize_html('<a href="#definitions">Definitions</a><style>main{display:none}</style>')
+    '<a href="#definitions">Definitions</a>'
+    """
+    import nh3
+
+    clean = nh3.clean(
+        fragment,
+        tags=set(_TAGS),
+        clean_content_tags=set(_DROPPED_WITH_CONTENT),
+        attributes={k: set(v) for k, v in _ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter(own_classes),
+        url_schemes={"data"},
+        link_rel=None,
+        strip_comments=True,
+    )
+    return _IMG_TAG.sub(_image_or_alt, clean)
+
+
+# check_offline reads the serialised page tag by tag (quoted values may hold ">").
+_TAG = re.compile(r"""<([a-zA-Z][\w:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)
+_REFUSED_TAGS = frozenset({
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "link", "form", "input", "button",
+    "textarea", "select", "svg", "math", "template", "noscript", "video", "audio", "source", "track", "picture",
+    "portal", "canvas",
+})
+_URL_ATTRIBUTES = frozenset({
+    "src", "href", "action", "formaction", "poster", "srcset", "background", "xlink:href", "data", "ping",
+    "longdesc", "lowsrc", "dynsrc", "manifest", "codebase", "icon",
+})
+_UNSAFE_CSS = re.compile(r"@import|url\s*\(|expression\s*\(|\\|behavior\s*:|-moz-binding|position\s*:\s*fixed", re.I)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def escape_md(value: object) -> str:
+    r"""Data (customer text, file values) made inert for Markdown: HTML escaped, Markdown marks escaped.
+
+    Every piece of data that goes into a ``Markdown(...)`` display passes through this one
+    helper (or :func:`md`), so a value can neither open an HTML tag nor start a link,
+    a heading or emphasis. Line breaks become spaces.
+
+    Examples
+    --------
+    >>> escape_md('<script>x</script> [click](javascript:alert(1)) *bold*')
+    '&lt;script&gt;x&lt;/script&gt; \\[click\\]\\(javascript:alert\\(1\\)\\) \\*bold\\*'
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = " ".join(str(value).split())
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True)
+
+
+def md(template: str, /, **values: object) -> str:
+    """Fill a trusted Markdown ``template`` with data values, each escaped by :func:`escape_md`.
+
+    Examples
+    --------
+    >>> md("**{n} interviews**: {who}", n=3, who="<b>Ruth</b>")
+    '**3 interviews**: &lt;b&gt;Ruth&lt;/b&gt;'
+    """
+    return template.format(**{k: escape_md(v) for k, v in values.items()})
+
+
+def git_commit(path: str | Path = ".") -> str:
+    """The git commit of ``path`` (with ``+dirty`` when the tree has changes), or ``unknown``."""
+    try:
+        cwd = str(Path(path).resolve())
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
+        )
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd, capture_output=True, text=True, timeout=10,
+        )
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(
+    parameters: dict[str, Any],
+    *,
+    data: str | Path | None = None,
+    started: float | None = None,
+    seconds: float | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, str]:
+    """The provenance footer: parameters, data fingerprint, code version, run time."""
+    from carelib.data.tables import Workspace
+
+    out: dict[str, str] = {}
+    for k, v in parameters.items():
+        out[f"parameter {k}"] = repr(v) if not isinstance(v, str) else v
+    if data is not None and Path(data).is_dir():
+        out["data fingerprint (SHA-256)"] = Workspace(data).fingerprint()
+    out["carelib version"] = __version__
+    out["git commit"] = git_commit(Path(__file__).resolve().parents[1])
+    if started is not None:
+        when = _dt.datetime.fromtimestamp(started, tz=_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        out["run started"] = when
+    if seconds is not None:
+        out["run time"] = f"{seconds:.1f} s"
+    out.update({k: str(v) for k, v in (extra or {}).items()})
+    return out
+
+
+@dataclass
+class Section:
+    """One rendered part of a report (a notebook's outputs and narrative, without code)."""
+
+    title: str
+    body_html: str
+    anchor: str
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_notebook(cls, nb: nbformat.NotebookNode, name: str, title: str | None = None) -> Section:
+        from nbconvert import HTMLExporter
+
+        from carelib.report.findings import read_findings
+
+        exporter = HTMLExporter(
+            template_name="basic",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            exclude_anchor_links=True,
+            sanitize_html=False,  # nbconvert's would escape all HTML wholesale; render_report sanitises instead
+        )
+        nb = _strip_for_report(nb)
+        body, _ = exporter.from_notebook_node(nb)
+        heading = title or _first_heading(nb) or Path(name).stem.replace("_", " ").capitalize()
+        anchor = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
+        return cls(heading, body, anchor, read_findings(nb))
+
+
+def _first_heading(nb: nbformat.NotebookNode) -> str | None:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return None
+
+
+def _strip_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what a reader should not see: parameter cells, stderr, the title cell (shown by the page)."""
+    nb = nbformat.from_dict(nb)
+    keep = []
+    for i, cell in enumerate(nb.cells):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"parameters", "injected-parameters", "report-hide"}:
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        if i == 0 and cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            lines = cell.source.lstrip().splitlines()[1:]
+            cell.source = "\n".join(lines)
+        keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+def _findings_html(findings: list[dict[str, Any]]) -> str:
+    if not findings:
+        return ""
+    items = []
+    for f in findings:
+        label = html.escape(str(f.get("label", f.get("key", ""))))
+        value = html.escape(str(f.get("text", f.get("value", ""))))
+        note = f.get("note")
+        note_html = f' <span class="finding-note">{html.escape(str(note))}</span>' if note else ""
+        items.append(f'<li>{label}: <span class="finding-value">{value}</span>{note_html}</li>')
+    return '<div class="findings"><h2>Key findings</h2><ul>' + "".join(items) + "</ul></div>"
+
+
+def _table_html(rows: dict[str, str], cls: str) -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows.items())
+    return f'<table class="{cls}">{body}</table>'
+
+
+def render_report(
+    sections: list[Section],
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    intro_html: str = "",
+    findings: list[dict[str, Any]] | None = None,
+    definitions: pd.DataFrame | None = None,
+    provenance: dict[str, str] | None = None,
+) -> str:
+    """Assemble one self-contained HTML page.
+
+    Key findings (given, or gathered from the sections) come first, then a table of
+    contents, the sections, the definitions appendix and the provenance footer.
+    ``intro_html`` is markup produced by carelib (e.g. the playbook's practice), inserted
+    after the findings. Every fragment passes :func:`sanitize_html`; the frame around
+    them (title, contents, section headings) is built here from escaped strings.
+    Raises :class:`RunError` naming the fragment only if the sanitised page still fails
+    :func:`check_offline`, which would be a bug in carelib, never a property of the data.
+    """
+    title = title or (sections[0].title if sections else "carekit report")
+    all_findings = findings if findings is not None else [f for s in sections for f in s.findings]
+    has_definitions = definitions is not None and not definitions.empty
+    toc = "".join(f'<li><a href="#{html.escape(s.anchor)}">{html.escape(s.title)}</a></li>' for s in sections)
+    if has_definitions:
+        toc += '<li><a href="#definitions">Definitions</a></li>'
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    if subtitle:
+        parts.append(f'<p class="subtitle">{html.escape(subtitle)}</p>')
+    parts.append(_clean("key findings", _findings_html(all_findings), own_classes=True))
+    parts.append(_clean("introduction", intro_html, own_classes=True))
+    if len(sections) > 1 or has_definitions:
+        parts.append(f'<nav class="toc"><strong>Contents</strong><ol>{toc}</ol></nav>')
+    for s in sections:
+        heading = f"<h2>{html.escape(s.title)}</h2>" if len(sections) > 1 else ""
+        body = _clean(f"section {s.anchor!r}", s.body_html)
+        parts.append(f'<section class="notebook" id="{html.escape(s.anchor)}">{heading}{body}</section>')
+    if has_definitions:
+        table = definitions.to_html(index=False, escape=True, border=0)
+        parts.append(f'<section id="definitions"><h2>Definitions</h2>{_clean("definitions", table)}</section>')
+    if provenance:
+        table = _clean("provenance", _table_html(provenance, "provenance"), own_classes=True)
+        parts.append(f'<footer class="provenance"><h3>Provenance</h3>{table}</footer>')
+    parts.append("</main></body></html>")
+    page = "\n".join(p for p in parts if p)
+    problems = check_offline(page)
+    if problems:  # the frame itself: also a carelib bug
+        raise RunError("report would not be self-contained (a carelib bug): " + "; ".join(problems[:5]))
+    return page
+
+
+def _clean(name: str, fragment: str, *, own_classes: bool = False) -> str:
+    """One fragment sanitised and re-checked; a problem left after sanitising is a carelib bug."""
+    if not fragment:
+        return ""
+    clean = sanitize_html(fragment, own_classes=own_classes)
+    problems = check_offline(clean)
+    if problems:
+        raise RunError(f"report fragment {name} is unsafe after sanitising (a carelib bug, please report it): "
+                       + "; ".join(problems[:5]))
+    return clean
+
+
+def check_offline(page: str) -> list[str]:
+    """Problems that would make a page unsafe or not self-contained.
+
+    Refused: script, frame, object, form, ``base``, ``link``, ``svg`` ... elements; a
+    ``meta`` other than charset, viewport and Content-Security-Policy; event handlers and
+    ``style`` attributes; a link other than to a ``#fragment``; any other URL other than
+    a PNG/JPEG ``data:`` image; a stylesheet outside the page's head, more than one, or
+    one that imports, loads a URL, escapes characters or fixes an element over the page.
+
+    This is an assertion on a sanitised page (:func:`render_report` runs it), not the
+    security boundary: it reads markup as serialised by the sanitiser. Escaped customer
+    text (``&lt;img onerror=...``) holds no ``<`` and cannot match.
+
+    Examples
+    --------
+    >>> check_offline('<p>ok <a href="#s">s</a></p>')
+    []
+    >>> check_offline('<a href="https://example.com">x</a>')[0].split(" at ")[0]
+    "link to 'https://example.com'"
+    """
+    problems = []
+    for tag in _TAG.finditer(page):
+        name = tag.group(1).lower()
+        where = f"at character {tag.start()}: {tag.group(0)[:120]!r}"
+        if name in _REFUSED_TAGS:
+            problems.append(f"<{name}> element {where}")
+        attrs = {a.group(1).lower(): html.unescape(next((v for v in a.group(2, 3, 4) if v is not None), ""))
+                 for a in _ATTR.finditer(tag.group(2))}
+        if name == "meta" and not ("charset" in attrs or attrs.get("name") == "viewport"
+                                   or attrs.get("http-equiv", "").lower() == "content-security-policy"):
+            problems.append(f"<meta> {where}")
+        for attr, value in attrs.items():
+            if attr.startswith("on"):
+                problems.append(f"event handler {attr} {where}")
+            elif attr == "style":
+                problems.append(f"style attribute {where}")
+            elif attr == "href" and not _FRAGMENT_URI.match(value):
+                problems.append(f"link to {value[:60]!r} {where}")
+            elif attr in _URL_ATTRIBUTES - {"href"} and not (attr == "src" and _IMAGE_URI.match(value)):
+                problems.append(f"URL in {attr}={value[:60]!r} {where}")
+    head_end = page.find("</head>")
+    sheets = list(_STYLE_ELEMENT.finditer(page))
+    if len(sheets) > 1:
+        problems.append(f"{len(sheets)} stylesheets, expected the report's own only")
+    for sheet in sheets:
+        if sheet.start() > head_end:  # a fragment, or a page's body: the page's one stylesheet is in its head
+            problems.append(f"stylesheet outside the head at character {sheet.start()}: {sheet.group(0)[:80]!r}")
+        bad = _UNSAFE_CSS.search(sheet.group(1))
+        if bad:
+            problems.append(f"stylesheet holds {bad.group(0)!r}")
+    return problems

@@ -1,0 +1,254 @@
+"""Plots with one shared look: every function takes ``ax=None``, draws, and returns the Axes.
+
+No global style changes and no ``plt.show()``: the look lives in :data:`LOOK` and is applied
+per Axes. Notebooks assign the result (``_ = plots.trend(...)``) so nothing is echoed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from carelib.errors import ParameterError
+
+__all__ = ["LOOK", "trend", "forest", "control_chart", "drivers", "survival", "hour_of_week", "bars"]
+
+LOOK = {
+    "ink": "#2b2b2b", "muted": "#8a8a8a", "band": "#c9d8e8", "line": "#2f5d8a", "accent": "#b5523b",
+    "grid": "#e6e6e6", "font": 9, "figsize": (8, 3.2),
+}
+
+
+def _axes(ax: Any, figsize: tuple[float, float] | None = None):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize or LOOK["figsize"], layout="constrained")
+    ax.tick_params(labelsize=LOOK["font"], colors=LOOK["ink"])
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="y", color=LOOK["grid"], linewidth=0.8)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def _need(data: pd.DataFrame, cols: list[str], what: str) -> None:
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise ParameterError(f"{what}: the data has no column(s) {missing}; columns are {list(data.columns)}")
+
+
+def trend(
+    data: pd.DataFrame, x: str = "period", y: str = "nps", low: str = "ci_low", high: str = "ci_high",
+    *, title: str = "", ylabel: str | None = None, highlight: list[Any] | None = None, ax: Any = None,
+):
+    """A line with its interval band; ``highlight`` marks some x values (e.g. signal weeks).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"period": ["W1", "W2"], "nps": [20.0, 25.0], "ci_low": [10.0, 15.0], "ci_high": [30.0, 35.0]})
+    >>> ax = trend(d); len(ax.lines), len(ax.collections)
+    (1, 1)
+    """
+    _need(data, [x, y, low, high], "trend")
+    ax = _axes(ax)
+    pos = np.arange(len(data))
+    ax.fill_between(pos, data[low].to_numpy(float), data[high].to_numpy(float), color=LOOK["band"], linewidth=0,
+                    label="interval")
+    ax.plot(pos, data[y].to_numpy(float), color=LOOK["line"], marker="o", markersize=3, linewidth=1.5, label=y)
+    if highlight:
+        mark = data[x].isin(highlight).to_numpy()
+        ax.scatter(pos[mark], data[y].to_numpy(float)[mark], color=LOOK["accent"], zorder=3, s=22, label="highlighted")
+    step = max(1, -(-len(data) // 8))  # at most 8 labels
+    ax.set_xticks(pos[::step], data[x].astype(str).to_numpy()[::step], rotation=0)
+    ax.set_ylabel(ylabel or y, fontsize=LOOK["font"], color=LOOK["ink"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left", color=LOOK["ink"])
+    return ax
+
+
+def forest(
+    data: pd.DataFrame, label: str, y: str = "nps", low: str = "ci_low", high: str = "ci_high",
+    *, reference: float | None = None, flagged: str | None = None, title: str = "", ax: Any = None,
+):
+    """Segment estimates with intervals; rows with no estimate (``n too small``) are shown greyed and labelled.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"region": ["N", "S"], "nps": [20.0, None], "ci_low": [10.0, None], "ci_high": [30.0, None]})
+    >>> ax = forest(d, "region", reference=25.0); [t.get_text() for t in ax.get_yticklabels()]
+    ['N', 'S (n too small)']
+    """
+    _need(data, [label, y, low, high], "forest")
+    ax = _axes(ax, (6, 0.45 * len(data) + 1.2))
+    pos = np.arange(len(data))[::-1]
+    names = []
+    for p, (_, r) in zip(pos, data.iterrows(), strict=True):
+        if pd.isna(r[y]):
+            names.append(f"{r[label]} (n too small)")
+            continue
+        names.append(str(r[label]))
+        colour = LOOK["accent"] if flagged and bool(r.get(flagged)) else LOOK["line"]
+        ax.plot([r[low], r[high]], [p, p], color=colour, linewidth=2)
+        ax.plot([r[y]], [p], "o", color=colour)
+    if reference is not None:
+        ax.axvline(reference, color=LOOK["muted"], linestyle="--", linewidth=1)
+    ax.set_yticks(pos, names)
+    for tick, name in zip(ax.get_yticklabels(), names, strict=True):
+        if name.endswith("(n too small)"):
+            tick.set_color(LOOK["muted"])
+    ax.grid(axis="x", color=LOOK["grid"])
+    ax.set_xlabel(y, fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def control_chart(
+    chart: pd.DataFrame, signals: pd.DataFrame | None = None, *, title: str = "", ylabel: str = "value",
+    percent: bool = False, ax: Any = None,
+):
+    """A control chart from :func:`carelib.metrics.spc.p_chart` or :func:`carelib.metrics.spc.xmr`: values, centre, limits, signals.
+
+    Limits are drawn as steps (they vary with the subgroup size on a p-chart and change at a
+    phase boundary); periods named in ``signals`` are marked in the accent colour.
+
+    Examples
+    --------
+    >>> from carelib.metrics import spc
+    >>> c = spc.xmr([10, 11, 10, 11, 10, 11, 10, 30], list("abcdefgh"))
+    >>> ax = control_chart(c, spc.signals(c)); len(ax.collections)
+    1
+    """
+    _need(chart, ["period", "value", "centre", "lcl", "ucl"], "control_chart")
+    ax = _axes(ax)
+    k = 100.0 if percent else 1.0
+    pos = np.arange(len(chart))
+    for col, style in (("ucl", "--"), ("lcl", "--"), ("centre", "-")):
+        ax.step(pos, k * chart[col].to_numpy(float), where="mid", color=LOOK["muted"], linestyle=style, linewidth=1)
+    ax.plot(pos, k * chart["value"].to_numpy(float), color=LOOK["line"], marker="o", markersize=3, linewidth=1.3)
+    if signals is not None and len(signals):
+        hit = chart["period"].isin(set(signals["period"])).to_numpy()
+        ax.scatter(pos[hit], k * chart["value"].to_numpy(float)[hit], color=LOOK["accent"], s=30, zorder=3,
+                   label="signal")
+        ax.legend(fontsize=LOOK["font"] - 1, frameon=False, loc="best")
+    if "phase" in chart and chart["phase"].nunique() > 1:
+        change = np.nonzero(chart["phase"].to_numpy()[1:] != chart["phase"].to_numpy()[:-1])[0]
+        for c in change:
+            ax.axvline(c + 0.5, color=LOOK["ink"], linewidth=0.8, linestyle=":")
+    step = max(1, -(-len(chart) // 8))
+    ax.set_xticks(pos[::step], chart["period"].astype(str).to_numpy()[::step])
+    ax.set_ylabel(ylabel, fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def drivers(table: pd.DataFrame, *, top: int = 10, title: str = "", ax: Any = None):
+    """Relative risk with its interval per driver (log scale), from :func:`carelib.analysis.drivers.relative_risk`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"factor": ["late"], "level": [""], "rr": [3.0], "ci_low": [2.0], "ci_high": [4.5],
+    ...                   "attributable": [0.3], "significant": [True]})
+    >>> [x.get_text() for x in drivers(t).get_yticklabels()]
+    ['late (30% of outcomes)']
+    """
+    _need(table, ["factor", "rr", "ci_low", "ci_high", "attributable"], "drivers")
+    t = table.dropna(subset=["rr"]).head(top)
+    ax = _axes(ax, (6, 0.45 * max(len(t), 1) + 1.2))
+    pos = np.arange(len(t))[::-1]
+    names = []
+    for p, (_, r) in zip(pos, t.iterrows(), strict=True):
+        sig = bool(r.get("significant", True))
+        colour = LOOK["accent"] if sig else LOOK["muted"]
+        ax.plot([r["ci_low"], r["ci_high"]], [p, p], color=colour, linewidth=2)
+        ax.plot([r["rr"]], [p], "o", color=colour)
+        level = f" = {r['level']}" if str(r.get("level", "") or "") else ""
+        names.append(f"{r['factor']}{level} ({r['attributable']:.0%} of outcomes)")
+    ax.axvline(1.0, color=LOOK["muted"], linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(pos, names)
+    ax.grid(axis="x", color=LOOK["grid"])
+    ax.set_xlabel("relative risk (log scale)", fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def survival(curves: dict[str, pd.DataFrame], *, xlabel: str = "minutes", title: str = "",
+             log: bool = True, ax: Any = None):
+    """Share answered by time ``1 − S(t)`` per group, from :func:`carelib.metrics.response_times.kaplan_meier` tables.
+
+    Examples
+    --------
+    >>> km = pd.DataFrame({"time": [1, 2, 4], "survival": [0.6, 0.3, 0.0], "low": [0.4, 0.1, 0.0],
+    ...                    "high": [0.8, 0.5, 0.2]})
+    >>> len(survival({"A": km}).lines)
+    1
+    """
+    ax = _axes(ax)
+    colours = [LOOK["line"], LOOK["accent"], "#6b8e23", "#7a5195", "#444444", "#d4a017"]
+    for i, (name, km) in enumerate(curves.items()):
+        _need(km, ["time", "survival", "low", "high"], "survival")
+        col = colours[i % len(colours)]
+        x = np.maximum(km["time"].to_numpy(float), 1e-3 if log else 0)
+        ax.step(x, 1 - km["survival"].to_numpy(float), where="post", color=col, linewidth=1.4, label=str(name))
+        ax.fill_between(x, 1 - km["high"].to_numpy(float), 1 - km["low"].to_numpy(float), step="post",
+                        color=col, alpha=0.15, linewidth=0)
+    if log:
+        ax.set_xscale("log")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share answered", fontsize=LOOK["font"])
+    ax.set_xlabel(xlabel, fontsize=LOOK["font"])
+    if len(curves) > 1:
+        ax.legend(fontsize=LOOK["font"] - 1, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def hour_of_week(grid: pd.DataFrame, *, label: str = "", title: str = "", ax: Any = None):
+    """Heatmap of a 7 × 24 table from :func:`carelib.metrics.response_times.hour_of_week` (empty cells left blank).
+
+    Examples
+    --------
+    >>> g = pd.DataFrame(np.ones((7, 24)), index=list("MTWTFSS"), columns=range(24))
+    >>> ax = hour_of_week(g); len(ax.images)
+    1
+    """
+    ax = _axes(ax, (8, 2.8))
+    ax.grid(False)
+    img = ax.imshow(grid.to_numpy(float), aspect="auto", cmap="Blues", interpolation="nearest")
+    ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
+    ax.set_xticks(range(0, grid.shape[1], 2), [str(c) for c in grid.columns[::2]])
+    ax.set_xlabel("hour of day", fontsize=LOOK["font"])
+    bar = ax.figure.colorbar(img, ax=ax, fraction=0.03, pad=0.01)
+    bar.ax.tick_params(labelsize=LOOK["font"] - 1)
+    if label:
+        bar.set_label(label, fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax
+
+
+def bars(labels: list[Any], values: list[float] | pd.Series, *, xlabel: str = "", title: str = "", ax: Any = None):
+    """Horizontal bars, first label on top (a ranked list: costs, counts).
+
+    Examples
+    --------
+    >>> ax = bars(["a", "b"], [3.0, 1.0]); [t.get_text() for t in ax.get_yticklabels()]
+    ['b', 'a']
+    """
+    labels, values = [str(x) for x in labels], np.asarray(values, dtype=float)
+    if len(labels) != len(values):
+        raise ParameterError(f"bars: {len(labels)} labels for {len(values)} values")
+    ax = _axes(ax, (7, 0.4 * max(len(labels), 1) + 1.2))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color=LOOK["grid"])
+    ax.barh(labels[::-1], values[::-1], color=LOOK["line"])
+    ax.set_xlabel(xlabel, fontsize=LOOK["font"])
+    if title:
+        ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
+    return ax

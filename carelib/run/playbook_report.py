@@ -1,0 +1,112 @@
+"""The report of a playbook run: the point first, the evidence next, the method last."""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from carelib.report.html import Section, provenance, render_report
+from carelib.run.playbook_file import Playbook, PlaybookRun
+
+__all__ = ["render_playbook_report", "order_findings"]
+
+MAX_LEAD = 12
+
+
+def order_findings(findings: list[dict[str, Any]], lead: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Findings matching the ``lead`` patterns (in pattern order) first, then the rest.
+
+    A pattern matches a finding's key (``headline.*``) or its step and key (``metrics/headline.*``).
+    The same finding published by two steps (the same key and text, e.g. the case) is kept once.
+
+    Examples
+    --------
+    >>> fs = [{"key": "a.x"}, {"key": "b.y"}, {"key": "c.z", "step": "s"}, {"key": "a.x"}]
+    >>> [f["key"] for f in order_findings(fs, ("s/c.*", "a.x"))]
+    ['c.z', 'a.x', 'b.y']
+    """
+    seen, unique = set(), []
+    for f in findings:
+        ident = (f.get("key"), f.get("text"))
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(f)
+
+    def names(f: dict[str, Any]) -> tuple[str, str]:
+        key = str(f.get("key", ""))
+        return key, f"{f['step']}/{key}" if f.get("step") else key
+
+    chosen: list[dict[str, Any]] = []
+    for pattern in lead:
+        chosen += [f for f in unique if any(fnmatch.fnmatch(n, pattern) for n in names(f)) and f not in chosen]
+    return chosen + [f for f in unique if f not in chosen]
+
+
+def _markdown(text: str) -> str:
+    """Markdown written by the playbook's authors, rendered with nbconvert's mistune.
+
+    Not trusted for being ours: like every fragment, it is sanitised where the page is assembled
+    (:func:`carelib.report.html.render_report`).
+    """
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(text)
+
+
+def _definitions():
+    try:
+        from carelib.metrics.definitions import definitions_table
+    except ImportError:
+        return None
+    return definitions_table()
+
+
+def render_playbook_report(
+    book: Playbook,
+    run: PlaybookRun,
+    params: dict[str, Any],
+    data: str | Path | None,
+    fingerprint: str,
+    versions: dict[str, str],
+) -> tuple[list[dict[str, Any]], str]:
+    """Findings (ordered) and the HTML page of a successful run."""
+    sections, findings = [], []
+    for r in run.steps:
+        nb = nbformat.read(r.executed, as_version=4)
+        section = Section.from_notebook(nb, r.step.notebook, title=r.step.title)
+        section.anchor = r.step.id
+        sections.append(section)
+        findings += [{**f, "step": r.step.id} for f in section.findings]
+    ordered = order_findings(findings, book.lead_findings)
+    lead = ordered[:MAX_LEAD] if book.lead_findings else ordered
+    practice = ""
+    if book.practice:
+        practice = (
+            '<details class="practice"><summary><strong>The practice</strong>: '
+            f"{html.escape(book.cadence)} · for {html.escape(book.audience)}</summary>"
+            f"{_markdown(book.practice)}</details>"
+        )
+    prov = provenance(
+        {**params, **({"data": str(data)} if data is not None else {})},
+        extra={
+            "data fingerprint (SHA-256)": fingerprint,
+            "steps": ", ".join(f"{r.step.id} {r.status}" for r in run.steps),
+            "run id": run.run_id,
+            "run time": f"{run.seconds:.1f} s",
+            "packages": ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
+        },
+    )
+    page = render_report(
+        sections,
+        title=book.title,
+        subtitle=" · ".join(x for x in (str(params.get("period", "")), book.audience) if x),
+        intro_html=practice,
+        findings=lead,
+        definitions=_definitions(),
+        provenance=prov,
+    )
+    return ordered, page

@@ -1,0 +1,90 @@
+"""Voice of the customer at scale: themes by week, the emerging ones, and themes crossed with anything.
+
+:func:`emerging` compares each theme's share of the texts in the review window with its share
+in a baseline window before it: the exact conditional test of the two Poisson rates (texts of
+the theme per text received, :func:`carelib.metrics.intervals.rate_ratio`), Benjamini–Hochberg over all
+themes. A theme is **new** when it had no text in the baseline and at least ``min_count`` now,
+**rising** when its rate ratio is significantly above 1. :func:`crosstab` counts themes against
+a column (sentiment, segment, NPS group) with shares and the column's over-representation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from carelib.errors import ParameterError
+from carelib.metrics.intervals import rate_ratio
+from carelib.metrics.multiple_testing import benjamini_hochberg
+from carelib.scales import PASSIVE, PROMOTER
+
+__all__ = ["emerging", "crosstab", "nps_group"]
+
+
+def nps_group(score: pd.Series) -> pd.Series:
+    """promoter (9–10), passive (7–8), detractor (0–6), or missing.
+
+    Examples
+    --------
+    >>> nps_group(pd.Series([10, 7, 3, None])).tolist()
+    ['promoter', 'passive', 'detractor', nan]
+    >>> nps_group(pd.Series([9, None], dtype="Int64")).tolist()  # nullable integers, as tables load them
+    ['promoter', nan]
+    """
+    s = pd.to_numeric(score, errors="coerce").astype("float64")
+    return pd.Series(np.where(s >= PROMOTER, "promoter", np.where(s >= PASSIVE, "passive", np.where(s >= 0, "detractor", None))),
+                     index=score.index).where(s.notna())
+
+
+def emerging(themes: pd.Series, weeks: pd.Series, current: list[str], baseline: list[str], *,
+             confidence: float = 0.95, min_count: int = 5) -> pd.DataFrame:
+    """Per theme: texts now and before, shares, rate ratio with exact interval, q-value, and status.
+
+    Examples
+    --------
+    >>> th = pd.Series(["a"] * 40 + ["b"] * 40 + ["a"] * 20 + ["b"] * 60 + ["c"] * 20)
+    >>> wk = pd.Series(["W1"] * 80 + ["W2"] * 100)
+    >>> emerging(th, wk, ["W2"], ["W1"])[["theme", "now", "before", "status"]].values.tolist()
+    [['c', 20, 0, 'new'], ['b', 60, 40, ''], ['a', 20, 40, 'falling']]
+    """
+    if len(themes) != len(weeks):
+        raise ParameterError("themes and weeks must have the same length")
+    now_mask, before_mask = weeks.isin(current).to_numpy(), weeks.isin(baseline).to_numpy()
+    n_now, n_before = int(now_mask.sum()), int(before_mask.sum())
+    if n_now == 0 or n_before == 0:
+        raise ParameterError(f"no texts in the {'review window' if n_now == 0 else 'baseline'} "
+                             f"({(current if n_now == 0 else baseline)[0]} ...): cannot compare")
+    th = themes.to_numpy()
+    rows = []
+    for t in pd.unique(th[now_mask | before_mask]):
+        k1, k0 = int((th[now_mask] == t).sum()), int((th[before_mask] == t).sum())
+        rr = rate_ratio(k1, n_now, k0, n_before, confidence)
+        rows.append({"theme": t, "now": k1, "before": k0, "share_now": k1 / n_now, "share_before": k0 / n_before,
+                     "ratio": rr["ratio"], "ci_low": rr["ci_low"], "ci_high": rr["ci_high"], "p_value": rr["p_value"]})
+    out = pd.DataFrame(rows)
+    out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy())
+    sig = out["q_value"] < 1 - confidence
+    out["status"] = np.where((out["before"] == 0) & (out["now"] >= min_count), "new",
+                             np.where(sig & (out["ratio"] > 1), "rising", np.where(sig & (out["ratio"] < 1), "falling", "")))
+    rank = out["status"].map({"new": 0, "rising": 1, "": 2, "falling": 3})
+    return out.assign(_r=rank).sort_values(["_r", "share_now"], ascending=[True, False], kind="stable").drop(
+        columns="_r").reset_index(drop=True)
+
+
+def crosstab(themes: pd.Series, by: pd.Series, labels: dict[Any, str] | None = None) -> pd.DataFrame:
+    """Texts per theme × value of ``by`` as shares of the theme (rows sum to 1), with the theme's size.
+
+    Examples
+    --------
+    >>> crosstab(pd.Series([0, 0, 1]), pd.Series(["neg", "pos", "neg"]))[["texts", "neg", "pos"]].values.tolist()
+    [[2.0, 0.5, 0.5], [1.0, 1.0, 0.0]]
+    """
+    t = pd.crosstab(themes, by)
+    out = t.div(t.sum(axis=1), axis=0)
+    out.insert(0, "texts", t.sum(axis=1).astype(float))
+    if labels:
+        out.index = [labels.get(i, i) for i in out.index]
+    out.columns.name = None
+    return out
