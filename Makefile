@@ -12,11 +12,12 @@ STAMP  := $(VENV)/.installed-$(shell (cat pyproject.toml; echo "$(EXTRAS)") | sh
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: demo test lab notebooks demo-data datadict lint bench-nps bench-themes clean help
+.PHONY: demo test test-fast lab notebooks demo-data datadict lint bench-nps bench-themes clean help
 
 help:
 	@echo "make demo   - set up .venv, run the demo on data/demo (one line per step) and print the report's path"
 	@echo "make test   - set up .venv, lint, unit tests, doctests and nbval over notebooks/"
+	@echo "make test-fast - the same without notebook and playbook runs (about a minute)"
 	@echo "make lab    - JupyterLab on notebooks/ with the project's environment"
 	@echo "make notebooks - re-execute every notebook in place on the demo workspace"
 	@echo "make demo-data - regenerate data/demo and data/README.md"
@@ -36,11 +37,22 @@ $(STAMP): $(BIN)/python
 demo: $(STAMP)
 	@$(BIN)/carelib playbook run weekly-care-review --data data/demo
 
+# every test on both cores (a file's tests stay on one worker, so its module fixtures run once),
+# the doctests of carelib and nbval over the committed notebooks
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -p no:cacheprovider tests carelib notebooks \
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib notebooks \
 		--doctest-modules --nbval --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg \
 		--nbval-current-env -q
+
+# the same without the notebook and playbook end-to-end runs (@pytest.mark.notebook), the runs over whole
+# data sets (@pytest.mark.slow) and nbval
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib --doctest-modules \
+		-m "not notebook and not slow" -q
 
 lab: EXTRAS := dev,lab
 lab: $(STAMP)
@@ -55,6 +67,7 @@ demo-data: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench-nps: $(STAMP)
 	$(BIN)/python benchmarks/nps_scale.py --write-docs

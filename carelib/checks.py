@@ -33,7 +33,28 @@ def _real(v: Any) -> bool:
 
 
 def frame_with(data: Any, func: str, columns: list[str]) -> Any:
-    """``data`` as a narwhals frame, with every column of ``columns`` present."""
+    """``data`` as a narwhals frame, with every column of ``columns`` present.
+
+    Parameters
+    ----------
+    data : data frame
+        A pandas, polars, DuckDB or Spark frame (anything :func:`narwhals.from_native` reads).
+    func : str
+        Name of the calling function, the first word of the error message.
+    columns : list of str
+        Columns that must be present.
+
+    Returns
+    -------
+    narwhals DataFrame or LazyFrame
+        ``data`` wrapped; a :class:`~carelib.errors.DataError` names the missing columns, or
+        the type received when ``data`` is not a frame.
+
+    Examples
+    --------
+    >>> frame_with(pd.DataFrame({"score": [9]}), "nps", ["score"]).columns
+    ['score']
+    """
     try:
         frame = nw.from_native(data)
     except TypeError:
@@ -49,7 +70,27 @@ def frame_with(data: Any, func: str, columns: list[str]) -> Any:
 
 def first(data: Any, frame: Any, column: str, bad: Any) -> tuple[str, Any, int]:
     """Where ``bad`` (an expression, or a mask of an eager frame) first holds: (``"row 12, "`` or ``""``
-    on lazy engines, the value, how many rows)."""
+    on lazy engines, the value, how many rows).
+
+    Parameters
+    ----------
+    data : data frame
+        The frame as the caller received it (pandas, polars, DuckDB, Spark); a pandas frame's
+        index labels name the rows.
+    frame : narwhals frame
+        ``data`` wrapped by :func:`frame_with`.
+    column : str
+        Column whose value is reported.
+    bad : narwhals expression or ndarray of bool
+        Rows at fault: an expression (nulls count as not at fault), or a boolean mask of an
+        eager frame.
+
+    Returns
+    -------
+    where, value, count : tuple of (str, object, int)
+        ``"row <label>, "`` (``""`` on lazy engines or when no row is at fault), the first
+        offending value (None when none) and the number of rows at fault.
+    """
     if isinstance(frame, nw.LazyFrame):
         flagged = frame.filter(bad)
         value = flagged.select(column).head(1).collect()[column].to_list()
@@ -84,7 +125,30 @@ def _what(value: Any, score: bool) -> str:
 
 
 def numeric_column(data: Any, frame: Any, column: str, expected: str, func: str, *, score: bool = True) -> None:
-    """Refuse a column of text or yes/no values where numbers are expected, naming the first one."""
+    """Refuse a column of text or yes/no values where numbers are expected, naming the first one.
+
+    Parameters
+    ----------
+    data : data frame
+        The frame as the caller received it (pandas, polars, DuckDB, Spark); a pandas frame's
+        index labels name the rows.
+    frame : narwhals frame
+        ``data`` wrapped by :func:`frame_with`.
+    column : str
+        Column to check.
+    expected : str
+        What the column should hold, as the message says it (e.g. ``"an integer 0-10"``).
+    func : str
+        Name of the calling function, the first word of the error message.
+    score : bool
+        Word the message uses: "not a score" (True) or "not a number" (False).
+
+    Returns
+    -------
+    None
+        Returns quietly when the column is numeric (numbers held as Python objects included);
+        otherwise raises :class:`~carelib.errors.DataError` with the row, value, count and a hint.
+    """
     found = _not_numbers(data, frame, column)
     if found is None:
         return
@@ -99,7 +163,28 @@ def numeric_column(data: Any, frame: Any, column: str, expected: str, func: str,
 
 
 def out_of_scale(data: Any, frame: Any, column: str, low: int, high: int, func: str) -> None:
-    """Raise naming the first score outside ``low``–``high`` or not whole (called once a tally found some)."""
+    """Raise naming the first score outside ``low``–``high`` or not whole (called once a tally found some).
+
+    Parameters
+    ----------
+    data : data frame
+        The frame as the caller received it (pandas, polars, DuckDB, Spark); a pandas frame's
+        index labels name the rows.
+    frame : narwhals frame
+        ``data`` wrapped by :func:`frame_with`.
+    column : str
+        Column of scores.
+    low, high : int
+        Inclusive bounds of the scale (e.g. 0 and 10 for NPS).
+    func : str
+        Name of the calling function, the first word of the error message.
+
+    Returns
+    -------
+    None
+        Never returns: always raises :class:`~carelib.errors.DataError` naming the first score
+        out of the scale, its row and how many rows are like it.
+    """
     s = nw.col(column).cast(nw.Float64)
     bad = ~s.is_null() & ((s < low) | (s > high) | (s != s.round(0)))
     where, value, count = first(data, frame, column, bad)
@@ -108,7 +193,26 @@ def out_of_scale(data: Any, frame: Any, column: str, low: int, high: int, func: 
 
 
 def yes_no_column(data: Any, frame: Any, column: str, func: str) -> None:
-    """Refuse a column that is not true/false (numbers, text), naming the first offending value."""
+    """Refuse a column that is not true/false (numbers, text), naming the first offending value.
+
+    Parameters
+    ----------
+    data : data frame
+        The frame as the caller received it (pandas, polars, DuckDB, Spark); a pandas frame's
+        index labels name the rows.
+    frame : narwhals frame
+        ``data`` wrapped by :func:`frame_with`.
+    column : str
+        Column to check.
+    func : str
+        Name of the calling function, the first word of the error message.
+
+    Returns
+    -------
+    None
+        Returns quietly for a boolean column (or a pandas object column of booleans and missing
+        values); otherwise raises :class:`~carelib.errors.DataError` with a conversion hint.
+    """
     dtype = frame.collect_schema()[column]
     if dtype == nw.Boolean:
         return
@@ -141,7 +245,27 @@ def positive_int(name: str, value: Any) -> int:
 
 
 def number(name: str, value: Any, *, positive: bool = False) -> float:
-    """A real number, >= 0 (or > 0 with ``positive``)."""
+    """A real number, >= 0 (or > 0 with ``positive``).
+
+    Parameters
+    ----------
+    name : str
+        Parameter name used in the error message.
+    value : object
+        The value given; bools, text and NaN are refused.
+    positive : bool
+        Require ``value > 0`` instead of ``value >= 0``.
+
+    Returns
+    -------
+    float
+        ``value`` as a float; otherwise a :class:`~carelib.errors.ParameterError`.
+
+    Examples
+    --------
+    >>> number("per", 100)
+    100.0
+    """
     if not _real(value) or np.isnan(value) or (value <= 0 if positive else value < 0):
         raise ParameterError(f"{name} must be a {'positive number' if positive else 'number >= 0'}, got {value!r}")
     return float(value)
@@ -155,7 +279,28 @@ def count(name: str, value: Any) -> int:
 
 
 def counts(name: str, values: Any, *, whole: bool = True) -> np.ndarray:
-    """Counts as a float array (missing stays NaN); negative, fractional (with ``whole``), yes/no or text raise."""
+    """Counts as a float array (missing stays NaN); negative, fractional (with ``whole``), yes/no or text raise.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name used in the error message.
+    values : scalar, array-like, Series or Index
+        The counts given; None and ``pd.NA`` become NaN.
+    whole : bool
+        Require whole numbers (False allows fractional values >= 0, e.g. weighted counts).
+
+    Returns
+    -------
+    ndarray of float
+        At least 1-d, same shape as ``values``; otherwise a
+        :class:`~carelib.errors.ParameterError` naming the first bad value.
+
+    Examples
+    --------
+    >>> counts("n", [3, None, 5]).tolist()
+    [3.0, nan, 5.0]
+    """
     what = f"{name} must be counts ({'whole numbers' if whole else 'numbers'} >= 0)"
     if isinstance(values, pd.Series | pd.Index) and pd.api.types.is_numeric_dtype(values) \
             and not pd.api.types.is_bool_dtype(values):

@@ -128,13 +128,21 @@ def readable(
     Parameters
     ----------
     frame : DataFrame
+        The table to show; it is not changed.
     columns : iterable of str
         The columns holding raw values; a column the frame lacks is an error.
     redact : callable
         Applied before cutting (so a cut never splits what the redactor must see), e.g.
         ``Redactor(roster).redact`` (:class:`carelib.text.redact.Redactor`).
     max_chars : int
-        Longest value shown; longer ones end with ``…``.
+        Longest value shown (2 or more); longer ones end with ``…``, cut at a word boundary
+        when one is near.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``frame`` with the same columns; each of ``columns`` holds the redacted text
+        with runs of whitespace (newlines included) made one space, as object dtype.
 
     Examples
     --------

@@ -100,3 +100,25 @@ def test_each_layer_is_flat(layer):
     missing = [f"carelib/{layer}/{p.name}" for p in sorted(folder.glob("*.py"))
                if p.name != "__init__.py" and f"{layer}/{p.name}" not in doc]
     assert missing == [], "modules not described in docs/architecture.md"
+
+
+def test_every_doc_the_project_points_to_exists():
+    """A path like ``docs/x.md`` named in the README, the docs or carelib is a file of the repository."""
+    import re
+
+    root = PACKAGE.parent
+    sources = [root / "README.md", *sorted((root / "docs").glob("*.md")), *sorted(PACKAGE.rglob("*.py"))]
+    named = {m for p in sources for m in re.findall(r"\bdocs/[\w./-]+\.(?:md|png|csv)\b", p.read_text(encoding="utf-8"))}
+    assert named, "no docs/ path found: the pattern is wrong"
+    assert sorted(n for n in named if not (root / n).exists()) == []
+
+
+def test_import_carelib_is_cheap_and_its_api_complete():
+    """``import carelib`` loads no pandas (the CLI starts fast); every name in ``__all__`` resolves."""
+    import subprocess
+    import sys
+
+    code = ("import sys, carelib; assert 'pandas' not in sys.modules, 'pandas imported';"
+            "missing = [n for n in carelib.__all__ if not hasattr(carelib, n)]; assert not missing, missing")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert proc.returncode == 0, proc.stderr

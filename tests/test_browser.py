@@ -5,11 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from carelib.run.notebook import run_notebook
 
 FIXTURE = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.ipynb"
 
 
+@pytest.mark.notebook
 def test_report_loads_offline_with_images_and_no_errors(browser_ready, tmp_path):
     from carelib.report.browser import check_in_browser
 

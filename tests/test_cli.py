@@ -168,6 +168,7 @@ def test_an_unreadable_workspace_file_is_one_line_exit_2(project, capsys, monkey
     assert not (project / "runs").exists()
 
 
+@pytest.mark.notebook
 def test_a_full_disk_while_writing_the_report_fails_cleanly(ran, capsys, monkeypatch):
     import carelib.run.playbook
 
@@ -189,6 +190,7 @@ def test_a_full_disk_while_writing_the_report_fails_cleanly(ran, capsys, monkeyp
     assert not list((ran / "runs").rglob("*.tmp"))
 
 
+@pytest.mark.notebook
 def test_a_full_disk_for_real(tmp_path):
     """A 16 kB tmpfs as the output folder (root only; skipped where mounting is not allowed)."""
     mnt = tmp_path / "full"
@@ -234,6 +236,7 @@ def test_an_internal_error_is_one_line_exit_70_and_debug_shows_the_traceback(cap
 
 # --- the cache and the run folders under concurrency; permissions ----------------------------------------------
 
+@pytest.mark.notebook
 def test_reports_and_findings_are_readable_by_others_respecting_the_umask(ran, capsys):
     runs = ran / "runs" / "tinybook"
     latest = runs / list_runs(ran / "runs").loc[0, "run_id"]
@@ -256,6 +259,7 @@ def _umask() -> int:
 
 # --- --pdf ---------------------------------------------------------------------------------------------------------
 
+@pytest.mark.notebook
 def test_pdf_without_chromium_says_what_to_install(ran, capsys, monkeypatch):
     import carelib.report.browser
 
@@ -264,6 +268,7 @@ def test_pdf_without_chromium_says_what_to_install(ran, capsys, monkeypatch):
     assert code == 3 and "install Debian's 'chromium' package" in one_line(err)
 
 
+@pytest.mark.notebook
 def test_pdf_needs_only_the_system_chromium(tmp_path):
     from carelib.report.browser import chromium_path
 
@@ -315,6 +320,7 @@ def test_the_installed_script_never_prints_a_traceback(demo_dir, tmp_path, args,
     one_line(proc.stderr)
 
 
+@pytest.mark.notebook
 def test_a_successful_run_of_the_script_has_a_quiet_stderr(tmp_path):
     proc = subprocess.run([str(_script()), "run", str(TINY), "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=120)
@@ -348,6 +354,7 @@ def _start_and_interrupt(cmd: list[str], cwd: Path, sig: int, after: str = "star
     return proc, time.time() - t0, err
 
 
+@pytest.mark.notebook
 def test_ctrl_c_stops_a_playbook_within_seconds_and_records_it(demo_dir, tmp_path):
     """SIGINT after the first step started: exit 130 quickly, run recorded as interrupted, old report kept, no kernels."""
     runs = tmp_path / "runs"
@@ -369,6 +376,7 @@ def test_ctrl_c_stops_a_playbook_within_seconds_and_records_it(demo_dir, tmp_pat
     assert _kernels_of(proc.pid) == []
 
 
+@pytest.mark.notebook
 def test_sigterm_is_handled_like_ctrl_c(project, tmp_path):  # noqa: F811
     text = book(project).read_text().replace("notebook: notebooks/comments.ipynb",
                                              "notebook: notebooks/comments.ipynb\n    parameters: {sleep: 60}")
@@ -384,6 +392,7 @@ def test_sigterm_is_handled_like_ctrl_c(project, tmp_path):  # noqa: F811
 
 # --- make demo -----------------------------------------------------------------------------------------------------
 
+@pytest.mark.notebook
 def test_make_demo_shows_progress_and_keeps_the_exit_code():
     lines = (ROOT / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0].splitlines()
     recipe = [ln.strip() for ln in lines[1:] if ln.startswith("\t")]

@@ -110,6 +110,7 @@ def test_human_codings_csv_round_trip_and_errors(tmp_path):
         read_codings(tmp_path / "bad.csv")
 
 
+@pytest.mark.slow
 def test_embeddings_coder_and_themes_offline():
     from carelib.text.embeddings import embed, embeddings_available
     from tests.conftest import need

@@ -288,6 +288,7 @@ def test_hostile_workspace_carries_every_payload(demo_dir, tmp_path):
     assert (pd.read_csv(ws / "participants.csv")["plan"] == RENAMED["plan"][1]).sum() >= 3
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", BOOKS)
 def test_hostile_text_never_blocks_a_playbook(hostile_runs, name):
     from carelib.run.playbook import list_runs
@@ -300,6 +301,7 @@ def test_hostile_text_never_blocks_a_playbook(hostile_runs, name):
     assert index["run_id"].iloc[0] == run.run_id and index["status"].iloc[0] == "ok"
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", BOOKS)
 def test_hostile_report_is_inert_in_chromium(browser_ready, hostile_runs, name):
     from carelib.run.playbook import load_playbook

@@ -1,4 +1,8 @@
-"""The interview synthesis notebook end to end: privacy of the report, verbatim quotes, real transcripts."""
+"""The interview synthesis notebook end to end: privacy of the report, verbatim quotes, real transcripts.
+
+The logic of each section is unit-tested on its practice function in test_practices_interview_synthesis.py;
+these two runs show what only a whole notebook run can: the rendered report and parameters injected by papermill.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import html
 import re
 
 import pandas as pd
+import pytest
 
 from carelib.data.transcripts import read_transcripts
 from carelib.qual.quotes import pseudonymise
@@ -19,6 +24,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+?\d[\d ()-]{7,}\d")
 
 
+@pytest.mark.notebook
 def test_demo_synthesis_is_redacted_and_quotes_are_verbatim(demo_dir, tmp_path):
     res = run_notebook(NOTEBOOK, {"export_dir": str(tmp_path / "export")}, tmp_path / "out", data=demo_dir)
     page = res.report.read_text(encoding="utf-8")
@@ -47,6 +53,7 @@ def test_demo_synthesis_is_redacted_and_quotes_are_verbatim(demo_dir, tmp_path):
     assert stories["story"].str.startswith("As a ").all() and (stories["participants"] > 0).all()
 
 
+@pytest.mark.notebook
 def test_changelog_transcripts_with_papermill(shared_data, tmp_path):
     folder = shared_file(shared_data, "changelog-interview-transcripts", "podcast", "the-changelog-609.md").parent.parent
     res = run_notebook(NOTEBOOK, {"transcripts": "podcast", "roster": "", "codebook": str(ROOT / "data" / "demo" /

@@ -145,6 +145,7 @@ def test_same_counts_on_pandas_polars_duckdb(engine_data):
         pd.testing.assert_frame_equal(got.reset_index(drop=True), ref, check_dtype=False)
 
 
+@pytest.mark.slow
 def test_same_counts_on_spark(engine_data):
     import shutil
 

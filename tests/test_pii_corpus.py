@@ -278,6 +278,7 @@ def test_corpus_is_large_and_varied():
     assert len(PLANTED) >= 40 and {"email", "phone", "card", "iban", "address", "handle", "url", "name"} <= kinds
 
 
+@pytest.mark.notebook
 def test_the_corpus_reached_the_outputs(outputs):
     """The check below is not vacuous: planted text flowed into the reports and CSVs, redacted."""
     every = "\n".join(outputs.values())
@@ -287,18 +288,21 @@ def test_the_corpus_reached_the_outputs(outputs):
     assert "[" in stories  # stories are built from planted (redacted) recovery text
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize(("kind", "value"), _params())
 def test_no_planted_value_reaches_leadership(outputs, kind, value):
     hits = _hits(outputs, kind, value)
     assert not hits, f"{kind} {value!r} found in: " + "; ".join(hits[:6])
 
 
+@pytest.mark.notebook
 def test_interviews_show_no_file_names(outputs):
     stems = [p.stem for p in (ROOT / "data" / "demo" / "interviews").iterdir()]
     for name, text in outputs.items():
         assert not [s for s in stems if s in text], name
 
 
+@pytest.mark.notebook
 def test_segment_values_stay_inert(artefacts):
     """A tag typed into a participant's plan is shown as text, never as markup."""
     rendered = {name: text for name, text in artefacts.items() if not name.endswith(".csv")}  # CSV is not markup
@@ -307,6 +311,7 @@ def test_segment_values_stay_inert(artefacts):
         assert not re.search(r"<img\s+src=x", text, re.I), name
 
 
+@pytest.mark.notebook
 def test_no_exported_cell_can_start_a_formula(artefacts):
     for name, text in artefacts.items():
         if name.endswith(".csv"):

@@ -82,6 +82,7 @@ def test_playbook_definition_is_checked(project):
         load_playbook(bad)
 
 
+@pytest.mark.notebook
 def test_run_renders_report_findings_first_and_caches(project):
     first = run(project, params={"weeks": 3})
     assert first.status == "ok" and [r.status for r in first.steps] == ["ran", "ran"]
@@ -105,6 +106,7 @@ def test_run_renders_report_findings_first_and_caches(project):
     assert len(runs) == 5 and runs.loc[0, "run_id"] == forced.run_id and set(runs["status"]) == {"ok"}
 
 
+@pytest.mark.notebook
 def test_customer_text_is_escaped_in_the_report(project):
     from carelib.report.html import check_offline
 
@@ -117,6 +119,7 @@ def test_customer_text_is_escaped_in_the_report(project):
     assert "Fish &amp;amp; chips &amp;lt;3" in page  # entities shown as typed, not decoded
 
 
+@pytest.mark.notebook
 def test_failed_step_keeps_last_good_report(project):
     run(project)
     report = project / "runs" / "tinybook" / "report.html"
@@ -134,6 +137,7 @@ def test_unknown_parameter_refused(project):
         run(project, params={"colour": "red"})
 
 
+@pytest.mark.notebook
 def test_killing_a_run_leaves_the_previous_report_identical(project):
     run(project)
     report = project / "runs" / "tinybook" / "report.html"
@@ -158,6 +162,7 @@ def test_killing_a_run_leaves_the_previous_report_identical(project):
     assert ": running in" in killed.read_text()  # the killed run left its trace
 
 
+@pytest.mark.notebook
 def test_progress_is_one_line_per_step_event(project):
     lines: list[str] = []
     run_playbook("tinybook", {}, data=project / "ws", runs_dir=project / "runs", playbooks_dir=project / "playbooks",

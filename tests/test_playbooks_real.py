@@ -26,6 +26,7 @@ def demo_runs(tmp_path_factory, demo_dir):
                                progress=lambda m: None) for name in BOOKS}, runs
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", BOOKS)
 def test_each_playbook_renders_offline_in_chromium(demo_runs, name, tmp_path):
     from carelib.report.browser import check_in_browser, chromium_path
@@ -45,6 +46,7 @@ def test_each_playbook_renders_offline_in_chromium(demo_runs, name, tmp_path):
         assert check.images > 0
 
 
+@pytest.mark.notebook
 def test_weekly_review_leads_with_the_case_and_the_index_has_it(demo_runs):
     runs, folder = demo_runs
     run = runs["weekly-care-review"]
@@ -56,6 +58,7 @@ def test_weekly_review_leads_with_the_case_and_the_index_has_it(demo_runs):
     assert index["run_id"].iloc[0] == run.run_id and "NPS" in index["headline"].iloc[0]
 
 
+@pytest.mark.notebook
 def test_weekly_review_shows_the_themes_that_moved(demo_dir, tmp_path):
     """Truth 6 through the playbook: in W33-W34 the double-charge complaints are a new theme among the key findings."""
     run = run_playbook("weekly-care-review", {"period": "2026-W34", "window": 2}, data=demo_dir, runs_dir=tmp_path,

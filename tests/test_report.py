@@ -49,7 +49,7 @@ def test_unsafe_markup_is_sanitised_not_refused(markup):
 
 
 def test_a_sanitiser_miss_is_refused_naming_the_fragment(monkeypatch):
-    from carelib.report.html import html as report
+    from carelib.report import html as report
 
     monkeypatch.setattr(report, "sanitize_html", lambda fragment, own_classes=False: fragment)
     with pytest.raises(RunError, match=r"fragment section 'recovery' is unsafe after sanitising \(a carelib bug"):

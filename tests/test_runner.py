@@ -67,6 +67,7 @@ def test_wrong_type_refused_before_any_cell_runs(tiny, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.notebook
 def test_run_writes_executed_notebook_and_self_contained_report(tiny, tmp_path):
     out = tmp_path / "out"
     result = run_notebook(tiny, {"weeks": "3"}, out, strings=True)
@@ -84,6 +85,7 @@ def test_run_writes_executed_notebook_and_self_contained_report(tiny, tmp_path):
     assert findings[0]["key"] == "demo.value" and findings[0]["note"] == "weeks=3"
 
 
+@pytest.mark.notebook
 def test_failure_names_cell_keeps_notebook_and_last_report(tiny, tmp_path):
     out = tmp_path / "out"
     good = run_notebook(tiny, {}, out)
@@ -241,6 +243,7 @@ def test_kernel_stderr_drops_the_two_expected_lines_and_keeps_the_rest():
         assert err.text() == "Segmentation fault in libfoo\n"
 
 
+@pytest.mark.notebook
 def test_a_successful_run_prints_nothing_on_stderr(tiny, tmp_path, capfd):
     """No kernel log noise ("without encryption", "KeyboardInterrupt caught in kernel") when all is well."""
     run_notebook(tiny, {}, tmp_path / "out")

@@ -9,6 +9,8 @@ import pytest
 from carelib.analysis import journeys, segments
 from carelib.data import public_data
 from carelib.errors import DataError
+from carelib.practices import segments_and_journeys as practice
+from carelib.report import findings
 from carelib.report.findings import read_findings
 from carelib.run.notebook import run_notebook
 from tests.conftest import ROOT, shared_file
@@ -57,19 +59,35 @@ def test_stage_rates_per_order_and_where_care_breaks(tmp_path):
         journeys.load_stages(bad)
 
 
-def test_demo_notebook_segments_stability_needs_with_intervals_and_verbatims(demo_dir, tmp_path):
-    res = run_notebook(NOTEBOOK, {"n_boot": 5}, tmp_path, data=demo_dir)
-    page = res.report.read_text(encoding="utf-8")
-    assert "Criterion:" in page and "silhouette" in page
-    f = {x["key"]: x for x in read_findings(res.executed)}
+@pytest.mark.slow
+def test_demo_segments_stability_needs_with_intervals_and_verbatims(demo_dir, monkeypatch):
+    """The planted truths of the demo, through the practice functions the notebook calls (no kernel)."""
+    got: list[dict] = []
+    monkeypatch.setattr(findings, "publish", lambda key, value, **kw: got.append(findings.finding(key, value, **kw)))
+    review = practice.open_review(str(demo_dir), n_boot=5)
+    shown = practice.show_segments(review) + practice.show_journeys(review) + practice.show_needs(review)
+    assert any("Criterion:" in getattr(p, "data", "") and "silhouette" in p.data for p in shown.parts)
+    f = {x["key"]: x for x in got}
     assert f["segments.stability"]["value"] > 0.8
     needs = [x for k, x in f.items() if k.startswith("needs.")]
     assert needs and all(x.get("ci") and "“" in x["text"] and len(x["text"].split("“")[1]) > 5 for x in needs)
     # truth 12: new app customers hit the login loop, at the get-help stage
     assert any("app-login-loop" in k for k in f) and any(k.startswith("journey.") and "get help" in x["text"]
                                                          for k, x in f.items())
+    assert not practice.show_opportunities(review).parts[0].empty
 
 
+@pytest.mark.notebook
+def test_demo_notebook_as_a_whole(demo_dir, tmp_path):
+    res = run_notebook(NOTEBOOK, {"n_boot": 5}, tmp_path, data=demo_dir)
+    page = res.report.read_text(encoding="utf-8")
+    assert "Criterion:" in page and "silhouette" in page and "Top themes at each stage" in page
+    keys = [x["key"] for x in read_findings(res.executed)]
+    assert "segments.stability" in keys and any(k.startswith("journey.") for k in keys)
+    assert any(k.startswith("needs.") for k in keys)
+
+
+@pytest.mark.notebook
 def test_r_survey_by_experience_without_a_codebook(shared_data, tmp_path):
     path = shared_file(shared_data, "r-community-survey-2019", "2019 English R Community Survey Responses.csv")
     ws = tmp_path / "ws"

@@ -52,6 +52,7 @@ def test_quotes_are_different_sentences_not_the_same_template_twice():
         assert len(set(shapes)) == len(quotes), quotes
 
 
+@pytest.mark.slow
 def test_real_intents_quality_same_seed_identical_and_seeds_agree(banking):
     texts, gold = banking["text"].tolist(), banking["category"]
     runs = {seed: ThemeModel(n_themes=20, seed=seed).fit(texts).labels_ for seed in range(5)}

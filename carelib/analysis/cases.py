@@ -196,7 +196,24 @@ class CaseCard:
 
 
 def case_card(case: Case, redact: Callable[[str], str] | None = None, max_messages: int = 8) -> CaseCard:
-    """Render a case card: redacted, escaped, no customer identifiers beyond the pseudonymous id."""
+    """Render a case card: redacted, escaped, no customer identifiers beyond the pseudonymous id.
+
+    Parameters
+    ----------
+    case : Case
+        The case from :func:`pick_case`.
+    redact : callable, optional
+        Applied to every free text (complaint, messages, recovery fields) before escaping;
+        default :meth:`carelib.text.redact.Redactor.redact` with no roster.
+    max_messages : int
+        Messages of the timeline shown; the rest are counted in a last row.
+
+    Returns
+    -------
+    CaseCard
+        ``html`` (the escaped, redacted card, shown by Jupyter) and ``text`` (a one-line plain
+        summary: customer id, date, theme, customers with the same problem, messages).
+    """
     if redact is None:
         from carelib.text.redact import Redactor
 

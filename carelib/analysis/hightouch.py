@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from carelib.errors import ParameterError
+from carelib.scales import PASSIVE
 
 __all__ = ["high_touch_list", "HIGH_TOUCH_COLUMNS"]
 
@@ -134,7 +135,7 @@ def _detractors_open(responses, tickets, since, as_of, redact) -> list[tuple[str
     r = responses[(responses["survey"] == "nps") & responses["customer_id"].notna()].copy()
     r["at"] = _ts(r["submitted_at"])
     score = pd.to_numeric(r["score"], errors="coerce")
-    det = r[(score <= 6) & (r["at"] > since) & (r["at"] <= as_of)]
+    det = r[(score < PASSIVE) & (r["at"] > since) & (r["at"] <= as_of)]
     t = tickets[tickets["customer_id"].notna()].copy()
     closed = _ts(t["closed_at"])
     still_open = (t["status"].astype(str) != "closed") | closed.isna() | (closed > as_of)

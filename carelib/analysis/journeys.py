@@ -97,8 +97,37 @@ def stage_rates(events: pd.DataFrame, segments: pd.DataFrame, *, segment: str = 
     ``segments`` maps ``customer_id`` to ``segment``; customers with no segment are left out.
     Exposure is the segment's customers, or — with ``orders`` — its orders, so that a segment
     that buys more is not called worse for having more chances to meet a problem. Stages with
-    no event at all are left out. Returns ``segment, stage, customers, exposure, reached,
-    problems, rate, ci_low, ci_high, rest_rate, ratio, p_value, q_value, significant, note``.
+    no event at all are left out.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Journey events from :func:`journey_events` (``customer_id, stage, problem``; ``stage``
+        categorical in journey order).
+    segments : DataFrame
+        ``customer_id`` and the ``segment`` column; rows with a missing segment are dropped.
+    segment : str
+        Column of ``segments`` holding the segment.
+    per : float
+        Units of exposure the rates are expressed per (default 100).
+    confidence : float
+        Level of the exact Poisson intervals; ``1 - confidence`` is also the false discovery
+        rate for ``significant``.
+    min_n : int
+        Least exposure, in the segment and in the rest, for a cell to be tested; smaller cells
+        are reported with a note and no test.
+    orders : DataFrame, optional
+        Orders table (``customer_id``); when given, exposure is the segment's orders instead of
+        its customers.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment × stage: ``segment, stage, customers, exposure, reached, problems,
+        rate, ci_low, ci_high, rest_rate, ratio, p_value, q_value, significant, note``, where
+        ``rate``, ``ci_low``, ``ci_high`` and ``rest_rate`` are problems per ``per`` units of
+        exposure, ``ratio`` is the segment's rate over the rest's, and ``q_value`` is the
+        Benjamini–Hochberg adjusted p-value over all tested cells.
     """
     if segment not in segments.columns or "customer_id" not in segments.columns:
         raise ParameterError(f"segments needs 'customer_id' and {segment!r}; found {list(segments.columns)}")
@@ -159,6 +188,35 @@ def needs_by_segment(coded: pd.DataFrame, texts: pd.DataFrame, *, segment: str =
     (:func:`carelib.analysis.drivers.relative_risk`), q-values over all code × segment pairs. Only
     significant excesses are returned, each with up to ``quotes`` verbatims (the most confident
     codings; redacted with ``redact`` when given).
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings: ``id, code, confidence``, one row per text × code.
+    texts : DataFrame
+        ``id, text`` and the ``segment`` column; texts with no segment are left out.
+    segment : str
+        Column of ``texts`` holding the segment.
+    id : str
+        Column joining ``texts`` and ``coded``.
+    confidence : float
+        Level of the intervals; ``1 - confidence`` is also the false discovery rate.
+    min_n : int
+        Least texts in the segment, and in the rest, for a code × segment pair to be tested.
+    quotes : int
+        Most verbatims kept per returned row (distinct texts, most confident coding first).
+    redact : callable, optional
+        Applied to each verbatim (e.g. :meth:`carelib.text.redact.Redactor.redact`); default
+        leaves the text as it is.
+
+    Returns
+    -------
+    DataFrame
+        Significant excesses only (relative risk above 1, ``q_value < 1 - confidence``), sorted
+        by segment then descending ``rr``: ``segment, code, texts, with_code, share, rest_share,
+        rr, ci_low, ci_high, q_value, quotes`` — ``texts`` the segment's texts, ``with_code``
+        those with the code, ``share``/``rest_share`` the shares in the segment and the rest,
+        ``quotes`` a list of str.
     """
     from carelib.analysis.drivers import relative_risk
 
@@ -195,7 +253,27 @@ def needs_by_segment(coded: pd.DataFrame, texts: pd.DataFrame, *, segment: str =
 
 
 def opportunities(breaks: pd.DataFrame, needs: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
-    """One line per segment a product team can act on: stage, problem, affected customers, evidence."""
+    """One line per segment a product team can act on: stage, problem, affected customers, evidence.
+
+    Parameters
+    ----------
+    breaks : DataFrame
+        Where care breaks, from :func:`where_care_breaks` (``segment, stage, rate, rest_rate,
+        ratio, q_value``); the first row of a segment is used.
+    needs : DataFrame
+        Over-represented codes, from :func:`needs_by_segment` (``segment, code, share,
+        rest_share, rr, ci_low, ci_high, quotes``); the first row of a segment is used.
+    sizes : Series
+        Customers per segment, indexed by segment; sets the order of the rows and ``customers``.
+
+    Returns
+    -------
+    DataFrame
+        ``segment, stage, problem, customers, evidence``, one row per segment with a break or a
+        need (others are left out); ``stage`` or ``problem`` is ``""`` when the segment has only
+        the other, and ``evidence`` joins the rate comparison, the code share and a first
+        verbatim with ``" · "``.
+    """
     rows = []
     for seg in sizes.index:
         b = breaks[breaks["segment"].astype(str) == str(seg)] if "segment" in breaks.columns else breaks.iloc[0:0]
@@ -221,7 +299,29 @@ def opportunities(breaks: pd.DataFrame, needs: pd.DataFrame, sizes: pd.Series) -
 
 
 def stage_of(table: str, frame: pd.DataFrame, stages: dict[str, Any] | None = None) -> pd.Series:
-    """The journey stage of each row of a workspace table, by the stage map (NaN where it has none)."""
+    """The journey stage of each row of a workspace table, by the stage map (NaN where it has none).
+
+    Parameters
+    ----------
+    table : str
+        Name of the workspace table (``"complaints"``, ``"tickets"`` …) as in the stage
+        definition's ``sources``.
+    frame : DataFrame
+        The table's rows; needs the source's ``by`` column when its stage is mapped.
+    stages : dict, optional
+        Stage definition from :func:`load_stages`; default the packaged one.
+
+    Returns
+    -------
+    Series
+        Stage name per row, aligned on ``frame.index``; NaN for rows the map leaves out, and for
+        every row when ``table`` is not a source.
+
+    Examples
+    --------
+    >>> stage_of("orders", pd.DataFrame({"customer_id": ["C1", "C2"]})).tolist()
+    ['buy', 'buy']
+    """
     stages = stages or load_stages()
     for s in stages["sources"]:
         if s["table"] == table:
@@ -237,6 +337,33 @@ def stage_themes(texts: pd.DataFrame, coded: pd.DataFrame, *, segment: str = "se
     """The most frequent codes of each segment's texts at each stage: ``segment, stage, code, texts, share``.
 
     ``texts`` has ``id``, ``stage`` and ``segment``; ``coded`` has ``id`` and ``code``.
+
+    Parameters
+    ----------
+    texts : DataFrame
+        ``id, stage`` and the ``segment`` column; texts missing either are left out.
+    coded : DataFrame
+        Codings: ``id, code`` (a text × code pair counts once).
+    segment : str
+        Column of ``texts`` holding the segment.
+    id : str
+        Column joining ``texts`` and ``coded``.
+    top : int
+        Codes kept per segment × stage.
+
+    Returns
+    -------
+    DataFrame
+        ``segment, stage, code, texts, share``: ``texts`` is the number of the cell's texts with
+        the code and ``share`` that number over the cell's texts; sorted by segment, stage, then
+        most frequent code (ties by code name).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"text_id": [1, 2, 3], "stage": ["use"] * 3, "segment": ["A"] * 3})
+    >>> c = pd.DataFrame({"text_id": [1, 2, 3, 1], "code": ["slow", "slow", "price", "price"]})
+    >>> stage_themes(t, c, top=1).values.tolist()
+    [['A', 'use', 'price', 2, 0.6666666666666666]]
     """
     t = texts.dropna(subset=["stage", segment])
     m = coded[[id, "code"]].drop_duplicates().merge(t[[id, "stage", segment]], on=id)

@@ -53,6 +53,20 @@ def review_weeks(period: str, window: int = 4, compare_to: str = "previous") -> 
     ``compare_to`` is ``"previous"`` (the ``window`` weeks before), ``"last-year"`` (the same
     weeks 52 weeks earlier) or a range ``"2026-W20..2026-W27"``.
 
+    Parameters
+    ----------
+    period : str
+        Last ISO week under review, e.g. ``"2026-W47"``.
+    window : int
+        Weeks under review (a positive integer).
+    compare_to : str
+        ``"previous"``, ``"last-year"`` or a week range ``"YYYY-Www..YYYY-Www"``.
+
+    Returns
+    -------
+    current, previous : list of str
+        ISO weeks under review (oldest first, ending with ``period``) and the weeks compared with.
+
     Examples
     --------
     >>> review_weeks("2026-W03", 2)
@@ -96,6 +110,31 @@ def survey_row(answers: pd.DataFrame, survey: str, current: list[str], previous:
     Pulse surveys are sparse: eNPS, and any survey with no answers in the window (a one-off
     PMF survey), compare their latest wave up to the review's end with the wave before it,
     and get no control-chart signal.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        Survey answers with ``survey, score, week`` (``week`` from :func:`with_week`).
+    survey : {"nps", "enps", "csat", "ces", "pmf"}
+        Survey whose row is built.
+    current, previous : list of str
+        ISO weeks under review and weeks compared with (from :func:`review_weeks`).
+    trend : list of str
+        ISO weeks of the control chart behind ``signal``.
+    confidence : float
+        Level of the interval of the value.
+    rules : {"western-electric", "nelson"}
+        Control-chart rules of ``signal`` (see :data:`carelib.metrics.spc.RULES`).
+    min_n : int
+        Answers in the window below which the row gets an "n too small" note.
+
+    Returns
+    -------
+    dict
+        One row of :data:`HEADLINE_COLUMNS`: NPS/eNPS in ``"points"`` (adjusted-Wald interval and
+        test), box scores as a ``"share"`` (two-proportion test); ``signal`` is the XmR or Laney
+        p-chart verdict (``""`` for pulse surveys); a row with only ``note`` when the window has
+        no answers.
     """
     a = answers[(answers["survey"] == survey) & answers["score"].notna()]
     label = LABELS.get(survey, survey)
@@ -138,7 +177,27 @@ def survey_row(answers: pd.DataFrame, survey: str, current: list[str], previous:
 
 def stars_row(reviews: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
               confidence: float = 0.95, rules: str = "western-electric") -> dict[str, Any]:
-    """Mean review stars in the window (t interval), change by Welch's t test, XmR signal on the weekly mean."""
+    """Mean review stars in the window (t interval), change by Welch's t test, XmR signal on the weekly mean.
+
+    Parameters
+    ----------
+    reviews : DataFrame
+        Reviews with ``rating`` (stars) and ``week``.
+    current, previous : list of str
+        ISO weeks under review and weeks compared with.
+    trend : list of str
+        ISO weeks of the XmR chart behind ``signal``.
+    confidence : float
+        Level of the t interval.
+    rules : {"western-electric", "nelson"}
+        Control-chart rules of ``signal``.
+
+    Returns
+    -------
+    dict
+        One row of :data:`HEADLINE_COLUMNS` with unit ``"stars"``; with fewer than two reviews in
+        the window, only ``n`` and a note.
+    """
     now = reviews.loc[reviews["week"].isin(current), "rating"].dropna().astype(float)
     before = reviews.loc[reviews["week"].isin(previous), "rating"].dropna().astype(float)
     if len(now) < 2:
@@ -157,7 +216,33 @@ def rate_row(events: pd.DataFrame, exposure: pd.DataFrame, current: list[str], p
              trend: list[str], confidence: float = 0.95, rules: str = "western-electric", *,
              metric: str = "complaint_rate", label: str = "Complaints per 1,000 orders", per: float = 1000.0
              ) -> dict[str, Any]:
-    """A rate in the window with its exact interval, the exact rate-ratio test, and a Laney p-chart signal."""
+    """A rate in the window with its exact interval, the exact rate-ratio test, and a Laney p-chart signal.
+
+    Parameters
+    ----------
+    events : DataFrame
+        One row per event (e.g. complaints) with ``week``.
+    exposure : DataFrame
+        One row per unit of exposure (e.g. orders) with ``week``.
+    current, previous : list of str
+        ISO weeks under review and weeks compared with.
+    trend : list of str
+        ISO weeks of the p-chart behind ``signal``.
+    confidence : float
+        Level of the exact (Garwood) interval.
+    rules : {"western-electric", "nelson"}
+        Control-chart rules of ``signal``.
+    metric, label : str
+        ``metric`` id and display ``label`` of the row.
+    per : float
+        Units of exposure the rate is expressed per (default 1,000).
+
+    Returns
+    -------
+    dict
+        One row of :data:`HEADLINE_COLUMNS` with unit ``"per {per}"`` and ``n`` the events in the
+        window; only a note when the window has no exposure.
+    """
     k1, e1 = int(events["week"].isin(current).sum()), int(exposure["week"].isin(current).sum())
     k0, e0 = int(events["week"].isin(previous).sum()), int(exposure["week"].isin(previous).sum())
     if e1 == 0:
@@ -176,7 +261,29 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
                  confidence: float = 0.95, rules: str = "western-electric", *, sla_minutes: float = 60.0
                  ) -> list[dict[str, Any]]:
     """Two rows from :func:`carelib.metrics.response_times.ticket_times` output (with ``week``): median first
-    response (Kaplan–Meier when tickets wait) and SLA attainment (share answered within ``sla_minutes``)."""
+    response (Kaplan–Meier when tickets wait) and SLA attainment (share answered within ``sla_minutes``).
+
+    Parameters
+    ----------
+    times : DataFrame
+        Ticket times with ``first_response_min, responded, week``.
+    current, previous : list of str
+        ISO weeks under review and weeks compared with.
+    trend : list of str
+        ISO weeks of the control charts behind ``signal``.
+    confidence : float
+        Level of the median's and the SLA share's intervals.
+    rules : {"western-electric", "nelson"}
+        Control-chart rules of ``signal``.
+    sla_minutes : float
+        First-response target in minutes.
+
+    Returns
+    -------
+    list of dict
+        Rows of :data:`HEADLINE_COLUMNS`: ``first_response`` (minutes, XmR signal) and ``sla``
+        (share, p-chart signal); only the first, with a note, when the window has no tickets.
+    """
     from carelib.metrics import response_times as rt
 
     now, before = times[times["week"].isin(current)], times[times["week"].isin(previous)]

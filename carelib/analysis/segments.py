@@ -145,6 +145,24 @@ def customer_features(customers: pd.DataFrame, orders: pd.DataFrame, as_of: Any 
     Customers with no order have ``orders_12m = 0``, ``spend_12m = 0`` and recency counted from
     their first appearance. ``as_of`` defaults to the latest order.
 
+    Parameters
+    ----------
+    customers : DataFrame
+        ``customer_id, first_seen`` and any attributes (kept as they are); customers first
+        seen after ``as_of`` are left out.
+    orders : DataFrame
+        ``customer_id, ordered_at, amount``.
+    as_of : date-like, optional
+        Date the features are computed at (anything :class:`pandas.Timestamp` reads); default
+        the latest ``ordered_at``.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``customers`` plus ``orders_12m`` (int), ``spend_12m`` (sum of
+        ``amount``), ``recency_days`` (days since the last order, or since ``first_seen``)
+        and ``tenure_days`` (days since ``first_seen``), one row per customer.
+
     Examples
     --------
     >>> c = pd.DataFrame({"customer_id": ["a", "b"], "first_seen": ["2025-01-01", "2026-01-01"]})

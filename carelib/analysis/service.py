@@ -87,6 +87,25 @@ def score_messages(
 ) -> pd.DataFrame:
     """Markers, plan, sentiment and tone for every message (a new frame; input untouched).
 
+    Parameters
+    ----------
+    messages : DataFrame
+        Messages with a text column; other columns are kept.
+    text : str
+        Column holding the message text (missing text counts as empty).
+    phrases : dict, str or Path, optional
+        Compiled phrase lists from :func:`load_phrases`, or the path of a YAML file of the same
+        shape; default the packaged lists.
+    sentiment : bool
+        Also compute VADER ``sentiment`` and ``tone`` (the slow part).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``messages`` plus one boolean column per marker of :data:`MARKERS`, ``plan``
+        (commitment and time), and with ``sentiment=True`` ``sentiment`` (VADER compound,
+        -1 to 1) and ``tone`` (see the module notes, rounded to 3 decimals).
+
     Examples
     --------
     >>> m = pd.DataFrame({"text": ["I'm so sorry - I'll refund you by Friday.", "That's our policy."]})
@@ -115,6 +134,23 @@ def conversation_skills(
     """One row per ticket: did an agent state a plan, refuse rigidly, offer an exception; mean agent tone.
 
     Tickets without any agent message are kept with NaN flags (not counted as "no plan").
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        Tickets with ``ticket_id`` and any attributes (team, agent …), kept as they are.
+    messages : DataFrame
+        Messages with ``ticket_id, author_role, text``; only ``author_role == "agent"`` rows
+        are scored.
+    phrases : dict, str or Path, optional
+        Phrase lists as in :func:`score_messages`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``tickets`` plus ``agent_messages`` (int, 0 when none), the flags
+        ``plan, rigid, exception, empathy, politeness, blame`` (True when any agent message has
+        it) and ``tone`` (mean agent tone), one row per ticket.
     """
     agent = messages[messages["author_role"] == "agent"]
     scored = score_messages(agent, phrases=phrases)
@@ -134,10 +170,23 @@ def skills_scorecard(conversations: pd.DataFrame, by: str = "team", *, min_n: in
     with an agent reply keep their row, with shares shown but ``note`` = "n too small" and
     no rank. Mean tone has a normal-approximation interval.
 
+    Parameters
+    ----------
+    conversations : DataFrame
+        One row per ticket from :func:`conversation_skills` (needs ``agent_messages, plan,
+        rigid, exception, empathy, tone`` and the ``by`` column).
+    by : str
+        Column to group by, e.g. ``"team"`` or ``"agent_id"``.
+    min_n : int
+        Least conversations with an agent reply for a group not to be noted "n too small".
+
     Returns
     -------
     DataFrame
-        ``<by>, n, plan, plan_low, plan_high, rigid, ..., tone, tone_low, tone_high, note``.
+        ``<by>, n, plan, plan_low, plan_high, rigid, rigid_low, rigid_high, exception,
+        exception_low, exception_high, empathy, empathy_low, empathy_high, tone, tone_low,
+        tone_high, note``, one row per group in sorted order; shares and bounds rounded to 3
+        decimals.
     """
     if by not in conversations.columns:
         raise ParameterError(f"conversations has no column {by!r}; columns are {list(conversations.columns)}")

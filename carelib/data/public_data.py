@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from carelib.checks import read_bool
 from carelib.errors import DataError
 
 __all__ = ["read_ibm_twitter", "read_twcs", "snowflake_time", "mask_handle", "read_r_survey", "read_clothing_reviews",
@@ -143,11 +144,11 @@ def read_twcs(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             if c in parent:
                 root_of[c] = root
     raw["root"] = raw["tweet_id"].map(root_of)
-    inbound = raw["inbound"].astype(str).str.lower() == "true"
+    inbound = read_bool(raw["inbound"].astype(str)).fillna(False).astype(bool)
     roots = set(raw.loc[raw["tweet_id"].isin(raw["root"].dropna()) & inbound, "tweet_id"])
     conv = raw[raw["root"].isin(roots)].copy()
     brands = frozenset(raw.loc[~inbound, "author_id"].unique())
-    conv["author_role"] = (conv["inbound"].astype(str).str.lower() == "true").map({True: "customer", False: "agent"})
+    conv["author_role"] = inbound[conv.index].map({True: "customer", False: "agent"})
     messages = pd.DataFrame({
         "ticket_id": conv["root"].astype("int64").astype(str), "message_id": conv["tweet_id"].astype(str),
         "sent_at": conv["created_at"], "author_role": conv["author_role"],

@@ -568,5 +568,22 @@ class Workspace:
 
 
 def load_workspace(folder: str | Path, errors: Errors = "raise", today: TodayLike = None) -> Workspace:
-    """Open a workspace folder; tables load on first use (see :class:`Workspace`)."""
+    """Open a workspace folder; tables load on first use (see :class:`Workspace`).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The workspace folder; an error names it when it does not exist.
+    errors : {"raise", "exclude"}
+        Passed to :func:`load_table` for every table: stop at the first bad row, or set bad
+        rows aside with a reason.
+    today : str, date or Timestamp, optional
+        The run's today (see :func:`carelib.periods.today`); default ``$CARELIB_TODAY``, else
+        the clock.
+
+    Returns
+    -------
+    Workspace
+        The opened workspace; no table is read yet.
+    """
     return Workspace(folder, errors=errors, today=today)

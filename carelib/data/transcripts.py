@@ -448,6 +448,7 @@ def read_transcript(path: str | Path, roster: pd.DataFrame | None = None, *, int
     Parameters
     ----------
     path : str or Path
+        The transcript file: ``.txt``, ``.md``, ``.vtt``, ``.srt``, ``.docx`` or ``.pdf``.
     roster : DataFrame, optional
         People with ``name`` and optionally ``role`` (interviewer/participant),
         ``participant_id`` and ``interview_id``.
@@ -456,6 +457,14 @@ def read_transcript(path: str | Path, roster: pd.DataFrame | None = None, *, int
     encoding : str, optional
         Of a ``.txt``/``.md``/``.vtt``/``.srt`` file that is not UTF-8 (e.g. ``"cp1252"``); by
         default UTF-8 (with or without a BOM) or UTF-16 with a BOM.
+
+    Returns
+    -------
+    Transcript
+        ``turns`` (one row per turn: ``interview_id, participant_id, speaker, role, turn, start,
+        end, text, char_start, char_end, source``; ``start``/``end`` in seconds, NaN without
+        timestamps; ``text == document[char_start:char_end]``), ``document`` (the text the spans
+        index) and ``source`` (the file name).
 
     Raises
     ------
@@ -543,6 +552,27 @@ def read_transcripts(folder: str | Path, roster: pd.DataFrame | None = None, *, 
     is still tied to the interview (the roster row whose ``interview_id`` is the file stem).
     ``encoding`` applies to every text file (see :func:`read_transcript`); errors name a file
     by its path from the folder's name (``interviews/p03.vtt line 7: …``).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder searched recursively for files with the suffixes of :data:`SUFFIXES`.
+    roster : DataFrame, optional
+        People with ``name`` and optionally ``role``, ``participant_id`` and ``interview_id``.
+    encoding : str, optional
+        Encoding of every text file that is not UTF-8 (see :func:`read_transcript`).
+
+    Returns
+    -------
+    Transcripts
+        ``turns``: the turn tables of all files concatenated (columns as in
+        :func:`read_transcript`), in path order; ``documents``: interview id → document text.
+
+    Raises
+    ------
+    DataError
+        The folder is missing or holds no transcript, two files share a stem, or a file cannot
+        be read.
     """
     folder = Path(folder)
     if not folder.is_dir():

@@ -162,7 +162,29 @@ def _write_vtt(path: Path, turns, rng) -> None:
 
 
 def write_interviews(out: Path, rng: np.random.Generator, early_customers: list[str], others: pd.DataFrame) -> pd.DataFrame:
-    """Write ``interviews/`` and return the participants roster."""
+    """Write ``interviews/`` and return the participants roster.
+
+    Parameters
+    ----------
+    out : Path
+        Workspace folder; ``out/interviews/`` is created and one ``.txt`` or ``.vtt`` file per
+        participant of :data:`PEOPLE` is written into it (existing files are overwritten).
+    rng : numpy.random.Generator
+        Source of all randomness (wording, timings, which customer a participant is).
+    early_customers : list of str
+        Customer ids of early customers still active; the "founder" participants take them in
+        order.
+    others : DataFrame
+        Customers (``customer_id, region, plan, channel, tenure_band``) the other participants
+        are drawn from, matching their region, plan and channel.
+
+    Returns
+    -------
+    DataFrame
+        The roster, interviewers first: ``participant_id, name, role, interview_id, region, plan,
+        channel, tenure_band, customer_id`` (``interview_id`` is the file stem; None for
+        interviewers, as are their customer attributes).
+    """
     folder = out / "interviews"
     folder.mkdir(parents=True, exist_ok=True)
     rows = [{"participant_id": i, "name": n, "role": "interviewer", "interview_id": None, "region": None, "plan": None,

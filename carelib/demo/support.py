@@ -31,7 +31,34 @@ def hour_of_week_weights() -> np.ndarray:
 
 
 def tickets_and_messages(rng, cust, orders, start, end, n, specials):
-    """``specials``: list of (customer_id, created_at, category) tickets that must exist (planted truths)."""
+    """``specials``: list of (customer_id, created_at, category) tickets that must exist (planted truths).
+
+    Tickets and their conversations: arrivals by hour of week, categories, teams, agents, messages.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of all randomness.
+    cust : DataFrame
+        Customers (``customer_id, region, name``).
+    orders : DataFrame
+        Orders (``customer_id, ordered_at``); ticket authors are drawn from the buyers.
+    start, end : Timestamp
+        Window of the tickets; tickets created outside it, and messages after ``end``, are
+        dropped.
+    n : int
+        Number of tickets to draw, ``specials`` included.
+    specials : list of tuple
+        ``(customer_id, created_at, category)`` tickets that must exist (planted truths).
+
+    Returns
+    -------
+    tickets, messages : tuple of DataFrame
+        ``tickets``: ``ticket_id, customer_id, created_at, category, channel, team, agent_id,
+        closed_at, status`` and the planted flags ``_empathy, _plan, _rigid, _exception``
+        (drop them before writing); ``messages``: ``ticket_id, message_id, sent_at,
+        author_role, author_id, text``, sorted by ticket and time.
+    """
     how = hour_of_week_weights()
     n_base = n - len(specials)
     weeks = rng.integers(0, (end - start).days // 7, n_base)
@@ -144,6 +171,27 @@ def _conversations(rng, t: pd.DataFrame, info: pd.DataFrame, end: pd.Timestamp):
 
 
 def csat_ces(rng, t: pd.DataFrame, m: pd.DataFrame, info: pd.DataFrame, n_csat: int, n_ces: int) -> pd.DataFrame:
+    """Post-ticket CSAT (1-5) and CES (1-7) answers on closed tickets, driven by the planted flags.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of all randomness.
+    t, m : DataFrame
+        Tickets (with ``status, closed_at, team`` and the planted ``_plan, _rigid, _exception``)
+        and messages from :func:`tickets_and_messages`.
+    info : DataFrame
+        Customers indexed by ``customer_id`` with ``region, plan, channel``.
+    n_csat, n_ces : int
+        Answers of each survey (at most one per closed ticket and survey).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, submitted_at, survey, score, comment, ticket_id, team, staff_id, region,
+        plan, channel``; ``survey`` is ``"csat"`` or ``"ces"``, ``score`` a float, ``comment``
+        and ``staff_id`` None.
+    """
     closed = t[t["status"] == "closed"].reset_index(drop=True)
     first_c = m[m.author_role == "customer"].groupby("ticket_id")["sent_at"].min()
     first_a = m[m.author_role == "agent"].groupby("ticket_id")["sent_at"].min()

@@ -218,7 +218,30 @@ LAMP_REVIEWS = [(1, "The Arden floor lamp wobbles and the base cracked in a week
 
 
 def say(rng: np.random.Generator, variants: list[str], typo: float = 0.08, **slots: object) -> str:
-    """One variant with slots filled; sometimes a typo, sometimes lower-case and terse."""
+    """One variant with slots filled; sometimes a typo, sometimes lower-case and terse.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the choice of variant, typo and casing.
+    variants : list of str
+        Templates with ``str.format`` slots (``"{product}"``).
+    typo : float
+        Probability of swapping two letters in one longer word; a further 0.05 makes the text
+        lower-case without its final ``.`` or ``!``.
+    **slots : object
+        Values of the template's slots.
+
+    Returns
+    -------
+    str
+        The filled variant.
+
+    Examples
+    --------
+    >>> say(np.random.default_rng(0), ["Hi {first}!"], typo=0, first="Ana")
+    'Hi Ana!'
+    """
     text = variants[int(rng.integers(len(variants)))]
     text = text.format(**{k: v for k, v in slots.items()}) if slots else text
     r = rng.random()
@@ -240,6 +263,25 @@ def person(rng: np.random.Generator) -> tuple[str, str]:
 
 
 def email(first: str, last: str, n: int) -> str:
+    """A fictional e-mail address at an ``example`` domain (RFC 2606), stable for a name and number.
+
+    Parameters
+    ----------
+    first, last : str
+        The person's names; only the letters a-z are kept (lower-cased).
+    n : int
+        Any integer; ``n % 97`` is appended and ``n % 3`` picks the ``.com``/``.net``/``.org``
+        domain.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> email("Maya", "Lindqvist", 5)
+    'mayalindqvist5@example.org'
+    """
     clean = re.sub(r"[^a-z]", "", (first + "." + last).lower().replace(".", "_"))
     return f"{clean}{n % 97}@example.{('com', 'net', 'org')[n % 3]}"
 

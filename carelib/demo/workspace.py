@@ -424,6 +424,22 @@ def make_demo(out_dir: str | Path, seed: int = 0, scale: float = 1.0) -> Path:
 
     ``scale`` multiplies the sizes (1.0: ~20,000 customers, ~60,000 orders, ~8,000
     tickets); the planted truths keep their shape at any scale.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write into (created when missing; files of the same name are overwritten).
+    seed : int
+        Seed of the one random generator; same seed and scale, same files.
+    scale : float
+        Size multiplier, in (0, 5].
+
+    Returns
+    -------
+    Path
+        ``out_dir``, now holding the tables (``customers.csv, responses.csv, tickets.csv,
+        reviews.csv, complaints.csv, recoveries.csv, actions.csv, participants.csv,
+        orders.parquet, messages.parquet``), ``interviews/``, ``codebook.yml`` and ``TRUTH.yml``.
     """
     if not 0 < scale <= 5:
         from carelib.errors import ParameterError

@@ -30,6 +30,16 @@ def adjusted_wald(promoters: Any, detractors: Any, n: Any) -> tuple[np.ndarray, 
     Adds 3/4 to promoters and to detractors and 3 to ``n`` before the Wald formula
     ``Var = (p_pro + p_det − NPS²) / n``.
 
+    Parameters
+    ----------
+    promoters, detractors, n : int or array-like
+        Promoters (9-10), detractors (0-6) and all answers, of the same shape (or broadcastable).
+
+    Returns
+    -------
+    estimate, variance : tuple of ndarray
+        The adjusted NPS as a share (−1…1) and its variance (share²).
+
     Examples
     --------
     >>> est, var = adjusted_wald(90, 40, 200)
@@ -48,6 +58,25 @@ def nps_from_counts(
     seed: int | None = 0, n_boot: int = 4000,
 ) -> pd.DataFrame:
     """NPS in points (−100…100) with its interval, from counts (scalars or arrays).
+
+    Parameters
+    ----------
+    promoters, passives, detractors : int or array-like
+        Counts (whole numbers >= 0) of answers 9-10, 7-8 and 0-6, of the same shape.
+    confidence : float
+        Level of the interval, strictly between 0 and 1.
+    method : {"adjusted-wald", "wald", "bootstrap"}
+        Interval method (see the notes).
+    seed : int or None
+        Seed of the bootstrap resamples (``method="bootstrap"`` only).
+    n_boot : int
+        Bootstrap resamples.
+
+    Returns
+    -------
+    DataFrame
+        One row per count: ``n, promoters, passives, detractors`` (int) and ``nps, ci_low,
+        ci_high`` in points; ``nps`` is NaN where ``n`` is 0.
 
     Notes
     -----
@@ -112,6 +141,21 @@ def nps_difference(pro: Any, det: Any, n: Any, pro0: Any, det0: Any, n0: Any,
     ``rest_value``, the ``difference`` with ``diff_low``/``diff_high`` and the two-sided
     ``p_value`` of ``z = (NPS₁ − NPS₀) / sqrt(Var₁ + Var₀)`` (Rocks 2016).
 
+    Parameters
+    ----------
+    pro, det, n : int or array-like
+        Promoters, detractors and answers of the group.
+    pro0, det0, n0 : int or array-like
+        The same for the baseline.
+    confidence : float
+        Level of the intervals, strictly between 0 and 1.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``value, ci_low, ci_high, rest_value, difference, diff_low, diff_high`` (points) and
+        ``p_value``.
+
     Examples
     --------
     >>> r = nps_difference(90, 40, 200, 70, 70, 200)
@@ -132,6 +176,18 @@ def nps_difference(pro: Any, det: Any, n: Any, pro0: Any, det0: Any, n0: Any,
 
 def wilson(successes: Any, trials: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion (arrays in, arrays out).
+
+    Parameters
+    ----------
+    successes, trials : float or array-like
+        Counts >= 0 (fractional counts allowed, e.g. weighted), successes not above trials.
+    confidence : float
+        Level of the interval, strictly between 0 and 1.
+
+    Returns
+    -------
+    low, high : tuple of ndarray
+        Bounds of the interval, in [0, 1]; NaN where ``trials`` is 0.
 
     References
     ----------
@@ -164,6 +220,21 @@ def share_difference(k: Any, n: Any, k0: Any, n0: Any, confidence: float = 0.95)
     with ``diff_low``/``diff_high`` (Newcombe 1998, method 10) and the two-sided ``p_value``
     of the pooled two-proportion z test.
 
+    Parameters
+    ----------
+    k, n : float or array-like
+        Successes and trials of the group.
+    k0, n0 : float or array-like
+        Successes and trials of the baseline.
+    confidence : float
+        Level of the intervals, strictly between 0 and 1.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``value, ci_low, ci_high, rest_value, difference, diff_low, diff_high`` (shares, 0…1)
+        and ``p_value``.
+
     References
     ----------
     Newcombe, R. G. (1998). Interval estimation for the difference between independent
@@ -190,6 +261,30 @@ def share_difference(k: Any, n: Any, k0: Any, n0: Any, confidence: float = 0.95)
 
 
 def mean_from_counts(t: pd.DataFrame, low: int, high: int, confidence: float) -> tuple[np.ndarray, ...]:
+    """Mean of a scale and its t interval, from a tally of answers per scale point.
+
+    Parameters
+    ----------
+    t : DataFrame
+        A tally with one column ``score_<v>`` per scale point ``v`` from ``low`` to ``high``
+        (as from :func:`carelib.metrics.tally.tally_scale`), one row per group.
+    low, high : int
+        Inclusive bounds of the scale (e.g. 1 and 5).
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    mean, ci_low, ci_high : tuple of ndarray
+        One value per row of ``t``, in scale points; the bounds are NaN with fewer than two
+        answers, and all three with none.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"score_1": [0], "score_2": [2], "score_3": [2]})
+    >>> [round(float(x[0]), 3) for x in mean_from_counts(t, 1, 3, 0.95)]
+    [2.5, 1.581, 3.419]
+    """
     values = np.arange(low, high + 1, dtype=float)
     c = t[[f"score_{v}" for v in range(low, high + 1)]].to_numpy(float)
     n = c.sum(axis=1)
@@ -224,6 +319,23 @@ def rate_ratio(events: int, exposure: float, base_events: int, base_exposure: fl
     Given the total ``k = k₁ + k₀``, ``k₁ ~ Binomial(k, E₁/(E₁+E₀))`` under equal rates
     (Przyborowski & Wilenski 1940); the Clopper–Pearson interval of that proportion maps to
     the rate ratio.
+
+    Parameters
+    ----------
+    events, exposure : int, float
+        Events (a whole number >= 0) and exposure (> 0, e.g. orders or customer-days) of the
+        group or period.
+    base_events, base_exposure : int, float
+        The same for the baseline.
+    confidence : float
+        Level of the interval, strictly between 0 and 1.
+
+    Returns
+    -------
+    dict of str to float
+        ``ratio`` (the group's rate over the baseline's; ``inf`` when the baseline has no
+        event), ``ci_low, ci_high`` and the two-sided ``p_value``; with no event at all, NaN
+        ratio and bounds and ``p_value = 1``.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Small statistical helpers shared by several modules."""
+"""Multiple testing: the false discovery rate over many segment, driver and theme tests (Benjamini–Hochberg)."""
 
 from __future__ import annotations
 

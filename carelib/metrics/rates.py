@@ -24,6 +24,27 @@ def rate(events: Any, exposure: Any, by: str | list[str] | None = None, confiden
     exposure but no events get a rate of 0 with its interval; events without exposure
     are an error.
 
+    Parameters
+    ----------
+    events : data frame
+        One row per event (pandas, polars, DuckDB, Spark …) with the ``by`` columns.
+    exposure : data frame
+        One row per unit of exposure with the ``by`` columns.
+    by : str or list of str, optional
+        Group columns; default one overall rate.
+    confidence : float
+        Level of the exact (Garwood) interval, strictly between 0 and 1.
+    per : float
+        Units of exposure the rate is expressed per (> 0, default 1,000).
+    min_exposure : int
+        Least exposure for a group's rate to be shown; smaller groups get NaN and a note.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``events, exposure`` (int), ``rate, ci_low, ci_high`` (per ``per``
+        units of exposure) and ``note``.
+
     Examples
     --------
     >>> ev = pd.DataFrame({"week": ["W1"] * 3 + ["W2"] * 6})

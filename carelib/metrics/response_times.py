@@ -46,6 +46,20 @@ def business_minutes(start: Any, end: Any, hours: tuple[int, int] = (9, 17),
     ``hours`` is the daily opening ``(open, close)`` in whole hours, ``workdays`` the open
     weekdays (0 = Monday).
 
+    Parameters
+    ----------
+    start, end : datetime-like or array-like of datetime-like
+        Start and end times (anything :func:`pandas.to_datetime` reads), of the same length.
+    hours : tuple of int
+        Daily opening ``(open, close)`` in whole hours, ``0 <= open < close <= 24``.
+    workdays : iterable of int
+        Open weekdays, 0 = Monday … 6 = Sunday.
+
+    Returns
+    -------
+    ndarray of float
+        Opening minutes between each pair (negative when ``end`` is before ``start``).
+
     Examples
     --------
     >>> s = pd.Series(pd.to_datetime(["2026-11-20 16:00", "2026-11-23 08:00"]))  # a Friday, a Monday
@@ -84,6 +98,30 @@ def ticket_times(tickets: pd.DataFrame, messages: pd.DataFrame, *, as_of: Any = 
     latest timestamp in the data) — a censored observation. The same for
     ``resolution_h``/``resolved`` with ``closed_at``. Every other ticket column is kept
     for grouping. Tickets are never dropped.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        ``ticket_id, created_at`` and optionally ``closed_at``; other columns are kept.
+    messages : DataFrame
+        ``ticket_id, sent_at, author_role``.
+    as_of : datetime-like, optional
+        End of the data, where waiting tickets are censored; default the latest of
+        ``created_at``, ``closed_at`` and ``sent_at``.
+    business_hours : tuple of int, optional
+        ``(open, close)`` hours to count business time with :func:`business_minutes`; default
+        clock time.
+    workdays : iterable of int
+        Open weekdays for ``business_hours`` (0 = Monday).
+    agent_roles : iterable of str
+        ``author_role`` values that count as an agent reply.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``tickets`` (``created_at`` as datetimes) plus ``first_response_at``,
+        ``responded`` (bool), ``resolved`` (bool), ``first_response_min`` (minutes) and
+        ``resolution_h`` (hours), one row per ticket.
     """
     need_t, need_m = ["ticket_id", "created_at"], ["ticket_id", "sent_at", "author_role"]
     for name, frame, need in (("tickets", tickets, need_t), ("messages", messages, need_m)):
@@ -127,6 +165,31 @@ def tally_durations(data: Any, duration: str, event: str | None = None, by: str 
     Durations are rounded up to multiples of ``resolution`` (1 minute by default), so the
     result grows with the number of distinct durations, not with rows. ``event`` is the
     boolean "observed" column (False = censored); None means every duration is observed.
+
+    Parameters
+    ----------
+    data : data frame
+        One row per ticket (pandas, polars, DuckDB, Spark …); rows with no duration are left out.
+    duration : str
+        Column of durations (any unit; e.g. ``first_response_min``), >= 0.
+    event : str, optional
+        Boolean column: True when the duration was observed, False when censored.
+    by : str or list of str, optional
+        Group columns.
+    resolution : float
+        Bin width, in the unit of ``duration`` (> 0).
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``time`` (the bin's upper edge), ``events`` and ``censored``
+        (int), sorted by group and time.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"min": [0.5, 1.0, 2.5], "answered": [True, False, True]})
+    >>> tally_durations(d, "min", "answered").to_dict("list")
+    {'time': [1.0, 3.0], 'events': [1, 1], 'censored': [1, 0]}
     """
     if resolution <= 0:
         raise ParameterError(f"resolution must be positive, got {resolution!r}")
@@ -203,6 +266,32 @@ def quantiles(data: Any, duration: str, event: str | None = None, by: str | list
     quantile the curve never reaches because too many tickets are still open is blank with
     a note — never estimated from the answered tickets alone.
 
+    Parameters
+    ----------
+    data : data frame
+        One row per ticket (pandas, polars, DuckDB, Spark …).
+    duration : str
+        Column of durations (e.g. ``first_response_min``).
+    event : str, optional
+        Boolean column, False for a censored (still waiting) ticket; default all observed.
+    by : str or list of str, optional
+        Group columns.
+    q : iterable of float
+        Quantiles, each strictly between 0 and 1; ``0.5`` is named ``p50``, ``0.9`` ``p90``.
+    confidence : float
+        Level of the intervals.
+    resolution : float
+        Durations are rounded up to multiples of it first (see :func:`tally_durations`).
+    min_n : int
+        Least tickets for a group's quantiles to be estimated; smaller groups get NaN and a
+        note.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: group columns, ``n, events, censored``, ``pXX, pXX_low, pXX_high``
+        per quantile (in the unit of ``duration``), ``method`` and ``note``.
+
     Examples
     --------
     >>> d = pd.DataFrame({"minutes": range(1, 101)})
@@ -257,6 +346,32 @@ def sla(data: Any, duration: str, target: float, event: str | None = None, by: s
     waiting but not yet past the target cannot be judged and is counted in ``undecided``.
     Durations are rounded up to ``resolution`` first (a miss is never rounded into a hit).
 
+    Parameters
+    ----------
+    data : data frame
+        One row per ticket (pandas, polars, DuckDB, Spark …).
+    duration : str
+        Column of durations.
+    target : float
+        The SLA, in the unit of ``duration``; a duration equal to it is a hit.
+    event : str, optional
+        Boolean column, False for a censored (still waiting) ticket; default all observed.
+    by : str or list of str, optional
+        Group columns.
+    confidence : float
+        Level of the Wilson interval.
+    resolution : float
+        Bin width durations are rounded up to.
+    min_n : int
+        Least decided tickets for a group's share to be shown; smaller groups get NaN and a
+        note.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``successes, trials`` (decided tickets), ``share, ci_low, ci_high``
+        (0…1), ``undecided`` and ``note``.
+
     Examples
     --------
     >>> d = pd.DataFrame({"min": [5, 30, 90, 20], "answered": [True, True, True, False]})
@@ -291,6 +406,23 @@ def hour_of_week(data: pd.DataFrame, time: str, value: str | None = None, *, agg
     value column: its ``agg`` (median, mean, p90) per cell — e.g. the median first-response
     minutes of tickets created in that hour. Empty cells are NaN.
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per ticket (or any event).
+    time : str
+        Timestamp column that places a row in its weekday and hour.
+    value : str, optional
+        Numeric column to aggregate (non-numbers become NaN); default count rows.
+    agg : {"median", "mean", "p90"}
+        Aggregate of ``value`` per cell.
+
+    Returns
+    -------
+    DataFrame
+        Index ``Mon`` … ``Sun``, columns the hours ``0`` … ``23``: rows per week (the number of
+        distinct weeks in ``time``) or the aggregate of ``value``.
+
     Examples
     --------
     >>> d = pd.DataFrame({"at": pd.to_datetime(["2026-11-23 08:10", "2026-11-23 08:50", "2026-11-30 08:05"])})
@@ -324,6 +456,22 @@ def next_responses(messages: pd.DataFrame, *, as_of: Any = None, agent_roles: It
     first response, 2+ = next responses). A wait with no agent reply yet is censored at
     ``as_of`` (default: the latest message), never dropped. Consecutive customer messages
     count as one wait, from the first of them.
+
+    Parameters
+    ----------
+    messages : DataFrame
+        ``ticket_id, sent_at, author_role``; roles other than ``"customer"`` and the agent
+        roles (e.g. bots) are ignored.
+    as_of : datetime-like, optional
+        Where unanswered waits are censored; default the latest message.
+    agent_roles : iterable of str
+        ``author_role`` values that answer a wait.
+
+    Returns
+    -------
+    DataFrame
+        ``ticket_id, wait, asked_at, answered_at, minutes, answered``, sorted by ticket and wait;
+        ``answered_at`` is NaT and ``answered`` False for a censored wait.
 
     Examples
     --------
@@ -366,6 +514,31 @@ def staffing(times: pd.DataFrame, *, time: str = "created_at", duration: str = "
     agents minus the agents needed in the median hour that meets the SLA — the level the
     team already copes with — never below 0. A planning aid with its assumptions stated,
     not an Erlang model: it ignores queueing variance and multi-skill routing.
+
+    Parameters
+    ----------
+    times : DataFrame
+        One row per ticket, as from :func:`ticket_times`.
+    time : str
+        Timestamp column placing a ticket in its weekday and hour.
+    duration : str
+        First-response minutes.
+    event : str
+        Boolean column, False for a ticket still waiting.
+    sla_minutes : float
+        The SLA in minutes; a waiting ticket past it is a miss, one not yet past it is left out
+        of the share.
+    handle_minutes : float
+        Agent work per ticket, in minutes.
+
+    Returns
+    -------
+    DataFrame
+        One row per weekday × hour with tickets: ``weekday`` (``"Mon"`` …), ``hour``,
+        ``per_week`` (tickets per week), ``median_minutes``, ``sla_share, sla_low, sla_high``
+        (95 % Wilson), ``agents_needed`` and ``gap_agents`` (agents above the coping level: the
+        median need of the hours with ``sla_share >= 0.8``, or of all hours when none is);
+        sorted by descending gap, then load.
     """
     from carelib.metrics.intervals import wilson
 

@@ -60,6 +60,25 @@ def p_chart(events: Any, trials: Any, periods: Any = None, *, laney: bool = True
     ``σᵢ`` is multiplied by ``σ_z``, the average moving range of ``zᵢ = (pᵢ − p̄)/σᵢ``
     divided by 1.128. Periods with no trials keep their row with blank value and limits.
 
+    Parameters
+    ----------
+    events, trials : array-like
+        Events and trials per period, of the same length, ``0 <= events <= trials``.
+    periods : array-like, optional
+        Labels of the periods (e.g. ISO weeks); default ``0, 1, …``.
+    laney : bool
+        Widen the limits by Laney's ``σ_z`` (needs two periods or more in a phase).
+    phase : array-like, optional
+        Phase label per period; each phase gets its own centre and limits.
+    sigmas : float
+        Width of the limits in sigmas.
+
+    Returns
+    -------
+    DataFrame
+        One row per period: ``period, value, centre, sigma, lcl, ucl, phase, trials``; values
+        and limits are shares, limits clipped to [0, 1].
+
     Examples
     --------
     >>> c = p_chart([10, 12, 9, 30], [100, 100, 100, 100], ["W1", "W2", "W3", "W4"], laney=False)
@@ -101,6 +120,23 @@ def xmr(values: Any, periods: Any = None, *, phase: Any = None, sigmas: float = 
 
     ``σ = mR̄ / 1.128`` so the limits are ``x̄ ± 2.66 mR̄``; ``mr`` and ``mr_ucl`` (3.267 mR̄)
     are the moving-range chart. Missing values keep their row and break the moving range.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per period (weekly NPS, median minutes …).
+    periods : array-like, optional
+        Labels of the periods; default ``0, 1, …``.
+    phase : array-like, optional
+        Phase label per period; each phase with two values or more gets its own limits.
+    sigmas : float
+        Width of the limits in sigmas.
+
+    Returns
+    -------
+    DataFrame
+        One row per period: ``period, value, centre, sigma, lcl, ucl, phase, mr, mr_ucl``, in
+        the unit of ``values``.
 
     Examples
     --------

@@ -102,10 +102,30 @@ def compare_nps(
 ) -> pd.DataFrame:
     """Each group's NPS against a baseline group: difference, its interval, z and two-sided p.
 
+    Parameters
+    ----------
+    data : DataFrame-like
+        Survey answers (pandas, polars, DuckDB relation, PySpark …).
+    score : str
+        The 0–10 score column.
+    group : str
+        Column whose values are compared (a period, a segment …).
+    baseline : object
+        Value of ``group`` the others are compared with; it must be present and have scores.
+    confidence : float
+        Level of the interval of the difference.
+
+    Returns
+    -------
+    DataFrame
+        One row per group other than the baseline: ``<group>, n, nps, baseline_nps,
+        difference, ci_low, ci_high, z, p_value`` (NPS, difference and bounds in points).
+
     Notes
     -----
     Adjusted-Wald estimates and variances of the two independent samples (Rocks 2016):
     ``z = (NPS₁ − NPS₀) / sqrt(Var₁ + Var₀)``; p from the normal distribution.
+    ``ci_low``/``ci_high`` bound the difference, not the group's NPS.
 
     Examples
     --------
@@ -144,6 +164,26 @@ def proportion(
     Use for CSAT top-2-box (``score >= 4`` on 1–5), PMF "very disappointed" (``score == 3``
     on 1–3), SLA attainment. Missing values of ``success`` are not used and are counted.
 
+    Parameters
+    ----------
+    data : DataFrame-like
+        Rows (pandas, polars, DuckDB relation, PySpark …).
+    success : str
+        Boolean column (true/false, missing allowed); numbers or text raise ``DataError``.
+    by : str or list of str, optional
+        Group columns.
+    confidence : float
+        Level of the Wilson interval.
+    min_n : int
+        Groups with fewer non-missing rows keep their row with ``share``/``ci_*`` blank and a
+        ``note``.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``successes, trials, share, ci_low, ci_high, missing, note``,
+        sorted by the groups.
+
     Examples
     --------
     >>> d = pd.DataFrame({"plan": ["Plus"] * 4 + ["Standard"] * 2, "ok": [True, True, True, False, False, None]})
@@ -176,6 +216,21 @@ def score_accounting(report: Any, used: int, missing: int) -> pd.DataFrame:
     """Rows in = rows used + rows excluded, by reason: the loader's exclusions plus answers without a score.
 
     ``report`` is the :class:`carelib.data.tables.LoadReport` of the table the metric was computed on.
+
+    Parameters
+    ----------
+    report : LoadReport
+        The loader's report (``rows_read``, ``rows_excluded``, ``by_reason()``).
+    used, missing : int
+        Answers the metric used and answers without a score (e.g. the sum of ``n`` and of
+        ``missing`` of :func:`nps`).
+
+    Returns
+    -------
+    DataFrame
+        ``step, rows``: ``rows read``, one ``excluded: <reason>`` row per loader reason and
+        ``excluded: no score (skipped question)`` (negative counts), then ``used``; a
+        :class:`~carelib.errors.DataError` when they do not add up.
     """
     rows = [{"step": "rows read", "rows": int(report.rows_read)}]
     for _, r in report.by_reason().iterrows():
@@ -191,7 +246,36 @@ def score_accounting(report: Any, used: int, missing: int) -> pd.DataFrame:
 
 def enps(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
          method: str = "adjusted-wald", *, min_n: int = 1, seed: int | None = 0) -> pd.DataFrame:
-    """Employee NPS: the NPS of staff answers (same scale, thresholds and interval; see :func:`nps`)."""
+    """Employee NPS: the NPS of staff answers (same scale, thresholds and interval; see :func:`nps`).
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Staff answers (pandas, polars, DuckDB relation, PySpark …).
+    score : str
+        The 0–10 score column.
+    by : str or list of str, optional
+        Group columns (team, pulse wave …).
+    confidence : float
+        Interval level.
+    method : {"adjusted-wald", "wald", "bootstrap"}
+        Interval method (see :func:`carelib.metrics.intervals.nps_from_counts`).
+    min_n : int
+        Groups with fewer answers keep their row with ``nps``/``ci_*`` blank and a ``note``.
+    seed : int or None
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, promoters, passives, detractors, nps, ci_low, ci_high, missing,
+        note``.
+
+    Examples
+    --------
+    >>> enps(pd.DataFrame({"score": [10, 9, 8, 2]}), method="wald")[["n", "nps"]].values.tolist()
+    [[4.0, 25.0]]
+    """
     return _nps(data, score, keys_of(by), confidence, method, min_n, seed, "enps")
 
 
@@ -220,7 +304,26 @@ def csat(data: Any, score: str = "score", by: str | list[str] | None = None, con
          *, top: int = 4, min_n: int = 1) -> pd.DataFrame:
     """CSAT on 1–5 as the top-2-box share (scores ``top``–5) with Wilson intervals, and the mean.
 
-    Returns group columns, then ``n, successes, share, ci_low, ci_high, mean, mean_low, mean_high, missing, note``.
+    Parameters
+    ----------
+    data : DataFrame-like
+        Survey answers (pandas, polars, DuckDB relation, PySpark …).
+    score : str
+        The 1–5 score column; a score outside the scale raises ``DataError``.
+    by : str or list of str, optional
+        Group columns.
+    confidence : float
+        Level of the Wilson interval of the share and the t interval of the mean.
+    top : int
+        Lowest score counted as satisfied (4: top-2-box).
+    min_n : int
+        Groups with fewer answers keep their row with estimates blank and a ``note``.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, successes, share, ci_low, ci_high, mean, mean_low, mean_high,
+        missing, note`` (share in 0…1, mean in scale points).
 
     Examples
     --------
@@ -232,13 +335,64 @@ def csat(data: Any, score: str = "score", by: str | list[str] | None = None, con
 
 def ces(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
         *, easy: int = 5, min_n: int = 1) -> pd.DataFrame:
-    """Customer Effort Score on 1–7 (7 = strongly agree it was easy): share of ``easy``–7, and the mean."""
+    """Customer Effort Score on 1–7 (7 = strongly agree it was easy): share of ``easy``–7, and the mean.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Survey answers (pandas, polars, DuckDB relation, PySpark …).
+    score : str
+        The 1–7 score column; a score outside the scale raises ``DataError``.
+    by : str or list of str, optional
+        Group columns.
+    confidence : float
+        Level of the Wilson interval of the share and the t interval of the mean.
+    easy : int
+        Lowest score counted as easy (5: the top three boxes).
+    min_n : int
+        Groups with fewer answers keep their row with estimates blank and a ``note``.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, successes, share, ci_low, ci_high, mean, mean_low, mean_high,
+        missing, note``.
+
+    Examples
+    --------
+    >>> ces(pd.DataFrame({"score": [7, 6, 5, 2]}))[["n", "successes", "share"]].iloc[0].tolist()
+    [4.0, 3.0, 0.75]
+    """
     return _box(data, score, by, CES.low, CES.high, (easy, CES.high), confidence, min_n, with_mean=True, func="ces")
 
 
 def pmf(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
         *, min_n: int = 1) -> pd.DataFrame:
-    """Sean Ellis product-market-fit share: answers of 3 ("very disappointed") on 1–3, with Wilson intervals."""
+    """Sean Ellis product-market-fit share: answers of 3 ("very disappointed") on 1–3, with Wilson intervals.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Survey answers (pandas, polars, DuckDB relation, PySpark …).
+    score : str
+        The 1–3 score column (1 not disappointed, 2 somewhat, 3 very disappointed).
+    by : str or list of str, optional
+        Group columns.
+    confidence : float
+        Level of the Wilson interval.
+    min_n : int
+        Groups with fewer answers keep their row with estimates blank and a ``note``.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, successes, share, ci_low, ci_high, missing, note`` (no mean).
+
+    Notes
+    -----
+    Ellis's rule of thumb reads a "very disappointed" share of 40 % or more as
+    product-market fit.
+    """
     return _box(data, score, by, PMF.low, PMF.high, PMF.box, confidence, min_n, with_mean=False, func="pmf")
 
 
@@ -249,6 +403,29 @@ def ratings(data: Any, rating: str = "rating", by: str | list[str] | None = None
     The Bayesian average ``(C·m + Σ stars) / (C + n)`` shrinks items with few ratings toward
     the overall mean ``m``; ``C`` (``prior_weight``) defaults to the median number of ratings
     per group. Rank items by it; report the mean with its interval.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Ratings (pandas, polars, DuckDB relation, PySpark …).
+    rating : str
+        Column of whole stars from ``low`` to ``high``.
+    by : str or list of str, optional
+        Group columns (product, store …).
+    confidence : float
+        Level of the t interval of the mean.
+    prior_weight : float, optional
+        ``C`` of the Bayesian average, in ratings (>= 0); default the median ratings per group.
+    min_n : int
+        Groups with fewer ratings keep their row with ``mean``/``ci_*`` blank and a ``note``.
+    low, high : int
+        The star scale.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, mean, ci_low, ci_high, bayes_avg``, one ``stars_<v>`` count per
+        star value, ``missing`` and ``note``.
 
     Examples
     --------

@@ -41,7 +41,29 @@ def collect(frame: Any) -> pd.DataFrame:
 
 
 def sum_flags(frame: Any, keys: list[str], flags: dict[str, Any]) -> pd.DataFrame:
-    """Sum 0/1 indicator expressions per group (only tallies leave the engine)."""
+    """Sum 0/1 indicator expressions per group (only tallies leave the engine).
+
+    Parameters
+    ----------
+    frame : narwhals frame
+        Eager or lazy frame holding ``keys`` and the columns the expressions use.
+    keys : list of str
+        Group columns; empty for one overall row.
+    flags : dict of str to narwhals expression
+        Output column name → boolean expression; true counts 1, false or null 0.
+
+    Returns
+    -------
+    DataFrame
+        pandas: the ``keys`` columns (groups in the engine's order, unsorted), then one int64
+        sum per flag.
+
+    Examples
+    --------
+    >>> f = nw.from_native(pd.DataFrame({"x": [1, 5, 7]}))
+    >>> sum_flags(f, [], {"big": nw.col("x") > 4}).to_dict("list")
+    {'big': [2]}
+    """
     one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
     frame = frame.select(*keys, *[nw.when(e).then(one).otherwise(zero).alias(k) for k, e in flags.items()])
     sums = [nw.col(k).sum() for k in flags]
@@ -80,6 +102,27 @@ def tally_nps(data: Any, score: str = "score", by: str | list[str] | None = None
 
 
 def tally_nps_keys(data: Any, score: str, keys: list[str], low: int, high: int, func: str) -> pd.DataFrame:
+    """:func:`tally_nps` with the groups as a list and the caller's name for error messages.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        pandas, polars, a DuckDB relation, a PySpark DataFrame (anything narwhals reads).
+    score : str
+        Score column (0–10).
+    keys : list of str
+        Group columns (see :func:`keys_of`).
+    low, high : int
+        The scale; a score outside it, or not whole, raises ``DataError``.
+    func : str
+        Name of the calling metric, the first word of error messages.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, promoters, passives, detractors, missing, out_of_scale``
+        (int64), sorted by the groups.
+    """
     frame = check.frame_with(data, func, [*keys, score])
     check.numeric_column(data, frame, score, f"an integer {low}-{high}", func)
     dtype = frame.collect_schema()[score]
@@ -112,6 +155,23 @@ def tally_scale(data: Any, score: str, by: str | list[str] | None = None, low: i
     and their intervals all come from them. A score outside ``low``–``high`` (or not whole)
     raises ``DataError``.
 
+    Parameters
+    ----------
+    data : DataFrame-like
+        pandas, polars, a DuckDB relation, a PySpark DataFrame (anything narwhals reads).
+    score : str
+        Score column.
+    by : str or list of str, optional
+        Group columns.
+    low, high : int
+        Inclusive bounds of the scale (1 and 5 for CSAT).
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, missing, score_<low> … score_<high>`` (int64), sorted by the
+        groups.
+
     Examples
     --------
     >>> tally_scale(pd.DataFrame({"score": [5, 4, 4, 1, None]}), "score").iloc[0].tolist()
@@ -121,6 +181,27 @@ def tally_scale(data: Any, score: str, by: str | list[str] | None = None, low: i
 
 
 def tally_scale_keys(data: Any, score: str, keys: list[str], low: int, high: int, func: str) -> pd.DataFrame:
+    """:func:`tally_scale` with the groups as a list and the caller's name for error messages.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        pandas, polars, a DuckDB relation, a PySpark DataFrame (anything narwhals reads).
+    score : str
+        Score column.
+    keys : list of str
+        Group columns (see :func:`keys_of`).
+    low, high : int
+        Inclusive bounds of the scale; a score outside them, or not whole, raises ``DataError``.
+    func : str
+        Name of the calling metric, the first word of error messages.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, then ``n, missing, score_<low> … score_<high>`` (int64), sorted by the
+        groups.
+    """
     frame = check.frame_with(data, func, [*keys, score])
     check.numeric_column(data, frame, score, f"an integer {low}-{high}", func)
     s = nw.col(score).cast(nw.Float64)
@@ -139,7 +220,27 @@ def tally_scale_keys(data: Any, score: str, keys: list[str], low: int, high: int
 
 
 def count_by(data: Any, by: str | list[str] | None = None, name: str = "count") -> pd.DataFrame:
-    """Rows per group, counted in the engine (events or exposure for :func:`rate`)."""
+    """Rows per group, counted in the engine (events or exposure for :func:`rate`).
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        pandas, polars, a DuckDB relation, a PySpark DataFrame (anything narwhals reads).
+    by : str or list of str, optional
+        Group columns; default one overall count.
+    name : str
+        Name of the count column.
+
+    Returns
+    -------
+    DataFrame
+        Group columns (sorted), then the int64 count column ``name``.
+
+    Examples
+    --------
+    >>> count_by(pd.DataFrame({"week": ["W2", "W1", "W2"]}), "week", "orders").values.tolist()
+    [['W1', 1], ['W2', 2]]
+    """
     keys = keys_of(by)
     frame = check.frame_with(data, "count_by", keys)
     out = frame.select(keys).group_by(keys).agg(nw.len().alias(name)) if keys else frame.select(nw.len().alias(name))

@@ -6,7 +6,7 @@ of the cells that used to be copied between notebooks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -57,7 +57,20 @@ class Shown:
 
 
 def display_options(*, decimals: int = 3, max_colwidth: int = 120, max_columns: int = 20, width: int = 160) -> None:
-    """Fixed display precision and widths for a notebook's tables (stored outputs must not drift)."""
+    """Fixed display precision and widths for a notebook's tables (stored outputs must not drift).
+
+    Parameters
+    ----------
+    decimals : int
+        Decimals of every float pandas shows (with thousands separators).
+    max_colwidth, max_columns, width : int
+        pandas' ``display.max_colwidth``, ``display.max_columns`` and ``display.width``.
+
+    Returns
+    -------
+    None
+        The options are set for the rest of the notebook's kernel.
+    """
     pd.set_option("display.float_format", ("{:,.%sf}".replace("%s", str(decimals))).format)
     pd.set_option("display.max_colwidth", max_colwidth)
     pd.set_option("display.max_columns", max_columns)
@@ -76,12 +89,12 @@ def open_workspace(data_dir: str, *, today: periods.TodayLike = None) -> Workspa
     return load_workspace(data_dir, errors="exclude", today=today)
 
 
-def redactor(ws: Workspace | Iterable[str] | None, *, greetings: bool = False) -> Redactor:
+def redactor(ws: Workspace | Iterable[str] | Mapping[str, str] | None, *, greetings: bool = True) -> Redactor:
     """The redactor of a workspace: its customers' names become pseudonyms, personal numbers their kind.
 
     Parameters
     ----------
-    ws : Workspace, iterable of names, or None
+    ws : Workspace, iterable of names, mapping of name to pseudonym, or None
         A workspace (its ``customers.name`` is the roster), or the roster itself.
     greetings : bool
         Also replace the capitalised word after a greeting (for names no roster knows).
@@ -90,6 +103,8 @@ def redactor(ws: Workspace | Iterable[str] | None, *, greetings: bool = False) -
     -------
     Redactor
     """
+    if isinstance(ws, Mapping):  # name → pseudonym (participant ids, say): kept as given
+        return Redactor(dict(ws) or None, greetings=greetings)
     names = ws.names() if isinstance(ws, Workspace) else list(ws or [])
     return Redactor(names or None, greetings=greetings)
 

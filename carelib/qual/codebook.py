@@ -129,6 +129,20 @@ def diff_codebooks(old: pd.DataFrame, new: pd.DataFrame, rename_threshold: float
     definitions and keywords overlap at least ``rename_threshold`` (Jaccard) are reported
     as one rename.
 
+    Parameters
+    ----------
+    old, new : DataFrame
+        Codebooks with :data:`CODEBOOK_COLUMNS` (from :func:`load_codebook` or
+        :func:`codebook_from_records`).
+    rename_threshold : float
+        Least Jaccard overlap (0…1) of definition words and keywords for a removed and an added
+        code to be called a rename.
+
+    Returns
+    -------
+    DataFrame
+        ``change, code, old, new``, sorted by change then code; empty when nothing changed.
+
     Examples
     --------
     >>> a = codebook_from_records([{"code": "late", "definition": "parcel arrived late"}])

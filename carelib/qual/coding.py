@@ -195,6 +195,23 @@ def co_occurrence(coded: pd.DataFrame, *, unit: str = "participant_id", code: st
                   codes: Sequence[str] | None = None) -> pd.DataFrame:
     """Codes x codes: how many units (participants by default) carry both.
 
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings with the ``unit`` and ``code`` columns (a unit × code pair counts once).
+    unit : str
+        Column of the unit counted: ``"participant_id"``, ``"interview_id"``, ``"excerpt_id"`` …
+    code : str
+        Column of the code.
+    codes : sequence of str, optional
+        Codes to keep; default every code present.
+
+    Returns
+    -------
+    DataFrame
+        Square int table indexed and labelled by code (sorted): cell ``(a, b)`` is the number of
+        units with both codes, the diagonal the units with each code.
+
     Examples
     --------
     >>> coded = pd.DataFrame({"participant_id": ["P1", "P1", "P2"], "code": ["a", "b", "a"]})
@@ -267,6 +284,21 @@ def write_codings(codings: pd.DataFrame, path: str | Path, coder: str | None = N
     """Codings to CSV in the :func:`read_codings` layout (``coder`` fills a missing coder column).
 
     Written by :func:`carelib.exports.to_csv`: formula-safe cells, atomic write.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        Codings with some of :data:`CODING_COLUMNS`; missing ones are written empty, others
+        dropped.
+    path : str or Path
+        CSV file to write (folders are created; an existing file is replaced).
+    coder : str, optional
+        Coder name for every row when ``codings`` has no ``coder`` column (then required).
+
+    Returns
+    -------
+    Path
+        The path written.
     """
     out = codings.copy()
     if "coder" not in out.columns:

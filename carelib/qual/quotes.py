@@ -235,6 +235,31 @@ def pick_quotes(coded: pd.DataFrame, *, per_code: int = 3, confidence: str = "co
 
     ``coded`` needs ``code, participant_id, text`` and the confidence column; short
     utterances ("yes", "mm") are skipped when longer ones exist.
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings with text: ``code, participant_id, text`` and the ``confidence`` column.
+    per_code : int
+        Most quotes kept per code.
+    confidence : str
+        Column ranking the quotes (higher first; ties by participant id).
+    min_chars : int
+        Texts shorter than this come after every longer one of the code.
+
+    Returns
+    -------
+    DataFrame
+        Rows of ``coded`` (all its columns), at most ``per_code`` per code and one per
+        participant and code, sorted by code then rank.
+
+    Examples
+    --------
+    >>> texts = ["It came a week late, again.", "late", "Nobody told me it was late."]
+    >>> c = pd.DataFrame({"code": ["late"] * 3, "participant_id": ["P1", "P1", "P2"],
+    ...                   "text": texts, "confidence": [0.9, 1.0, 0.8]})
+    >>> pick_quotes(c, per_code=2)[["participant_id", "text"]].values.tolist()
+    [['P1', 'It came a week late, again.'], ['P2', 'Nobody told me it was late.']]
     """
     c = coded.copy()
     c["_long"] = c["text"].str.len() >= min_chars
@@ -253,8 +278,26 @@ def insights(
 ) -> pd.DataFrame:
     """Insights: for each code voiced by at least ``min_participants`` people, a claim with evidence.
 
-    Returns ``code, claim, participants, of, share, quotes`` (quotes: list of quote dicts
-    with speaker, interview and text), ordered by participants (descending).
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings with text: ``code, participant_id, interview_id, speaker, text, confidence``.
+    codebook : DataFrame
+        ``code, definition``; the definition becomes the claim (the code name when absent).
+    participants : DataFrame
+        The roster (``participant_id`` and optionally ``role``); only participants (not
+        interviewers) make the denominator ``of``.
+    min_participants : int
+        Least distinct participants voicing a code for it to become an insight.
+    per_code : int
+        Quotes per insight (see :func:`pick_quotes`).
+
+    Returns
+    -------
+    DataFrame
+        ``code, claim, participants, of, share, quotes`` (quotes: list of quote dicts
+        with speaker, interview and text), ordered by participants (descending);
+        ``share = participants / of`` rounded to 3 decimals.
     """
     people = participants[participants.get("role", "participant") == "participant"] if "role" in participants else participants
     total = people["participant_id"].nunique()
@@ -294,7 +337,25 @@ def user_stories(
     For each code, the segment with the most participants voicing it becomes the
     "As a ..."; ``need``/``so_that`` come from the codebook when it has them.
 
-    Returns ``code, story, segment, participants, quotes`` (CSV-ready).
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings: ``code, participant_id`` (one row per coded excerpt).
+    codebook : DataFrame
+        ``code, definition`` and optionally ``need, so_that``.
+    participants : DataFrame
+        The roster: ``participant_id`` and the ``segment`` column.
+    segment : str
+        Column of ``participants`` naming the "As a …" (e.g. ``"plan"``).
+    codes : list of str, optional
+        Codes to write stories for; default every code.
+
+    Returns
+    -------
+    DataFrame
+        ``code, story, segment, participants, quotes`` (CSV-ready): ``participants`` counts
+        distinct people voicing the code, ``quotes`` its coded excerpts; sorted by descending
+        participants, then code.
     """
     if segment not in participants.columns:
         raise ParameterError(f"participants has no column {segment!r}; columns are {list(participants.columns)}")

@@ -110,6 +110,25 @@ def export_qdpx(
 ) -> Path:
     """Write a REFI-QDA project: codebook, text sources, selections with codings by coder.
 
+    Parameters
+    ----------
+    path : str or Path
+        The ``.qdpx`` file to write (folders are created; an existing file is replaced).
+    sources : dict of str to str
+        Source name (e.g. interview id) → its text; offsets of ``codings`` index it.
+    codebook : DataFrame
+        Codebook with ``code, parent, definition, include, exclude, keywords``.
+    codings : DataFrame
+        ``source, start, end, code, coder``: 0-based code-point offsets, end exclusive; each
+        source and code must exist.
+    project : str
+        Name of the project as the QDA tool shows it.
+
+    Returns
+    -------
+    Path
+        The path written; the same input gives the same bytes.
+
     Examples
     --------
     >>> import tempfile, pathlib

@@ -252,6 +252,21 @@ def to_pdf(report: str | Path, pdf: str | Path, timeout: float = 120) -> Path:
     request sent to a closed proxy port, so nothing leaves the machine. Page size,
     margins and background printing come from a small print stylesheet added to a
     temporary copy of the report.
+
+    Parameters
+    ----------
+    report : str or Path
+        The rendered HTML report (UTF-8); it is not changed.
+    pdf : str or Path
+        The PDF file to write (folders are created; an existing file is replaced whole).
+    timeout : float
+        Seconds Chromium may take before it is killed and a ``RunError`` raised.
+
+    Returns
+    -------
+    Path
+        ``pdf``; a :class:`~carelib.errors.RunError` when no Chromium is installed, the report
+        cannot be read, or Chromium fails or times out.
     """
     import os
     import signal

@@ -65,6 +65,14 @@ def finding(
         Interval of the value.
     kind : str
         ``metric``, ``signal``, ``theme``, ``case`` ...
+    **extra : Any
+        Further fields stored as they are (made JSON-safe: numpy scalars to Python, NaN to None).
+
+    Returns
+    -------
+    dict
+        ``key, label, value, text, kind`` and, when given, ``note``, ``ci`` (a list of two) and
+        the ``extra`` fields; a ``TypeError`` when a value cannot be written as JSON.
 
     Examples
     --------

@@ -257,7 +257,28 @@ def provenance(
     seconds: float | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The provenance footer: parameters, data fingerprint, code version, run time."""
+    """The provenance footer: parameters, data fingerprint, code version, run time.
+
+    Parameters
+    ----------
+    parameters : dict
+        The run's parameters; each becomes ``"parameter <name>"`` (strings as they are, other
+        values by ``repr``).
+    data : str or Path, optional
+        The workspace folder; when it exists, its SHA-256 fingerprint is added.
+    started : float, optional
+        Start of the run as a POSIX timestamp (seconds), shown in UTC.
+    seconds : float, optional
+        Run time in seconds.
+    extra : dict, optional
+        Further rows, values turned into strings.
+
+    Returns
+    -------
+    dict of str to str
+        Label → value in footer order: parameters, ``data fingerprint (SHA-256)``,
+        ``carelib version``, ``git commit``, ``run started``, ``run time``, then ``extra``.
+    """
     from carelib.data.tables import Workspace
 
     out: dict[str, str] = {}
@@ -287,6 +308,26 @@ class Section:
 
     @classmethod
     def from_notebook(cls, nb: nbformat.NotebookNode, name: str, title: str | None = None) -> Section:
+        """The section of an executed notebook: its outputs and markdown, without code or parameters.
+
+        Parameters
+        ----------
+        nb : NotebookNode
+            The executed notebook; it is not changed. Cells tagged ``parameters``,
+            ``injected-parameters`` or ``report-hide`` and stderr outputs are left out.
+        name : str
+            The notebook's file name; its stem makes the anchor (and the title when there is no
+            other).
+        title : str, optional
+            Section title; default the notebook's first ``# `` heading (dropped from the body),
+            else the file stem in words.
+
+        Returns
+        -------
+        Section
+            ``title``, ``body_html`` (nbconvert's basic template, not yet sanitised: see
+            :func:`render_report`), ``anchor`` and the notebook's ``findings``.
+        """
         from nbconvert import HTMLExporter
 
         from carelib.report.findings import read_findings
@@ -370,6 +411,29 @@ def render_report(
     them (title, contents, section headings) is built here from escaped strings.
     Raises :class:`RunError` naming the fragment only if the sanitised page still fails
     :func:`check_offline`, which would be a bug in carelib, never a property of the data.
+
+    Parameters
+    ----------
+    sections : list of Section
+        The parts of the report, in order (from :meth:`Section.from_notebook`).
+    title : str, optional
+        Page title; default the first section's title, else ``"carekit report"``.
+    subtitle : str, optional
+        A line under the title (escaped).
+    intro_html : str
+        carelib-made markup after the findings (sanitised).
+    findings : list of dict, optional
+        Key findings (from :func:`carelib.report.findings.finding`); default those of the
+        sections.
+    definitions : DataFrame, optional
+        Appendix of metric definitions, shown as an escaped table.
+    provenance : dict of str to str, optional
+        Footer rows (from :func:`provenance`).
+
+    Returns
+    -------
+    str
+        The whole HTML page (UTF-8, no external resource, a strict Content-Security-Policy).
     """
     title = title or (sections[0].title if sections else "carekit report")
     all_findings = findings if findings is not None else [f for s in sections for f in s.findings]

@@ -45,6 +45,30 @@ def trend(
 ):
     """A line with its interval band; ``highlight`` marks some x values (e.g. signal weeks).
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per period, in plot order.
+    x : str
+        Column of the period labels (at most 8 are shown on the axis).
+    y : str
+        Column of the estimate.
+    low, high : str
+        Columns of the interval bounds.
+    title : str
+        Title, left-aligned; none when empty.
+    ylabel : str, optional
+        Y-axis label; default ``y``.
+    highlight : list, optional
+        Values of ``x`` marked in the accent colour.
+    ax : matplotlib Axes, optional
+        Axes to draw on; default a new figure in the shared look.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (one line, one interval band, the highlighted points).
+
     Examples
     --------
     >>> d = pd.DataFrame({"period": ["W1", "W2"], "nps": [20.0, 25.0], "ci_low": [10.0, 15.0], "ci_high": [30.0, 35.0]})
@@ -73,6 +97,30 @@ def forest(
     *, reference: float | None = None, flagged: str | None = None, title: str = "", ax: Any = None,
 ):
     """Segment estimates with intervals; rows with no estimate (``n too small``) are shown greyed and labelled.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per segment, first row on top.
+    label : str
+        Column naming the segment.
+    y : str
+        Column of the estimate (NaN: shown as "n too small").
+    low, high : str
+        Columns of the interval bounds.
+    reference : float, optional
+        Value drawn as a dashed vertical line (the overall estimate).
+    flagged : str, optional
+        Boolean column; true rows are drawn in the accent colour.
+    title : str
+        Title, left-aligned; none when empty.
+    ax : matplotlib Axes, optional
+        Axes to draw on; default a new figure in the shared look.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (one interval and point per segment with an estimate).
 
     Examples
     --------
@@ -114,6 +162,26 @@ def control_chart(
     Limits are drawn as steps (they vary with the subgroup size on a p-chart and change at a
     phase boundary); periods named in ``signals`` are marked in the accent colour.
 
+    Parameters
+    ----------
+    chart : DataFrame
+        ``period, value, centre, lcl, ucl`` (and optionally ``phase``), one row per period.
+    signals : DataFrame, optional
+        Rule violations from :func:`carelib.metrics.spc.signals` (its ``period`` column is used).
+    title : str
+        Title, left-aligned; none when empty.
+    ylabel : str
+        Y-axis label.
+    percent : bool
+        Multiply values and limits by 100 (for a p-chart of shares).
+    ax : matplotlib Axes, optional
+        Axes to draw on; default a new figure in the shared look.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (values, centre and limit steps, signal points, phase boundaries).
+
     Examples
     --------
     >>> from carelib.metrics import spc
@@ -148,6 +216,23 @@ def control_chart(
 def drivers(table: pd.DataFrame, *, top: int = 10, title: str = "", ax: Any = None):
     """Relative risk with its interval per driver (log scale), from :func:`carelib.analysis.drivers.relative_risk`.
 
+    Parameters
+    ----------
+    table : DataFrame
+        ``factor, rr, ci_low, ci_high, attributable`` and optionally ``level, significant``
+        (non-significant drivers are greyed), in the order to show, first on top.
+    top : int
+        Drivers shown (the first ``top`` with a relative risk).
+    title : str
+        Title, left-aligned; none when empty.
+    ax : matplotlib Axes, optional
+        Axes to draw on; default a new figure in the shared look.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (log x scale, a dashed line at 1).
+
     Examples
     --------
     >>> t = pd.DataFrame({"factor": ["late"], "level": [""], "rr": [3.0], "ci_low": [2.0], "ci_high": [4.5],
@@ -181,6 +266,25 @@ def survival(curves: dict[str, pd.DataFrame], *, xlabel: str = "minutes", title:
              log: bool = True, ax: Any = None):
     """Share answered by time ``1 − S(t)`` per group, from :func:`carelib.metrics.response_times.kaplan_meier` tables.
 
+    Parameters
+    ----------
+    curves : dict of str to DataFrame
+        Group name → Kaplan–Meier table (``time, survival, low, high``); a legend is shown
+        with more than one group.
+    xlabel : str
+        X-axis label (the unit of ``time``).
+    title : str
+        Title, left-aligned; none when empty.
+    log : bool
+        Log-scale time axis (times of 0 are drawn at 0.001).
+    ax : matplotlib Axes, optional
+        Axes to draw on; default a new figure in the shared look.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (one step line and band per group, y from 0 to 1).
+
     Examples
     --------
     >>> km = pd.DataFrame({"time": [1, 2, 4], "survival": [0.6, 0.3, 0.0], "low": [0.4, 0.1, 0.0],
@@ -212,6 +316,22 @@ def survival(curves: dict[str, pd.DataFrame], *, xlabel: str = "minutes", title:
 def hour_of_week(grid: pd.DataFrame, *, label: str = "", title: str = "", ax: Any = None):
     """Heatmap of a 7 × 24 table from :func:`carelib.metrics.response_times.hour_of_week` (empty cells left blank).
 
+    Parameters
+    ----------
+    grid : DataFrame
+        Weekdays as rows, hours as columns, numbers (NaN for empty cells).
+    label : str
+        Label of the colour bar (the unit of the cells).
+    title : str
+        Title, left-aligned; none when empty.
+    ax : matplotlib Axes, optional
+        Axes to draw on; default a new figure in the shared look.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (one image, with a colour bar beside it).
+
     Examples
     --------
     >>> g = pd.DataFrame(np.ones((7, 24)), index=list("MTWTFSS"), columns=range(24))
@@ -235,6 +355,24 @@ def hour_of_week(grid: pd.DataFrame, *, label: str = "", title: str = "", ax: An
 
 def bars(labels: list[Any], values: list[float] | pd.Series, *, xlabel: str = "", title: str = "", ax: Any = None):
     """Horizontal bars, first label on top (a ranked list: costs, counts).
+
+    Parameters
+    ----------
+    labels : list
+        Bar labels (shown as strings), in rank order.
+    values : list of float or Series
+        Bar lengths, as many as ``labels``.
+    xlabel : str
+        X-axis label (the unit of ``values``).
+    title : str
+        Title, left-aligned; none when empty.
+    ax : matplotlib Axes, optional
+        Axes to draw on; default a new figure in the shared look.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (one horizontal bar per label).
 
     Examples
     --------

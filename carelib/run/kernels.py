@@ -178,6 +178,27 @@ def run_interruptibly(fn: Callable[..., T], *args: Any, grace: float = 1.5, **kw
     event loop (whose own clean-up asks the kernel to shut down and waits several seconds).
     After killing the kernels the worker gets ``grace`` seconds to wind down, then the
     interrupt is re-raised.
+
+    Parameters
+    ----------
+    fn : callable
+        The work, e.g. a notebook execution that starts kernels through this module.
+    *args : Any
+        Positional arguments of ``fn``.
+    grace : float
+        Seconds the worker may take to wind down after an interrupt.
+    **kwargs : Any
+        Keyword arguments of ``fn``.
+
+    Returns
+    -------
+    T
+        What ``fn`` returned; an exception ``fn`` raised is re-raised in the caller's thread.
+
+    Examples
+    --------
+    >>> run_interruptibly(max, 2, 5)
+    5
     """
     box: dict[str, Any] = {}
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
+import functools
 import os
 import time
 import uuid
@@ -94,9 +96,20 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     """
     path = Path(notebook)
     try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ParameterError(f"cannot read notebook {str(notebook)!r}: {exc}") from exc
+    # one parse per notebook file and version, however often a run asks (checks, coercion, provenance)
+    return copy.deepcopy(dict(_declared(str(path), stat.st_mtime_ns, stat.st_size)))
+
+
+@functools.lru_cache(maxsize=64)
+def _declared(name: str, mtime_ns: int, size: int) -> tuple[tuple[str, NotebookParameter], ...]:
+    path = Path(name)
+    try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError) as exc:
-        raise ParameterError(f"cannot read notebook {str(notebook)!r}: {exc}") from exc
+        raise ParameterError(f"cannot read notebook {name!r}: {exc}") from exc
     source = _parameters_cell(nb, path).source
     lines = source.splitlines()
     try:
@@ -120,7 +133,7 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
         help_ = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset :] else ""
         rule = parse_rule(help_, f"{path.name}: parameter {name!r}")
         out[name] = NotebookParameter(name, type_, default, help_, rule)
-    return out
+    return tuple(out.items())
 
 
 def parameters_table(notebook: str | Path) -> pd.DataFrame:
@@ -283,6 +296,21 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -
     the error; the partly executed notebook is at ``output``. A kernel that dies or cannot
     start raises :class:`RunError` too. The kernel's stderr is kept apart and passed on
     without its two expected noise lines (see :mod:`carelib.run.kernels`).
+
+    Parameters
+    ----------
+    notebook : Path
+        The notebook to execute; it is not changed.
+    output : Path
+        Where the executed notebook is written (also when a cell fails).
+    parameters : dict
+        Values injected after the ``parameters`` cell (already checked by the caller).
+
+    Returns
+    -------
+    NotebookNode
+        The executed notebook, read back from ``output`` (nbformat 4). Ctrl-C, or a stop of
+        all kernels, raises ``KeyboardInterrupt``.
     """
     import papermill as pm
     from jupyter_client.kernelspec import NoSuchKernel

@@ -182,6 +182,30 @@ class Rule:
 
         ``columns(spec)`` returns ``(where, column names)`` for a ``column of`` spec, or None
         when they cannot be known (no workspace, no such table).
+
+        Parameters
+        ----------
+        value : Any
+            The parameter's value; None and booleans always pass, a non-number passes a range
+            (the type check reports it).
+        type_ : str
+            The parameter's declared type, as written in its annotation (e.g. ``"int"``).
+        columns : callable, optional
+            ``columns(spec) -> (where, column names) or None``; without it ``column of`` formats
+            are not checked.
+
+        Returns
+        -------
+        str or None
+            ``"out of range"``, ``"not a number"``, ``"not allowed"`` or a sentence naming the
+            table(s) and their columns; None when the value is allowed.
+
+        Examples
+        --------
+        >>> Rule(text="1..104", hint="", low=1, high=104).violation(200, "int")
+        'out of range'
+        >>> Rule(text="a|b", hint="", choices=("a", "b")).violation(["a", "b"], "list[str]") is None
+        True
         """
         if isinstance(value, list):
             for item in value:

@@ -94,7 +94,24 @@ def _carelib_files_hash(root: Path | None = None) -> str:
 
 
 def cache_key(notebook: Path, parameters: dict[str, Any], fingerprint: str, versions: dict[str, str]) -> str:
-    """What a step's output depends on: notebook source, parameters, data, code and packages."""
+    """What a step's output depends on: notebook source, parameters, data, code and packages.
+
+    Parameters
+    ----------
+    notebook : Path
+        The step's notebook; its bytes are hashed.
+    parameters : dict
+        The step's parameter values (hashed as sorted JSON; other values by ``str``).
+    fingerprint : str
+        The workspace's data fingerprint (:meth:`carelib.data.tables.Workspace.fingerprint`).
+    versions : dict of str to str
+        Package → version, carelib's own files hash included.
+
+    Returns
+    -------
+    str
+        24 hexadecimal characters of SHA-256; the same inputs give the same key.
+    """
     h = hashlib.sha256()
     h.update(notebook.read_bytes())
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())

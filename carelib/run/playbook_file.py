@@ -122,7 +122,29 @@ def find_playbook(name: str | Path, folder: str | Path = "playbooks") -> Path:
 
 
 def render_template(value: Any, params: dict[str, Any], where: str) -> Any:
-    """Fill ``{name}`` templates; a value that is exactly one template keeps the parameter's type."""
+    """Fill ``{name}`` templates; a value that is exactly one template keeps the parameter's type.
+
+    Parameters
+    ----------
+    value : Any
+        A playbook value: a string, or a list or dict holding strings (filled recursively);
+        other values are returned as they are.
+    params : dict
+        Parameter name → value.
+    where : str
+        Place of the value in the playbook, for the error on an unknown name.
+
+    Returns
+    -------
+    Any
+        ``value`` with every template filled; ``"{weeks}"`` alone gives ``params["weeks"]``
+        itself (e.g. an int), a template inside text its ``str``.
+
+    Examples
+    --------
+    >>> render_template({"w": "{weeks}", "t": "last {weeks} weeks"}, {"weeks": 4}, "step s")
+    {'w': 4, 't': 'last 4 weeks'}
+    """
     if isinstance(value, str):
         whole = TEMPLATE.fullmatch(value)
         missing = [m for m in TEMPLATE.findall(value) if m not in params]

@@ -73,7 +73,30 @@ def render_playbook_report(
     fingerprint: str,
     versions: dict[str, str],
 ) -> tuple[list[dict[str, Any]], str]:
-    """Findings (ordered) and the HTML page of a successful run."""
+    """Findings (ordered) and the HTML page of a successful run.
+
+    Parameters
+    ----------
+    book : Playbook
+        The playbook (title, audience, cadence, practice, ``lead_findings`` patterns).
+    run : PlaybookRun
+        The finished run; every step's executed notebook is read.
+    params : dict
+        The run's parameters, shown in the provenance footer (``period`` also in the subtitle).
+    data : str or Path, optional
+        The workspace folder, shown in the footer.
+    fingerprint : str
+        The workspace's data fingerprint.
+    versions : dict of str to str
+        Package → version, listed in the footer.
+
+    Returns
+    -------
+    findings, page : tuple of (list of dict, str)
+        Every finding with its ``step`` (lead patterns first, see :func:`order_findings`), and
+        the self-contained HTML page, which leads with at most ``MAX_LEAD`` (12) findings when
+        the playbook names lead findings.
+    """
     sections, findings = [], []
     for r in run.steps:
         nb = nbformat.read(r.executed, as_version=4)

@@ -42,6 +42,27 @@ def emerging(themes: pd.Series, weeks: pd.Series, current: list[str], baseline: 
              confidence: float = 0.95, min_count: int = 5) -> pd.DataFrame:
     """Per theme: texts now and before, shares, rate ratio with exact interval, q-value, and status.
 
+    Parameters
+    ----------
+    themes : Series
+        Theme of each text.
+    weeks : Series
+        ISO week of each text, aligned with ``themes`` (same length).
+    current, baseline : list of str
+        Weeks of the review window and of the baseline; both must hold texts.
+    confidence : float
+        Level of the intervals; ``1 - confidence`` is the false discovery rate of
+        ``rising``/``falling``.
+    min_count : int
+        Least texts now for a theme absent from the baseline to be ``new``.
+
+    Returns
+    -------
+    DataFrame
+        ``theme, now, before, share_now, share_before, ratio, ci_low, ci_high, p_value, q_value,
+        status`` (``"new"``, ``"rising"``, ``"falling"`` or ``""``); shares are of all texts of
+        the window; sorted new, rising, unchanged, falling, then by descending ``share_now``.
+
     Examples
     --------
     >>> th = pd.Series(["a"] * 40 + ["b"] * 40 + ["a"] * 20 + ["b"] * 60 + ["c"] * 20)
@@ -75,6 +96,21 @@ def emerging(themes: pd.Series, weeks: pd.Series, current: list[str], baseline: 
 
 def crosstab(themes: pd.Series, by: pd.Series, labels: dict[Any, str] | None = None) -> pd.DataFrame:
     """Texts per theme × value of ``by`` as shares of the theme (rows sum to 1), with the theme's size.
+
+    Parameters
+    ----------
+    themes : Series
+        Theme of each text.
+    by : Series
+        The value crossed with it (sentiment, segment, :func:`nps_group` …), aligned with
+        ``themes``; texts where either is missing are left out.
+    labels : dict, optional
+        Theme → display name for the index (themes not in it keep their value).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by theme (sorted): ``texts`` (float), then one share column per value of ``by``.
 
     Examples
     --------

@@ -1,0 +1,351 @@
+"""What the interview synthesis notebook narrates: transcripts, coding, insights, themes, user stories.
+
+The notebook opens the review with :func:`open_review` (transcripts read, people pseudonymised, the
+redactor built), codes it with :func:`code_review`, then calls one function per section and displays
+what it returns. Counts are people, not mentions; every quote shown is checked against its source span
+(after redaction) before it is shown; the ``insight.<code>`` findings are published by :func:`insights`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from carelib import exports
+from carelib.data.transcripts import read_transcripts
+from carelib.practices.common import Shown, note, redactor
+from carelib.qual import coding, quotes
+from carelib.qual.codebook import load_codebook
+from carelib.report import findings
+from carelib.text.redact import Redactor
+from carelib.text.sentiment import sentiment
+from carelib.text.themes import ThemeModel
+
+__all__ = ["Review", "Coding", "open_review", "interview_overview", "participant_table", "participants_summary",
+           "code_review", "code_counts", "coding_summary", "code_pairs", "insights", "uncoded_excerpts",
+           "uncovered_themes", "user_stories"]
+
+PARTICIPANT = "participant"
+
+
+@dataclass(frozen=True)
+class Review:
+    """An opened interview review: what every section reads.
+
+    Attributes
+    ----------
+    turns : DataFrame
+        The pseudonymised turn table (interviews by number, people by participant id).
+    documents : dict
+        Interview id -> the interview's document text (the text the turns' spans index).
+    redact : Redactor
+        Names become participant ids; e-mails, phone numbers ... their kind.
+    people : DataFrame
+        One row per participant, with the ``segment`` column (roster text redacted).
+    overview : DataFrame
+        One row per interview (see :func:`interview_overview`).
+    segment : str
+        The column participants are counted by.
+    base : Path
+        The workspace folder (the codebook path is read inside it).
+    """
+
+    turns: pd.DataFrame
+    documents: dict[str, str]
+    redact: Redactor
+    people: pd.DataFrame
+    overview: pd.DataFrame
+    segment: str
+    base: Path
+
+
+@dataclass(frozen=True)
+class Coding:
+    """A coded review: the codebook, the participant excerpts and their codings.
+
+    ``coded`` holds one row per excerpt and code, with the excerpt's ``interview_id, turn,
+    participant_id, speaker, text, start``.
+    """
+
+    review: Review
+    book: pd.DataFrame
+    excerpts: pd.DataFrame
+    coded: pd.DataFrame
+    threshold: float
+    method: str
+
+
+def interview_overview(turns: pd.DataFrame) -> pd.DataFrame:
+    """One row per interview (in order of appearance): its format, turns, speakers, participant turns, minutes.
+
+    Examples
+    --------
+    >>> turns = pd.DataFrame({"interview_id": ["interview 1"] * 3, "source": ["txt"] * 3, "turn": [1, 2, 3],
+    ...                       "speaker": ["Interviewer", "P01", "Interviewer"],
+    ...                       "role": ["interviewer", "participant", "interviewer"], "end": [30.0, 90.0, 120.0]})
+    >>> interview_overview(turns).reset_index().values.tolist()
+    [['interview 1', 'txt', 3, 2, 1, 2.0]]
+    """
+    return turns.groupby("interview_id", sort=False).agg(
+        format=("source", "first"), turns=("turn", "size"), speakers=("speaker", "nunique"),
+        participant_turns=("role", lambda r: int((r == PARTICIPANT).sum())),
+        minutes=("end", lambda e: round(e.max() / 60, 1) if e.notna().any() else None))
+
+
+def participant_table(turns: pd.DataFrame, roster: pd.DataFrame | None, segment: str,
+                      redact: Redactor | None = None) -> pd.DataFrame:
+    """Every participant once (first interview), with the roster's columns and the ``segment`` column.
+
+    Parameters
+    ----------
+    turns : DataFrame
+        The pseudonymised turn table (``role``, ``participant_id``, ``interview_id``).
+    roster : DataFrame or None
+        People by ``participant_id``; its ``name`` and ``interview_id`` are not carried.
+    segment : str
+        Column to count participants by; ``"all"`` when neither turns nor roster have it,
+        ``"(unknown)"`` for a participant the roster lacks.
+    redact : Redactor, optional
+        Applied to the segment text (roster text is customer text).
+
+    Returns
+    -------
+    DataFrame
+        ``participant_id, interview_id, <roster columns>, <segment>, role``.
+
+    Examples
+    --------
+    >>> turns = pd.DataFrame({"role": ["participant", "participant", "interviewer"],
+    ...                       "participant_id": ["P01", "P01", None], "interview_id": ["interview 1"] * 3})
+    >>> roster = pd.DataFrame({"participant_id": ["P01"], "name": ["Ruth"], "plan": ["Plus"]})
+    >>> participant_table(turns, roster, "plan").values.tolist()
+    [['P01', 'interview 1', 'Plus', 'participant']]
+    """
+    people = turns[turns["role"] == PARTICIPANT][["participant_id", "interview_id"]].drop_duplicates("participant_id")
+    if roster is not None and "participant_id" in roster.columns:
+        people = people.merge(roster.drop(columns=[c for c in ("interview_id", "name") if c in roster.columns]),
+                              on="participant_id", how="left", suffixes=("", "_roster"))
+    people = people.copy()
+    if segment not in people.columns:
+        people[segment] = "all"
+    people[segment] = people[segment].fillna("(unknown)")
+    if redact is not None:  # roster text: redacted, escaped when shown
+        people[segment] = people[segment].map(redact.redact)
+    people["role"] = PARTICIPANT
+    return people
+
+
+def open_review(data_dir: str, transcripts: str, roster: str, *, segment: str) -> Review:
+    """Read the transcripts (and roster) of a workspace and pseudonymise them: the review every section reads.
+
+    Parameters
+    ----------
+    data_dir : str
+        The workspace folder; ``transcripts`` and ``roster`` are paths inside it.
+    transcripts : str
+        Folder of transcripts (see :func:`carelib.data.transcripts.read_transcripts`).
+    roster : str
+        CSV of people (``name, role, participant_id`` + segments); empty: no roster.
+    segment : str
+        Roster column to count participants by.
+
+    Returns
+    -------
+    Review
+    """
+    base = Path(data_dir)
+    people = pd.read_csv(base / roster) if roster else None
+    tr = read_transcripts(base / transcripts, people)
+    # from here on: interviews by number, people by participant id; names in the text become ids when shown
+    turns, documents, names = quotes.pseudonymise(tr.turns, tr.documents, people)
+    redact = redactor(names)
+    return Review(turns=turns, documents=documents, redact=redact,
+                  people=participant_table(turns, people, segment, redact),
+                  overview=interview_overview(turns), segment=segment, base=base)
+
+
+def participants_summary(review: Review) -> Shown:
+    """Interviews, participants, turns and participants by segment, as one sentence."""
+    counts = review.people[review.segment].value_counts()
+    return Shown(note("**{n} interviews**, **{p} participants**, {t} turns; participants by {by}: {counts}",
+                      n=len(review.overview), p=len(review.people), t=f"{len(review.turns):,}", by=review.segment,
+                      counts=", ".join(f"{k} {v}" for k, v in counts.items())))
+
+
+def code_review(review: Review, codebook: str, *, threshold: float, method: str) -> Coding:
+    """Code every participant turn (an excerpt ``<interview>#<turn>``) with the codebook.
+
+    Parameters
+    ----------
+    review : Review
+        From :func:`open_review`.
+    codebook : str
+        The codebook YAML, a path inside the workspace folder.
+    threshold : float
+        Minimum coding confidence.
+    method : {"lexical", "embeddings"}
+        See :func:`carelib.qual.coding.auto_code`.
+
+    Returns
+    -------
+    Coding
+    """
+    book = load_codebook(review.base / codebook)
+    excerpts = review.turns[review.turns["role"] == PARTICIPANT].copy()
+    excerpts["excerpt_id"] = excerpts["interview_id"] + "#" + excerpts["turn"].astype(str)
+    coded = coding.auto_code(excerpts, book, text="text", id="excerpt_id", threshold=threshold, method=method)
+    coded = coded.merge(excerpts[["excerpt_id", "interview_id", "turn", "participant_id", "speaker", "text", "start"]],
+                        on="excerpt_id")
+    return Coding(review=review, book=book, excerpts=excerpts, coded=coded, threshold=threshold, method=method)
+
+
+def code_counts(coded: pd.DataFrame, people: pd.DataFrame, segment: str) -> pd.DataFrame:
+    """Distinct participants per code and segment, with ``all``; most voiced code first.
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings with ``participant_id`` and ``code`` (several mentions by one person count once).
+    people : DataFrame
+        Every participant, with the ``segment`` column.
+    segment : str
+        Column of ``people`` to count by.
+
+    Returns
+    -------
+    DataFrame
+        Index ``code``; one column per segment value and ``all`` (distinct participants).
+
+    Examples
+    --------
+    >>> coded = pd.DataFrame({"participant_id": ["P1", "P1", "P2", "P2"], "code": ["late", "late", "late", "app"]})
+    >>> people = pd.DataFrame({"participant_id": ["P1", "P2"], "plan": ["Plus", "Std"]})
+    >>> code_counts(coded, people, "plan").reset_index().values.tolist()
+    [['late', 1, 1, 2], ['app', 0, 1, 1]]
+    """
+    matrix = coding.code_matrix(coded, people, by=segment)
+    return matrix.pivot(index="code", columns=segment, values="participants").fillna(0).astype(int).assign(
+        all=coded.groupby("code")["participant_id"].nunique()).sort_values("all", ascending=False)
+
+
+def coding_summary(c: Coding) -> Shown:
+    """How many excerpts were coded, and the codes counted by participant and segment."""
+    n_coded, n = c.coded["excerpt_id"].nunique(), len(c.excerpts)
+    share = n_coded / max(n, 1)
+    return Shown(note("{k} of {n} excerpts coded ({share}); {c} codings, threshold {threshold}, method {method}.",
+                      k=n_coded, n=n, share=f"{share:.0%}", c=len(c.coded), threshold=c.threshold, method=c.method),
+                 code_counts(c.coded, c.review.people, c.review.segment))
+
+
+def code_pairs(c: Coding) -> pd.DataFrame | None:
+    """Codes x codes: participants voicing both (None when fewer than two codes were found)."""
+    return coding.co_occurrence(c.coded) if c.coded["code"].nunique() > 1 else None
+
+
+def _quote_item(q: Any, text: str, feeling: str) -> str:
+    """One quote as an HTML list item: the redacted text, participant, interview, timecode, sentiment."""
+    at = " at " + quotes.timecode(q.start) if pd.notna(q.start) else ""
+    return (f"<li>“{html.escape(text)}” <small>— {html.escape(str(q.participant_id))}, {html.escape(q.interview_id)}"
+            f"{at} · sentiment: {feeling}</small></li>")
+
+
+def _insight_block(c: Coding, ins: Any, by_key: dict[tuple[str, int], tuple[str, str]]) -> str:
+    """The claim of an insight and up to three quotes from different people, most confident first."""
+    chosen = (c.coded[c.coded["code"] == ins.code].sort_values("confidence", ascending=False)
+              .drop_duplicates("participant_id"))
+    items = [_quote_item(q, *by_key[(q.interview_id, q.turn)]) for q in chosen.head(3).itertuples()]
+    return f"<h4>{html.escape(ins.claim)}</h4><ul>{''.join(items)}</ul>"
+
+
+def insights(c: Coding, *, min_participants: int) -> Shown:
+    """Codes voiced by at least ``min_participants`` people, each published as ``insight.<code>``, with quotes.
+
+    Every quote shown is redacted and checked verbatim against its source span first
+    (:func:`carelib.qual.quotes.verify_quotes` raises when one does not match).
+    """
+    from IPython.display import HTML
+
+    r = c.review
+    found = quotes.insights(c.coded, c.book, r.people, min_participants=min_participants)
+    spans = quotes.quote_spans(c.coded, r.turns)
+    shown = spans["text"].map(r.redact.redact)
+    verified = quotes.verify_quotes(spans, r.documents, redact=r.redact.redact, shown=shown)
+    feel = sentiment(spans["text"])
+    by_key = {(q.interview_id, q.turn): (s, f)
+              for q, s, f in zip(spans.itertuples(), shown, feel["sentiment"], strict=True)}
+    blocks = []
+    for ins in found.itertuples():
+        findings.publish(f"insight.{ins.code}", ins.participants, kind="insight", label=f"Insight: {ins.code}",
+                         text=f"{ins.participants} of {ins.of} participants", note=None)
+        blocks.append(_insight_block(c, ins, by_key))
+    return Shown(HTML("".join(blocks) or "<p>No code reaches the minimum number of participants.</p>"),
+                 note("{n} quotes checked verbatim against their source spans (after redaction).",
+                      n=int(verified["verified"].sum())))
+
+
+def uncoded_excerpts(excerpts: pd.DataFrame, coded: pd.DataFrame, min_chars: int) -> pd.DataFrame:
+    """Excerpts no code matched and at least ``min_chars`` long.
+
+    Parameters
+    ----------
+    excerpts : DataFrame
+        With ``excerpt_id`` and ``text``.
+    coded : DataFrame
+        Codings with ``excerpt_id``.
+    min_chars : int
+        Shorter excerpts are left out.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``excerpts`` kept (a filtered view; ``excerpts`` is not changed).
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({"excerpt_id": ["a", "b", "c"], "text": ["long enough", "short", "also long enough"]})
+    >>> uncoded_excerpts(ex, pd.DataFrame({"excerpt_id": ["c"]}), 6)["excerpt_id"].tolist()
+    ['a']
+    """
+    return excerpts[~excerpts["excerpt_id"].isin(coded["excerpt_id"]) & (excerpts["text"].str.len() >= min_chars)]
+
+
+def uncovered_themes(c: Coding, *, min_chars: int, seed: int) -> Shown:
+    """Themes among the uncoded excerpts (TF-IDF, k-means, silhouette), or why there are none.
+
+    Parameters
+    ----------
+    c : Coding
+        From :func:`code_review`.
+    min_chars : int
+        Excerpts shorter than this are left out of theme discovery.
+    seed : int
+        Seed of theme discovery.
+
+    Returns
+    -------
+    Shown
+        The themes (``theme, label, size, participants, terms, quotes``), or a sentence when
+        fewer than 4 uncoded excerpts are long enough. The texts are redacted before
+        modelling, so no name or number can become a label.
+    """
+    uncoded = uncoded_excerpts(c.excerpts, c.coded, min_chars)
+    if len(uncoded) < 4:
+        return Shown(note("_Only {n} uncoded excerpts of {m}+ characters: no themes to find._",
+                          n=len(uncoded), m=min_chars))
+    clean = uncoded["text"].map(c.review.redact.redact)
+    model = ThemeModel(k_range=(2, min(8, len(uncoded) - 1)), seed=seed).fit(clean)
+    ids = uncoded["participant_id"].to_numpy()
+    table = model.themes_.assign(participants=[len(set(ids[m])) for m in model.themes_["members"]])
+    return Shown(table[["theme", "label", "size", "participants", "terms", "quotes"]])
+
+
+def user_stories(c: Coding, *, export_dir: str = "") -> pd.DataFrame:
+    """Each code as a backlog item with its evidence; written to ``<export_dir>/user_stories.csv`` when given."""
+    stories = quotes.user_stories(c.coded, c.book, c.review.people, segment=c.review.segment)
+    if export_dir:
+        exports.to_csv(stories, Path(export_dir) / "user_stories.csv")
+    return stories

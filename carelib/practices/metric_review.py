@@ -1,0 +1,582 @@
+"""The weekly metric review (``notebooks/metric_review.ipynb``): each section of the notebook is one function here.
+
+:func:`open_review` opens the workspace and resolves the weeks under review into a :class:`Review`;
+every section function takes that review, publishes its findings and returns what the notebook shows
+(:class:`carelib.practices.common.Shown`; charts drawn by :mod:`carelib.report.plots` appear after it).
+A section whose tables are absent says so in a sentence.
+
+Tables load lazily, in the order the sections ask for them, so the load report of section 2 lists
+the tables the sections before it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+from IPython.display import Markdown
+
+from carelib import metrics, periods
+from carelib.analysis import drivers, review, segments
+from carelib.data.tables import Workspace
+from carelib.exports import readable
+from carelib.metrics import response_times as rt
+from carelib.metrics import spc
+from carelib.metrics.definitions import definitions_table
+from carelib.practices import common
+from carelib.report import findings, plots
+from carelib.text.themes import ThemeModel
+
+__all__ = ["Review", "open_review", "overview", "the_case", "headline", "publish_headline", "exclusions",
+           "nps_trend", "nps_chart", "nps_by_segment", "nps_blocks", "enps", "csat", "ces_pmf", "public_reviews",
+           "category_rates", "complaint_rates", "response_times", "hour_of_week", "segment_scan",
+           "segments_below", "detractor_factors", "detractor_drivers", "kaizen_actions", "definitions"]
+
+#: Columns of the actions table the kaizen section lists.
+ACTION_COLUMNS = ["action_id", "owner", "metric", "segment", "description", "status", "due", "closed_at"]
+#: Columns of the product ranking of the public-reviews section.
+RANKING_COLUMNS = ["n", "mean", "ci_low", "ci_high", "bayes_avg", "stars_1", "stars_2", "stars_5"]
+#: Comments needed before themes are found in them when the workspace has no codebook.
+MIN_COMMENTS_FOR_THEMES = 50
+
+
+@dataclass
+class Review:
+    """One metric review: the workspace, the weeks under review and the parameters of the notebook.
+
+    The frames the sections share (answers with their ISO week, complaints, orders, response
+    times, the headline) are computed on first use and kept.
+    """
+
+    ws: Workspace
+    period: str
+    current: list[str]
+    previous: list[str]
+    trend: list[str]
+    weeks_of: dict[str, pd.Series]
+    window: int = 4
+    segment: str = "region"
+    segments_by: list[str] = field(default_factory=lambda: ["region", "plan", "channel"])
+    confidence: float = 0.95
+    method: str = "adjusted-wald"
+    min_n: int = 30
+    rules: str = "western-electric"
+    sla_minutes: float = 60.0
+    seed: int = 0
+
+    @cached_property
+    def have(self) -> frozenset[str]:
+        """The tables present in the workspace."""
+        return frozenset(self.ws.available())
+
+    @cached_property
+    def answers(self) -> pd.DataFrame | None:
+        """Survey answers with their ``week``, or None without a responses table."""
+        return review.with_week(self.ws["responses"], "submitted_at") if "responses" in self.have else None
+
+    @cached_property
+    def reviews(self) -> pd.DataFrame | None:
+        """Public reviews, with a ``week`` when any is dated; None without a reviews table."""
+        if "reviews" not in self.have:
+            return None
+        reviews = self.ws["reviews"]
+        return review.with_week(reviews, "created_at") if reviews["created_at"].notna().any() else reviews
+
+    @cached_property
+    def complaints_orders(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """Complaints and orders with their ``week``, or None unless both tables are present."""
+        if not {"complaints", "orders"} <= self.have:
+            return None
+        complaints = review.with_week(self.ws["complaints"], "received_at")
+        return complaints, review.with_week(self.ws["orders"], "ordered_at")
+
+    @cached_property
+    def times(self) -> pd.DataFrame | None:
+        """Per ticket first response and resolution times with a ``week``; None without tickets and messages."""
+        if not {"tickets", "messages"} <= self.have:
+            return None
+        return review.with_week(rt.ticket_times(self.ws["tickets"], self.ws["messages"]), "created_at")
+
+    @cached_property
+    def nps_answers(self) -> pd.DataFrame | None:
+        """The NPS answers, or None when there are none."""
+        a = self.answers
+        return a[a["survey"] == "nps"] if a is not None and (a["survey"] == "nps").any() else None
+
+    @cached_property
+    def nps_by_week(self) -> pd.DataFrame | None:
+        """Weekly NPS over the trend weeks with its interval (None without NPS answers)."""
+        a = self.nps_answers
+        if a is None:
+            return None
+        return metrics.nps(a[a["week"].isin(self.trend)], by="week", confidence=self.confidence,
+                           method=self.method, min_n=self.min_n, seed=self.seed)
+
+    @cached_property
+    def head(self) -> pd.DataFrame:
+        """The headline: one row per metric family present (:func:`carelib.analysis.review.headline`)."""
+        return review.headline(_headline_rows(self))
+
+    def survey(self, name: str, weeks: list[str] | None = None) -> pd.DataFrame:
+        """The answers of survey ``name`` (in ``weeks`` when given); empty without a responses table."""
+        a = self.answers
+        if a is None:
+            return pd.DataFrame(columns=["survey", "score", "week"])
+        part = a[a["survey"] == name]
+        return part if weeks is None else part[part["week"].isin(weeks)]
+
+    @property
+    def span(self) -> str:
+        """The weeks under review as a phrase, e.g. ``2026-W44 to 2026-W47``."""
+        return f"{self.current[0]} to {self.current[-1]}"
+
+
+def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, compare_to: str = "previous",
+                weeks: int = 52, segment: str = "region", segments_by: Iterable[str] = ("region", "plan", "channel"),
+                confidence: float = 0.95, method: str = "adjusted-wald", min_n: int = 30,
+                rules: str = "western-electric", sla_minutes: float = 60.0, seed: int = 0,
+                today: periods.TodayLike = None) -> Review:
+    """Open the review of a workspace: the weeks under review, compared against, and shown in trends.
+
+    Parameters
+    ----------
+    data_dir : str
+        Workspace folder; rows that break a contract are set aside (:func:`common.open_workspace`).
+    period : str
+        Last ISO week under review, or ``"latest"`` for the latest week any dated table holds.
+    window, compare_to : int, str
+        Weeks under review and what they are compared with (:func:`carelib.analysis.review.review_weeks`).
+    weeks : int
+        Weeks shown in trends and control charts, ending with ``period``.
+    segment, segments_by, confidence, method, min_n, rules, sla_minutes, seed
+        The notebook's parameters of the same names.
+    today : str, date or Timestamp, optional
+        The run's today (default ``$CARELIB_TODAY``, else the clock).
+
+    Returns
+    -------
+    Review
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> open_review(tempfile.mkdtemp(), period="2026-W03", window=2).previous
+    ['2025-W52', '2026-W01']
+    """
+    ws = common.open_workspace(data_dir, today=today)
+    weeks_of = common.table_weeks(ws)
+    period = common.resolve_period(period, weeks_of)
+    current, previous = review.review_weeks(period, window, compare_to)
+    return Review(ws, period, current, previous, periods.last_weeks(period, weeks), weeks_of, window=window,
+                  segment=segment, segments_by=list(segments_by), confidence=confidence, method=method,
+                  min_n=min_n, rules=rules, sla_minutes=sla_minutes, seed=seed)
+
+
+def overview(r: Review) -> common.Shown:
+    """The weeks under review and compared with, the tables present, and each dated table's coverage.
+
+    Raises :class:`carelib.errors.DataError` when no table has a row in the weeks under review.
+    """
+    said = common.note("**Under review:** {a} to {b} · **compared with:** {c} to {d} · **tables:** {t}",
+                       a=r.current[0], b=r.current[-1], c=r.previous[0], d=r.previous[-1], t=", ".join(sorted(r.have)))
+    return common.Shown(said, review.coverage(r.weeks_of, r.current))
+
+
+def _late_redactor(ws: Workspace) -> Callable[[str], str]:
+    """The workspace's redaction (greetings too), its roster read when it is first needed."""
+    built: list[Callable[[str], str]] = []
+
+    def redact(text: str) -> str:
+        if not built:
+            built.append(common.redactor(ws).redact)
+        return built[0](text)
+
+    return redact
+
+
+def the_case(r: Review) -> common.Shown:
+    """The customer the review opens with (:func:`common.the_case` over the window), published as ``case``."""
+    shown = common.the_case(r.ws, r.period, weeks=r.window, seed=r.seed, redact=_late_redactor(r.ws))
+    if {"complaints", "tickets", "messages"} <= r.have:
+        r.ws.names()  # the roster is read right after the case (the load report's order), even unused
+    return shown
+
+
+def _headline_rows(r: Review) -> list:
+    rows: list = []
+    args = (r.current, r.previous, r.trend, r.confidence, r.rules)
+    if r.answers is not None:
+        rows += [review.survey_row(r.answers, s, *args, min_n=r.min_n)
+                 for s in ("nps", "enps", "csat", "ces", "pmf") if (r.answers["survey"] == s).any()]
+    if r.reviews is not None and r.reviews["created_at"].notna().any():
+        rows.append(review.stars_row(r.reviews, *args))
+    if r.complaints_orders is not None:
+        rows.append(review.rate_row(*r.complaints_orders, *args))
+    if r.times is not None:
+        rows += review.response_row(r.times, *args, sla_minutes=r.sla_minutes)
+    return rows
+
+
+def publish_headline(head: pd.DataFrame) -> None:
+    """Publish ``headline.<metric>`` for every headline row with a value: value, interval, change and signal."""
+    for row in head.itertuples():
+        if pd.isna(row.value):
+            continue
+        scale = 100 if row.unit == "share" else 1
+        unit = "%" if row.unit == "share" else f" {row.unit}" if row.unit != "points" else ""
+        change = f"; {row.change * scale:+.1f} vs comparison, p = {row.p_value:.3f}" if pd.notna(row.p_value) else ""
+        findings.publish(f"headline.{row.metric}", float(row.value), label=row.label,
+                         ci=(float(row.ci_low), float(row.ci_high)),
+                         text=f"{row.value * scale:.1f}{unit} ({row.ci_low * scale:.1f} to "
+                              f"{row.ci_high * scale:.1f}){change}",
+                         note=row.signal if row.signal not in ("", "no signal") else None)
+
+
+def headline(r: Review) -> common.Shown:
+    """Section 1: the headline table as leadership reads it; each metric published as ``headline.<metric>``."""
+    publish_headline(r.head)
+    return common.Shown(review.format_headline(r.head, r.confidence))
+
+
+def exclusions(r: Review, *, rows: int = 20) -> common.Shown:
+    """The first ``rows`` rows set aside; a found value may be a customer's comment: redacted, cut to 40 characters."""
+    found = readable(r.ws.exclusions().head(rows), ["found"], common.redactor(r.ws).redact,
+                     max_chars=40)
+    return common.Shown(found)
+
+
+def _no_nps() -> common.Shown:
+    return common.Shown(Markdown("_No NPS answers in this workspace._"))
+
+
+def nps_trend(r: Review) -> common.Shown:
+    """Section 3: the last eight weeks of the weekly NPS, and the trend chart with its interval."""
+    if r.nps_by_week is None:
+        return _no_nps()
+    plots.trend(r.nps_by_week, x="week", title=f"NPS by week ({r.confidence:.0%} interval)", ylabel="NPS")
+    return common.Shown(r.nps_by_week.tail(8))
+
+
+def nps_chart(r: Review) -> common.Shown:
+    """The weekly NPS as an XmR control chart, and the signals its rules name (nothing without NPS)."""
+    if r.nps_by_week is None:
+        return common.Shown()
+    chart = spc.xmr(r.nps_by_week["nps"], r.nps_by_week["week"])
+    found = spc.signals(chart, r.rules)
+    plots.control_chart(chart, found, title=f"Weekly NPS, XmR chart ({r.rules} rules)", ylabel="NPS")
+    return common.Shown(found)
+
+
+def _segment_answers(r: Review) -> pd.DataFrame | None:
+    a = r.nps_answers
+    return a if a is not None and r.segment in a.columns else None
+
+
+def nps_by_segment(r: Review) -> common.Shown:
+    """NPS of each value of ``segment`` in the window, and the forest plot against the overall NPS."""
+    a = _segment_answers(r)
+    if a is None:
+        return common.Shown()
+    window = a[a["week"].isin(r.current)]
+    kw = {"confidence": r.confidence, "method": r.method, "seed": r.seed}
+    overall = metrics.nps(window, **kw)
+    by_segment = metrics.nps(window, by=r.segment, min_n=r.min_n, **kw)
+    plots.forest(by_segment, r.segment, reference=float(overall["nps"].iloc[0]), title=f"NPS by {r.segment}, {r.span}")
+    return common.Shown(by_segment)
+
+
+def nps_blocks(r: Review) -> common.Shown:
+    """NPS of each ``segment`` value in four-week blocks of the trend weeks (blocks down, segments across)."""
+    a = _segment_answers(r)
+    if a is None:
+        return common.Shown()
+    recent = a[a["week"].isin(r.trend)]
+    block_of = periods.blocks(r.trend, size=4)
+    grid = metrics.nps(recent.assign(block=recent["week"].map(block_of)), by=[r.segment, "block"],
+                       confidence=r.confidence, method=r.method, min_n=r.min_n, seed=r.seed)
+    return common.Shown(grid.pivot(index="block", columns=r.segment, values="nps"))
+
+
+def enps(r: Review) -> common.Shown:
+    """Section 4: eNPS by wave (nothing without eNPS answers)."""
+    part = r.survey("enps")
+    if part.empty:
+        return common.Shown()
+    return common.Shown(metrics.enps(part, by="week", confidence=r.confidence, min_n=r.min_n))
+
+
+def csat(r: Review) -> common.Shown:
+    """CSAT in the window (by team when answers carry one) and the Laney p′ chart of weekly CSAT."""
+    if r.survey("csat").empty:
+        return common.Shown()
+    part = r.survey("csat", r.trend)
+    by = "team" if "team" in part.columns else None
+    table = metrics.csat(part[part["week"].isin(r.current)], by=by, confidence=r.confidence, min_n=r.min_n)
+    w = metrics.csat(part, by="week", confidence=r.confidence)
+    chart = spc.p_chart(w["successes"], w["n"], w["week"])
+    plots.control_chart(chart, spc.signals(chart, r.rules), percent=True,
+                        title="CSAT top-2-box by week, Laney p′ chart", ylabel="% satisfied")
+    return common.Shown(table)
+
+
+def ces_pmf(r: Review) -> common.Shown:
+    """CES and PMF by plan: in the window when it holds ``min_n`` answers, else their latest wave."""
+    shown = common.Shown()
+    for name, fn in (("ces", metrics.ces), ("pmf", metrics.pmf)):
+        part = r.survey(name)
+        if r.answers is None or not len(part):
+            continue
+        by = "plan" if "plan" in part.columns else None
+        in_window = part[part["week"].isin(r.current)]
+        if len(in_window) >= r.min_n:
+            data, when = in_window, r.span
+        else:
+            latest = part["week"].max()
+            data, when = part[part["week"] == latest], f"latest wave {latest}"
+        said = common.note("**{name}** by {by}, {when}", name=name.upper(), by=by or "all", when=when)
+        shown += common.Shown(said, fn(data, by=by, confidence=r.confidence, min_n=r.min_n))
+    return shown
+
+
+def public_reviews(r: Review) -> common.Shown:
+    """Section 5: products ranked by Bayesian average, the recommend share, and mean stars by week."""
+    if "reviews" not in r.have:
+        return common.Shown(Markdown("_No reviews table in this workspace._"))
+    reviews = r.ws["reviews"]
+    item = next((c for c in ("product_name", "product_id") if c in reviews.columns), None)
+    ranked = recommended = None
+    if item:
+        ranked = metrics.ratings(reviews, by=item, confidence=r.confidence).sort_values("bayes_avg")
+        ranked = ranked.head(8)[[item, *RANKING_COLUMNS]]
+    if "recommended" in reviews.columns:
+        recommended = metrics.proportion(reviews.assign(recommended=metrics.as_bool(reviews["recommended"])),
+                                         "recommended", confidence=r.confidence)
+    if reviews["created_at"].notna().any():
+        dated = review.with_week(reviews, "created_at")
+        wk = metrics.ratings(dated[dated["week"].isin(r.trend)], by="week", confidence=r.confidence)
+        plots.trend(wk, x="week", y="mean", title="Mean review stars by week", ylabel="stars")
+    return common.Shown(ranked, recommended)
+
+
+def category_rates(complaints: pd.DataFrame, orders: pd.DataFrame, current: list[str], previous: list[str],
+                   confidence: float = 0.95) -> pd.DataFrame:
+    """Complaints per 1,000 orders by category, in the window and before, with the exact rate-ratio test.
+
+    Parameters
+    ----------
+    complaints, orders : DataFrame
+        With a ``week`` column (and ``category`` for complaints).
+    current, previous : list of str
+        The weeks under review and those compared with.
+    confidence : float
+        Level of the rate-ratio interval.
+
+    Returns
+    -------
+    DataFrame
+        ``category, complaints, per_1000, before, before_per_1000`` and the columns of
+        :func:`carelib.metrics.rate_ratio`, highest rate first.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"category": ["late", "late", "rude"], "week": ["W2", "W1", "W2"]})
+    >>> o = pd.DataFrame({"week": ["W1"] * 100 + ["W2"] * 200})
+    >>> category_rates(c, o, ["W2"], ["W1"])[["category", "per_1000", "before_per_1000"]].values.tolist()
+    [['late', 5.0, 10.0], ['rude', 5.0, 0.0]]
+    """
+    e1, e0 = int(orders["week"].isin(current).sum()), int(orders["week"].isin(previous).sum())
+    rows = []
+    for cat, g in complaints.groupby("category"):
+        k1, k0 = int(g["week"].isin(current).sum()), int(g["week"].isin(previous).sum())
+        rows.append({"category": cat, "complaints": k1, "per_1000": 1000 * k1 / e1, "before": k0,
+                     "before_per_1000": 1000 * k0 / e0, **metrics.rate_ratio(k1, e1, k0, e0, confidence)})
+    return pd.DataFrame(rows).sort_values("per_1000", ascending=False, ignore_index=True)
+
+
+def complaint_rates(r: Review) -> common.Shown:
+    """Section 6: the Laney p′ chart of weekly complaints per 1,000 orders, its signals, and rates by category."""
+    if r.complaints_orders is None:
+        return common.Shown(Markdown("_Complaint rates need the complaints and orders tables._"))
+    complaints, orders = r.complaints_orders
+    w = metrics.rate(complaints[complaints["week"].isin(r.trend)], orders[orders["week"].isin(r.trend)],
+                     by="week", confidence=r.confidence)
+    chart = spc.p_chart(w["events"], w["exposure"], w["week"])
+    found = spc.signals(chart, r.rules)
+    per_1000 = chart.assign(**{c: chart[c] * 1000 for c in ("value", "centre", "lcl", "ucl")})
+    plots.control_chart(per_1000, found, title="Complaints per 1,000 orders, Laney p′ chart", ylabel="per 1,000")
+    return common.Shown(found, category_rates(complaints, orders, r.current, r.previous, r.confidence))
+
+
+def response_times(r: Review) -> common.Shown:
+    """Section 7: first response and resolution quantiles and SLA attainment per team, and the waiting curves."""
+    if r.times is None:
+        return common.Shown(Markdown("_Response times need the tickets and messages tables._"))
+    now = r.times[r.times["week"].isin(r.current)]
+    team = "team" if "team" in r.times.columns and r.times["team"].notna().any() else None
+    kw = {"by": team, "confidence": r.confidence, "min_n": r.min_n}
+    first = rt.quantiles(now, "first_response_min", "responded", **kw)
+    resolution = rt.quantiles(now, "resolution_h", "resolved", resolution=0.1, **kw)
+    sla = rt.sla(now, "first_response_min", r.sla_minutes, "responded", **kw)
+    groups = now.groupby(team) if team else [("all", now)]
+    curves = {str(k): rt.kaplan_meier(rt.tally_durations(g, "first_response_min", "responded")) for k, g in groups}
+    plots.survival(curves, title="Share of tickets answered, by minutes waited")
+    return common.Shown(first, resolution, sla)
+
+
+def hour_of_week(r: Review) -> common.Shown:
+    """The hour-of-week maps of the trend weeks: tickets opened, and the median first response."""
+    if r.times is None:
+        return common.Shown()
+    recent = r.times[r.times["week"].isin(r.trend)]
+    plots.hour_of_week(rt.hour_of_week(recent, "created_at"), label="tickets a week",
+                       title="Load: tickets opened per hour of the week")
+    plots.hour_of_week(rt.hour_of_week(recent, "created_at", "first_response_min"), label="minutes",
+                       title="Median first response by hour the ticket was opened")
+    return common.Shown()
+
+
+def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterable[str], confidence: float = 0.95,
+                 min_n: int = 30) -> pd.DataFrame:
+    """Every segment of every attribute in ``segments_by`` against the rest, for NPS and CSAT in the window.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        Survey answers with ``survey, score, week`` and the attribute columns.
+    current : list of str
+        The weeks under review.
+    segments_by : iterable of str
+        Attribute columns scanned (those absent or empty are skipped).
+    confidence, min_n
+        See :func:`carelib.analysis.segments.scan`.
+
+    Returns
+    -------
+    DataFrame
+        The scans of :func:`carelib.analysis.segments.scan` with a ``metric`` column; empty when
+        nothing could be scanned.
+    """
+    scans = []
+    for name in ("nps", "csat"):
+        part = answers[(answers["survey"] == name) & answers["week"].isin(current)]
+        cols = [c for c in segments_by if c in part.columns and part[c].notna().any()]
+        if len(part) and cols:
+            scans.append(segments.scan(part, cols, metric=name, confidence=confidence, min_n=min_n).assign(metric=name))
+    return pd.concat(scans, ignore_index=True) if scans else pd.DataFrame()
+
+
+def segments_below(r: Review) -> common.Shown:
+    """Section 8: the segment scan; each segment flagged below the rest is published as a ``signal``."""
+    if r.answers is None:
+        return common.Shown()
+    seg = segment_scan(r.answers, r.current, r.segments_by, r.confidence, r.min_n)
+    flagged = seg[seg["flag"] == "below the rest"] if "flag" in seg.columns else seg.iloc[0:0]
+    for row in flagged.itertuples():
+        findings.publish(f"segment.{row.metric}.{row.attribute}.{row.segment}", float(row.difference), kind="signal",
+                         label=f"{row.metric.upper()}: {row.attribute} = {row.segment} below the rest",
+                         text=f"{row.difference:+.3g} vs the rest (q = {row.q_value:.3f}, n = {row.n})")
+    return common.Shown(seg)
+
+
+def _with_codes(d: pd.DataFrame, ws: Workspace) -> tuple[pd.DataFrame, list[str]]:
+    """One boolean column per codebook code (each answer's comment coded by the workspace codebook)."""
+    coded, _ = common.code_texts(d.dropna(subset=["comment"]), ws, text="comment", id="response_id")
+    themes = pd.crosstab(coded["response_id"], coded["code"]).gt(0)
+    out = d.join(themes, on="response_id")
+    out[list(themes.columns)] = out[list(themes.columns)].fillna(False).astype(bool)
+    return out, list(themes.columns)
+
+
+def _with_theme(d: pd.DataFrame, ws: Workspace, seed: int) -> pd.DataFrame:
+    """A ``comment theme`` column: the theme found in each redacted comment (:class:`ThemeModel`)."""
+    said = d["comment"].fillna("").str.strip().ne("")
+    redact = common.redactor(ws).redact
+    model = ThemeModel(k_range=(4, 12), seed=seed).fit(d.loc[said, "comment"].map(redact))
+    theme_names = dict(zip(model.themes_["theme"], model.themes_["label"], strict=True))
+    return d.assign(**{"comment theme": pd.Series(model.labels_, index=d.index[said]).map(theme_names)})
+
+
+def detractor_factors(nps_answers: pd.DataFrame, trend: list[str], segments_by: Iterable[str], ws: Workspace,
+                      seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
+    """Scored NPS answers of the trend weeks with a ``detractor`` flag, and the factors to test against it.
+
+    Parameters
+    ----------
+    nps_answers : DataFrame
+        NPS answers with ``week``, ``score``, ``response_id`` and, when present, ``comment``.
+    trend : list of str
+        The weeks the answers come from.
+    segments_by : iterable of str
+        Attribute columns that are factors (those absent or empty are skipped).
+    ws : Workspace
+        Its codebook codes the comments (one factor per code); without one, themes are found in
+        the comments when at least ``MIN_COMMENTS_FOR_THEMES`` say something (``comment theme``).
+    seed : int
+        Seed of theme discovery.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The answers (a new frame) and the factor columns, codes or theme first.
+    """
+    d = nps_answers[nps_answers["week"].isin(trend) & nps_answers["score"].notna()].assign(
+        detractor=lambda x: x["score"] < 7)
+    factors = [c for c in segments_by if c in d.columns and d[c].notna().any()]
+    if "comment" not in d.columns:
+        return d, factors
+    if ws.optional("codebook.yml") is not None:
+        d, codes = _with_codes(d, ws)
+        return d, codes + factors
+    if d["comment"].fillna("").str.strip().ne("").sum() >= MIN_COMMENTS_FOR_THEMES:
+        return _with_theme(d, ws, seed), ["comment theme", *factors]
+    return d, factors
+
+
+def detractor_drivers(r: Review) -> common.Shown:
+    """Section 9: relative risk of a detractor for each factor; the top three significant published as ``driver``."""
+    if r.nps_answers is None:
+        return common.Shown()
+    d, factors = detractor_factors(r.nps_answers, r.trend, r.segments_by, r.ws, r.seed)
+    table = drivers.relative_risk(d, "detractor", factors, confidence=r.confidence, min_n=r.min_n)
+    top = table[table["significant"]]
+    for row in top.head(3).itertuples():
+        findings.publish(f"driver.{row.factor}.{row.level}".rstrip("."), float(row.attributable), kind="driver",
+                         label=f"Driver of detractors: {row.factor}{' = ' + row.level if row.level else ''}",
+                         text=f"RR {row.rr:.2f} ({row.ci_low:.2f} to {row.ci_high:.2f}); "
+                              f"{row.attributable:.0%} of detractors")
+    if len(top):
+        plots.drivers(top, title="Drivers of detractors (relative risk, significant only)")
+    return common.Shown(table.head(12))
+
+
+def _before_after(r: Review, action: pd.Series) -> pd.DataFrame:
+    """The XmR limits of the weekly NPS (of the action's segment) before and after the action was closed."""
+    part = r.nps_answers
+    if isinstance(action["segment"], str) and "=" in action["segment"]:
+        col, val = action["segment"].split("=", 1)
+        part = part[part[col] == val] if col in part.columns else part
+    wk = metrics.nps(part[part["week"].isin(r.trend)], by="week", min_n=1)
+    after = periods.iso_week(pd.Series([pd.Timestamp(action["closed_at"])])).iloc[0]
+    chart = spc.xmr(wk["nps"], wk["week"], phase=["before" if w <= after else "after" for w in wk["week"]])
+    plots.control_chart(chart, spc.signals(chart, r.rules), ylabel="NPS",
+                        title=f"{action['action_id']} {action['description']} ({action['segment'] or 'all'}): "
+                              "before / after")
+    return chart.groupby("phase", sort=False)[["centre", "lcl", "ucl"]].first()
+
+
+def kaizen_actions(r: Review) -> common.Shown:
+    """Section 10: the actions, and for the last NPS action closed, its metric before and after."""
+    if "actions" not in r.have:
+        return common.Shown(Markdown("_No actions table in this workspace._"))
+    actions = r.ws["actions"]
+    done = actions[(actions["status"] == "done") & actions["closed_at"].notna() & (actions["metric"] == "nps")]
+    limits = _before_after(r, done.iloc[-1]) if r.nps_answers is not None and len(done) else None
+    return common.Shown(actions[ACTION_COLUMNS], limits)
+
+
+def definitions(r: Review) -> pd.DataFrame:
+    """The definitions appendix: the headline's metrics, then the charts and tests the review uses."""
+    used = [*r.head["metric"], "p_chart", "xmr", "segment_flag", "driver"]
+    return definitions_table(list(dict.fromkeys(used)))

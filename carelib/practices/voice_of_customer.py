@@ -1,0 +1,321 @@
+"""Voice of the customer: the texts of one source in themes, their feelings, who raises them, what is new.
+
+What ``notebooks/voice_of_customer.ipynb`` narrates. :func:`open_review` reads the source table once
+(the customers' side only, redacted, rows without text counted) into a :class:`Review`; each section
+function takes that review and returns what the section shows (:class:`~carelib.practices.common.Shown`),
+publishing its findings on the way. Themes are fitted once per review, on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from carelib import periods
+from carelib.analysis import drivers
+from carelib.data.tables import Workspace
+from carelib.errors import DataError, ParameterError
+from carelib.practices.common import Shown, note, open_workspace, redactor, resolve_period
+from carelib.report import findings
+from carelib.text import voc
+from carelib.text.emotion import EMOTIONS, emotions
+from carelib.text.sentiment import sentiment
+from carelib.text.themes import ThemeModel
+
+__all__ = ["COLUMNS", "Review", "open_review", "overview", "themes", "feelings", "who_raises", "emerging"]
+
+#: Each source's usual text column and its time column.
+COLUMNS = {"responses": ("comment", "submitted_at"), "reviews": ("text", "created_at"),
+           "complaints": ("text", "received_at"), "messages": ("text", "sent_at")}
+
+#: The columns of the drivers table, in the order shown.
+RISK_COLUMNS = ["level", "exposed", "risk_exposed", "risk_unexposed", "rr", "ci_low", "ci_high", "q_value",
+                "significant", "note"]
+
+#: Least texts with a score for the drivers of a low score to be tested.
+MIN_SCORED = 20
+
+
+@dataclass(frozen=True, eq=False)
+class Review:
+    """One voice-of-the-customer review: the texts of a source and the parameters of the sections.
+
+    ``texts`` holds one row per text with content (redacted; a ``week`` column when ``dated``);
+    ``accounting`` says how many rows of the table were read, left out (by reason) and used.
+    """
+
+    ws: Workspace
+    source: str
+    text_col: str
+    time_col: str
+    period: str
+    texts: pd.DataFrame
+    accounting: pd.DataFrame
+    missing: bool = False
+    window: int = 2
+    baseline: int = 8
+    n_themes: int = 0
+    vectorizer: str = "tfidf"
+    segment: str = "region"
+    min_count: int = 5
+    confidence: float = 0.95
+    seed: int = 0
+
+    @property
+    def dated(self) -> bool:
+        """Whether the texts have dates (the emerging themes need them)."""
+        return self.time_col in self.texts.columns and bool(self.texts[self.time_col].notna().any())
+
+    @property
+    def ready(self) -> bool:
+        """At least two different texts: enough to find themes."""
+        return int(self.texts[self.text_col].str.strip().str.lower().nunique()) >= 2
+
+    @property
+    def current(self) -> list[str]:
+        """ISO weeks of the review window (``window`` weeks ending at ``period``)."""
+        return periods.last_weeks(self.period, self.window)
+
+    @property
+    def before(self) -> list[str]:
+        """ISO weeks of the baseline: the ``baseline`` weeks just before the review window."""
+        return periods.last_weeks(self.current[0], self.baseline + 1)[:-1]
+
+    @cached_property
+    def model(self) -> ThemeModel:
+        """The theme model fitted on the texts (once per review)."""
+        return ThemeModel(n_themes=self.n_themes or None, vectorizer=self.vectorizer, seed=self.seed,
+                          k_range=(4, 30)).fit(self.texts[self.text_col])
+
+    @property
+    def names(self) -> dict:
+        """Theme number -> theme label."""
+        return dict(zip(self.model.themes_["theme"], self.model.themes_["label"], strict=True))
+
+    @cached_property
+    def themed(self) -> pd.DataFrame:
+        """The texts with their ``theme`` (number) and ``theme_label``."""
+        labels = pd.Series(self.model.labels_, index=self.texts.index)
+        return self.texts.assign(theme=labels, theme_label=labels.map(self.names))
+
+
+def _customer_side(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The rows that are the customers' voice, and the rows left out by reason."""
+    excluded: dict[str, int] = {}
+    if source == "messages":
+        excluded["agent messages (not the customer's voice)"] = int((table["author_role"] != "customer").sum())
+        table = table[table["author_role"] == "customer"]
+    if source == "responses" and "survey" in table.columns:  # the staff's eNPS is not the customers' voice
+        staff = table["survey"].eq("enps")
+        excluded["staff answers (eNPS survey)"] = int(staff.sum())
+        table = table[~staff]
+    return table, excluded
+
+
+def _has_text(values: pd.Series) -> pd.Series:
+    """True where the value is a string with something other than blanks."""
+    return values.map(lambda v: isinstance(v, str) and v.strip() != "").astype(bool)
+
+
+def _accounting(rows_in: int, excluded: dict[str, int], used: int) -> pd.DataFrame:
+    """Rows in the table = rows left out (by reason) + texts used; a gap is a carelib bug, said loudly."""
+    if rows_in != used + sum(excluded.values()):
+        raise DataError(f"{rows_in} rows in, {used} used and {sum(excluded.values())} left out: the counts do not add up")
+    return pd.DataFrame({"rows": [rows_in, *excluded.values(), used]},
+                        index=["rows in the table", *(f"left out: {k}" for k in excluded), "texts used"])
+
+
+def _source_table(ws: Workspace, source: str, text_col: str, time_col: str) -> tuple[pd.DataFrame, bool]:
+    """The source table, or an empty one (and True) when the workspace has none."""
+    if source not in COLUMNS:
+        raise ParameterError(f"source must be one of {', '.join(COLUMNS)}, got {source!r}")
+    if ws.has(source):
+        table, missing = ws[source], False
+    else:  # a workspace without this source: the sections say so and the rest of the run goes on
+        table, missing = pd.DataFrame(columns=[text_col, time_col, "author_role"]), True
+    if text_col not in table.columns:
+        raise ParameterError(f"{source}: no column {text_col!r}; columns are {', '.join(table.columns)}")
+    return table, missing
+
+
+def open_review(data_dir: str, *, source: str = "complaints", text_column: str = "", period: str = "latest",
+                window: int = 2, baseline: int = 8, n_themes: int = 0, vectorizer: str = "tfidf",
+                segment: str = "region", min_count: int = 5, confidence: float = 0.95, seed: int = 0) -> Review:
+    """Open the review: the customers' texts of ``source``, redacted once, before anything is derived.
+
+    Parameters
+    ----------
+    data_dir : str
+        The workspace folder.
+    source : {"responses", "reviews", "complaints", "messages"}
+        The table whose texts are read (messages: the customers' side only; responses: not the staff's eNPS).
+    text_column : str
+        Column holding the text; empty: the source's usual one (``COLUMNS``).
+    period : str
+        Last ISO week of the review window, or ``"latest"`` (the latest week of the texts).
+    window, baseline : int
+        Weeks in the review window, and weeks before it that form the baseline.
+    n_themes : int
+        Number of themes; 0 chooses it by silhouette over 4..30.
+    vectorizer : {"tfidf", "embeddings"}
+        How texts become vectors.
+    segment : str
+        Column the themes are crossed with.
+    min_count : int
+        Least texts now for a theme to count as new.
+    confidence : float
+        Interval level; ``1 - confidence`` is the false discovery rate.
+    seed : int
+        Seed of the themes.
+
+    Returns
+    -------
+    Review
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> r = open_review(str(folder), source="reviews")
+    >>> r.missing, r.accounting["rows"].tolist()
+    (True, [0, 0, 0])
+    """
+    ws = open_workspace(data_dir)
+    default_text, time_col = COLUMNS.get(source, ("", ""))
+    text_col = text_column or default_text
+    table, missing = _source_table(ws, source, text_col, time_col)
+    voice, excluded = _customer_side(table, source)
+    has_text = _has_text(voice[text_col])
+    excluded["no text"] = int((~has_text).sum())
+    texts = voice[has_text].reset_index(drop=True)
+    texts[text_col] = texts[text_col].astype(str).map(redactor(ws).redact)
+    if time_col in texts.columns and texts[time_col].notna().any():
+        texts["week"] = periods.iso_week(pd.to_datetime(texts[time_col]))
+        period = resolve_period(period, [texts["week"]])
+    return Review(ws, source, text_col, time_col, period, texts, _accounting(len(table), excluded, len(texts)),
+                  missing=missing, window=window, baseline=baseline, n_themes=n_themes, vectorizer=vectorizer,
+                  segment=segment, min_count=min_count, confidence=confidence, seed=seed)
+
+
+def overview(review: Review) -> Shown:
+    """The rows read, left out and used; a sentence when the source is absent or has too few texts."""
+    absent = note("_The workspace has no {source} table (it has: {tables}): no texts to read._", source=review.source,
+                  tables=", ".join(review.ws.available())) if review.missing else None
+    few = None if review.ready else note(
+        "_{n} text(s) with content: too few to find themes; the sections below are empty._", n=len(review.texts))
+    return Shown(absent, few, review.accounting)
+
+
+def themes(review: Review) -> Shown:
+    """Section 1: each theme with its size, terms and quotes; the five largest published as findings."""
+    if not review.ready:
+        return Shown()
+    model = review.model
+    for r in model.themes_.head(5).itertuples():
+        findings.publish(f"voc.theme.{r.theme}", r.share, kind="theme", label=f"Theme: {r.label}",
+                         text=f"{r.size:,} texts ({r.share:.0%}); “{r.quotes[0]}”")
+    how = "fixed" if review.n_themes else f"chosen by silhouette among {sorted(model.silhouettes_)}"
+    return Shown(note("**{k} themes** ({how}) from {n} texts; {u} texts unassigned (no usable content).",
+                      k=model.n_themes_, how=how, n=f"{len(review.texts):,}", u=model.unassigned_),
+                 model.themes_[["theme", "label", "size", "share", "terms", "quotes"]])
+
+
+def feelings(review: Review) -> Shown:
+    """Section 2: sentiment and main emotion by theme (each row sums to 1)."""
+    if not review.ready:
+        return Shown()
+    texts, names = review.themed, review.names
+    feel = pd.Series(sentiment(texts[review.text_col])["sentiment"].to_numpy(), index=texts.index)
+    emotion = pd.Series(emotions(texts[review.text_col])["emotion"].to_numpy(), index=texts.index)
+    order = [e for e in (*EMOTIONS, "none") if e in set(emotion)]
+    return Shown(note("**Sentiment by theme**"), voc.crosstab(texts["theme"], feel, names),
+                 note("**Main emotion by theme**"), voc.crosstab(texts["theme"], emotion, names)[["texts", *order]])
+
+
+def _by_score(review: Review) -> tuple[list, pd.Series | None, str]:
+    """Themes by star rating (reviews) or NPS group (responses), and which texts had a low score."""
+    texts, names, source = review.themed, review.names, review.source
+    parts: list = []
+    unhappy, what = None, ""
+    if source == "reviews" and "rating" in texts.columns:
+        stars = pd.to_numeric(texts["rating"], errors="coerce")
+        parts += [note("**By star rating**"), voc.crosstab(texts["theme"][stars.notna()], stars.dropna().astype(int), names)]
+        unhappy, what = stars.le(2).where(stars.notna()), "1–2 stars"
+    if source == "responses" and "score" in texts.columns and "survey" in texts.columns:
+        group = voc.nps_group(texts["score"].where(texts["survey"] == "nps"))
+        if group.notna().any():
+            parts += [note("**By NPS group** (NPS comments)"),
+                      voc.crosstab(texts["theme"][group.notna()], group.dropna(), names)]
+            unhappy, what = group.eq("detractor").where(group.notna()), "detractor"
+    return parts, unhappy, what
+
+
+def _drivers(review: Review, unhappy: pd.Series, what: str) -> Shown:
+    """Relative risk of a low score by theme; the three strongest significant ones published."""
+    frame = pd.DataFrame({"unhappy": unhappy.astype("boolean"), "theme": review.themed["theme_label"]})
+    risk = drivers.relative_risk(frame, "unhappy", "theme", review.confidence, min_n=10)
+    for r in risk[risk["significant"]].head(3).itertuples():
+        findings.publish(f"voc.driver.{r.level}", float(r.rr), kind="driver", label=f"Driver of {what}: {r.level}",
+                         text=f"relative risk {r.rr:.1f} ({r.ci_low:.1f}–{r.ci_high:.1f}), {r.exposed:,} texts")
+    return Shown(note("**Themes and the risk of a {what}**", what=what), risk[RISK_COLUMNS])
+
+
+def who_raises(review: Review) -> Shown:
+    """Section 3: themes by segment and by score, and the themes that go with a low score."""
+    if not review.ready:
+        return Shown()
+    texts, segment = review.themed, review.segment
+    by_segment = Shown()
+    if segment in texts.columns and texts[segment].notna().any():
+        by_segment = Shown(note("**By {segment}**", segment=segment),
+                           voc.crosstab(texts["theme"], texts[segment].fillna("(missing)"), review.names))
+    parts, unhappy, what = _by_score(review)
+    if unhappy is None or unhappy.notna().sum() < MIN_SCORED:
+        return by_segment + Shown(*parts, note("_No scores beside these texts: drivers need a star rating or an NPS score._"))
+    return by_segment + Shown(*parts) + _drivers(review, unhappy, what)
+
+
+def _publish_moved(review: Review, trend: pd.DataFrame) -> pd.DataFrame:
+    """Publish each new or rising theme with its most recent verbatims; return those themes."""
+    texts, current = review.themed, review.current
+    moved = trend[trend["status"].isin(["new", "rising"])]
+    for r in moved.itertuples():
+        recent = texts[(texts["theme_label"] == r.theme) & texts["week"].isin(current)].sort_values(review.time_col).tail(2)
+        said = list(dict.fromkeys(recent[review.text_col]))
+        findings.publish(f"voc.emerging.{r.theme}", float(r.ratio) if r.ratio == r.ratio else 0.0, kind="signal",
+                         label=f"{r.status.capitalize()} theme: {r.theme}",
+                         text=f"{r.now} texts now ({r.share_now:.1%}) vs {r.before} before ({r.share_before:.1%}); "
+                              + " / ".join(f"“{s}”" for s in said))
+    return moved
+
+
+def _weekly(review: Review, trend: pd.DataFrame) -> pd.DataFrame:
+    """Share of each theme by week over the baseline and the window (columns sum to 1), in the trend's order."""
+    texts = review.themed
+    weeks = texts[texts["week"].isin(review.before + review.current)]
+    weekly = pd.crosstab(weeks["theme_label"], weeks["week"], normalize="columns")
+    return weekly.loc[trend["theme"][trend["theme"].isin(weekly.index)]]
+
+
+def emerging(review: Review) -> Shown:
+    """Section 4: each theme's share now against the baseline; new and rising themes published."""
+    if not review.ready:
+        return Shown()
+    if not review.dated:
+        return Shown(note("_The texts have no dates: emerging themes need a time column._"))
+    texts, current, before = review.themed, review.current, review.before
+    n_now, n_before = int(texts["week"].isin(current).sum()), int(texts["week"].isin(before).sum())
+    if min(n_now, n_before) == 0:
+        empty = current if n_now == 0 else before
+        return Shown(note("_No texts in the {which} ({first} to {last}): nothing to compare._",
+                          which="review window" if n_now == 0 else "baseline", first=empty[0], last=empty[-1]))
+    trend = voc.emerging(texts["theme_label"], texts["week"], current, before, confidence=review.confidence,
+                         min_count=review.min_count)
+    moved = _publish_moved(review, trend)
+    return Shown(note("Window {a} to {b} ({n} texts) against {c} to {d} ({m} texts).", a=current[0], b=current[-1],
+                      n=n_now, c=before[0], d=before[-1], m=n_before), trend,
+                 note("_No theme is new or significantly rising in this window._") if moved.empty else None,
+                 note("**Share of each theme by week** (baseline and window; each column sums to 1)"),
+                 _weekly(review, trend))

@@ -1,0 +1,200 @@
+"""carelib.practices.interview_synthesis on hand-made turns and a tiny workspace of three interviews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from carelib.practices import interview_synthesis as practice
+from carelib.report import findings
+from carelib.text.redact import Redactor
+from tests.conftest import ROOT
+
+INTERVIEWS = {
+    "a-ann.txt": ["Maya Lindqvist: Hi Ann. Tell me about your last delivery.",
+                  "Ann Berg: The delivery was late and nobody told me. Mail me at ann@berg.io please.",
+                  "Maya Lindqvist: And the app?",
+                  "Ann Berg: The app would not let me log in, it kept looping back to the start."],
+    "b-bob.txt": ["Maya Lindqvist: Hi Bob. Tell me about your last delivery.",
+                  "Bob Stone: My delivery came a week late, the courier never called.",
+                  "Maya Lindqvist: Anything else?",
+                  "Bob Stone: I have two dogs and a garden that keeps me busy on weekends."],
+    "c-cy.txt": ["Maya Lindqvist: Hi Cy. How is the app?",
+                 "Cy Long: The app crashes every time I open it on my phone.",
+                 "Maya Lindqvist: Thanks.",
+                 "Cy Long: Bye."],
+}
+STAMPS = ["00:00:05", "00:00:20", "00:00:40", "00:01:10"]
+ROSTER = """participant_id,name,role,interview_id,plan
+I01,Maya Lindqvist,interviewer,,
+P01,Ann Berg,participant,a-ann,Plus
+P02,Bob Stone,participant,b-bob,Standard
+P03,Cy Long,participant,c-cy,Standard
+"""
+CODEBOOK = """- code: delivery
+  parent: null
+  definition: Anything about getting the order to the customer.
+  include: couriers
+  exclude: returns
+  keywords: [delivery, courier]
+- code: app
+  parent: null
+  definition: The mobile app.
+  include: crashes
+  exclude: the website
+  keywords: [app]
+  need: an app that opens
+  so_that: I can order on the go
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "interviews").mkdir()
+    for name, lines in INTERVIEWS.items():
+        text = "\n\n".join(f"[{t}] {line}" for t, line in zip(STAMPS, lines, strict=True))
+        (tmp_path / "interviews" / name).write_text(text + "\n", encoding="utf-8")
+    (tmp_path / "participants.csv").write_text(ROSTER, encoding="utf-8")
+    (tmp_path / "codebook.yml").write_text(CODEBOOK, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[dict]:
+    """Every finding the practice publishes, as the record the notebook would display."""
+    out: list[dict] = []
+    monkeypatch.setattr(findings, "publish", lambda key, value, **kw: out.append(findings.finding(key, value, **kw)))
+    return out
+
+
+@pytest.fixture
+def coded(workspace: Path) -> practice.Coding:
+    review = practice.open_review(str(workspace), "interviews", "participants.csv", segment="plan")
+    return practice.code_review(review, "codebook.yml", threshold=0.35, method="lexical")
+
+
+def test_overview_counts_turns_speakers_and_minutes():
+    turns = pd.DataFrame({"interview_id": ["interview 1"] * 3 + ["interview 2"] * 2,
+                          "source": ["txt"] * 3 + ["vtt"] * 2, "turn": [1, 2, 3, 1, 2],
+                          "speaker": ["Interviewer", "P01", "P01", "Interviewer", "P02"],
+                          "role": ["interviewer", "participant", "participant", "interviewer", "participant"],
+                          "end": [None, None, None, 30.0, 150.0]})
+    before = turns.copy()
+    out = practice.interview_overview(turns)
+    assert out.index.tolist() == ["interview 1", "interview 2"]
+    assert out[["format", "turns", "speakers", "participant_turns"]].values.tolist() == [["txt", 3, 2, 2],
+                                                                                       ["vtt", 2, 2, 1]]
+    assert pd.isna(out.loc["interview 1", "minutes"]) and out.loc["interview 2", "minutes"] == 2.5  # 150 s
+    pd.testing.assert_frame_equal(turns, before)
+
+
+def test_participants_get_their_segment_redacted_or_a_default():
+    turns = pd.DataFrame({"role": ["participant", "participant", "participant", "interviewer"],
+                          "participant_id": ["P01", "P01", "P02", None], "interview_id": ["i1", "i1", "i2", "i1"]})
+    roster = pd.DataFrame({"participant_id": ["P01"], "name": ["Ann Berg"], "interview_id": ["a"],
+                           "plan": ["Ann Berg's plan"]})
+    out = practice.participant_table(turns, roster, "plan", Redactor({"Ann Berg": "P01"}))
+    assert out.to_dict("records") == [
+        {"participant_id": "P01", "interview_id": "i1", "plan": "P01's plan", "role": "participant"},
+        {"participant_id": "P02", "interview_id": "i2", "plan": "(unknown)", "role": "participant"}]
+    assert practice.participant_table(turns, None, "plan")["plan"].tolist() == ["all", "all"]
+    assert roster["plan"].tolist() == ["Ann Berg's plan"]
+
+
+def test_open_review_numbers_interviews_and_redacts(workspace):
+    review = practice.open_review(str(workspace), "interviews", "participants.csv", segment="plan")
+    assert review.overview.index.tolist() == ["interview 1", "interview 2", "interview 3"]
+    assert review.overview["turns"].tolist() == [4, 4, 4] and review.overview["participant_turns"].tolist() == [2, 2, 2]
+    assert review.people["participant_id"].tolist() == ["P01", "P02", "P03"]
+    assert review.redact.redact("Ann Berg wrote to ann@berg.io") == "P01 wrote to [email]"
+    text = practice.participants_summary(review).parts[0].data
+    assert text == "**3 interviews**, **3 participants**, 12 turns; participants by plan: Standard 2, Plus 1"
+
+
+def test_without_roster_everyone_is_in_segment_all(workspace):
+    review = practice.open_review(str(workspace), "interviews", "", segment="plan")
+    assert review.people["plan"].tolist() == ["all", "all", "all"]
+    assert practice.participants_summary(review).parts[0].data.endswith("participants by plan: all 3")
+
+
+def test_coding_counts_people_per_code_and_segment(coded):
+    assert sorted(zip(coded.coded["excerpt_id"], coded.coded["code"], strict=True)) == [
+        ("interview 1#2", "delivery"), ("interview 1#4", "app"), ("interview 2#2", "delivery"),
+        ("interview 3#2", "app")]
+    shown = practice.coding_summary(coded).parts
+    assert shown[0].data == "4 of 6 excerpts coded (67%); 4 codings, threshold 0\\.35, method lexical."
+    assert shown[1].reset_index().values.tolist() == [["app", 1, 1, 2], ["delivery", 1, 1, 2]]
+    assert practice.code_pairs(coded).to_dict() == {"app": {"app": 2, "delivery": 1},
+                                                   "delivery": {"app": 1, "delivery": 2}}
+
+
+def test_code_counts_count_people_not_mentions():
+    coded = pd.DataFrame({"participant_id": ["P1", "P1", "P1", "P2"], "code": ["late", "late", "app", "late"]})
+    people = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "plan": ["Plus", "Std", "Std"]})
+    out = practice.code_counts(coded, people, "plan")
+    assert out.reset_index().values.tolist() == [["late", 1, 1, 2], ["app", 1, 0, 1]]
+
+
+def test_insights_are_published_with_verified_redacted_quotes(coded, published):
+    shown = practice.insights(coded, min_participants=2).parts
+    assert published == [
+        {"key": "insight.app", "label": "Insight: app", "value": 2, "text": "2 of 3 participants", "kind": "insight"},
+        {"key": "insight.delivery", "label": "Insight: delivery", "value": 2, "text": "2 of 3 participants",
+         "kind": "insight"}]
+    page = shown[0].data
+    assert page.startswith("<h4>2 of 3 participants: The mobile app.</h4><ul><li>“The app crashes every time")
+    assert "Mail me at [email] please.” <small>— P01, interview 1 at 00:20 · sentiment: " in page
+    assert "ann@berg.io" not in page and "Ann" not in page
+    assert shown[1].data == "4 quotes checked verbatim against their source spans (after redaction)."
+
+
+def test_no_insight_below_the_minimum(coded, published):
+    shown = practice.insights(coded, min_participants=3).parts
+    assert published == []
+    assert shown[0].data == "<p>No code reaches the minimum number of participants.</p>"
+
+
+def test_too_few_uncoded_excerpts_give_the_sentence(coded):
+    # uncoded: "I have two dogs ..." (70 chars) and "Bye." (4 chars)
+    assert practice.uncoded_excerpts(coded.excerpts, coded.coded, 10)["excerpt_id"].tolist() == ["interview 2#4"]
+    out = practice.uncovered_themes(coded, min_chars=10, seed=0).parts[0].data
+    assert out == "_Only 1 uncoded excerpts of 10+ characters: no themes to find._"
+
+
+def test_themes_of_uncoded_excerpts_count_participants():
+    texts = ["Ann Berg loves the garden and the roses", "the garden roses need water", "garden roses in bloom",
+             "my dogs bark at night", "the dogs want a walk at night", "dogs and night walks"]
+    excerpts = pd.DataFrame({"excerpt_id": [f"i#{k}" for k in range(6)], "text": texts,
+                             "participant_id": ["P01", "P01", "P02", "P03", "P03", "P03"]})
+    review = practice.Review(turns=excerpts, documents={}, redact=Redactor({"Ann Berg": "P01"}), people=excerpts,
+                             overview=excerpts, segment="plan", base=Path("."))
+    c = practice.Coding(review=review, book=pd.DataFrame(), excerpts=excerpts,
+                        coded=pd.DataFrame({"excerpt_id": []}), threshold=0.35, method="lexical")
+    table = practice.uncovered_themes(c, min_chars=0, seed=0).parts[0]
+    assert table.columns.tolist() == ["theme", "label", "size", "participants", "terms", "quotes"]
+    assert table["size"].sum() == 6 and sorted(table["participants"]) == [1, 2]  # gardens: P01+P02; dogs: P03
+    assert "ann" not in " ".join(table["label"]).lower()
+
+
+def test_user_stories_are_exported(coded, tmp_path):
+    stories = practice.user_stories(coded, export_dir=str(tmp_path / "out"))
+    assert stories.to_dict("records")[0] == {
+        "code": "app", "story": "As a Plus customer, I want an app that opens, so that I can order on the go.",
+        "segment": "Plus", "participants": 2, "quotes": 2}
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "user_stories.csv"), stories)
+    practice.user_stories(coded)  # no export_dir: nothing written
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["user_stories.csv"]
+
+
+def test_demo_planted_themes_surface_as_the_committed_findings(demo_dir, published):
+    """Truth 11 of the demo, on the practice functions (the notebook run is in test_interview_notebook)."""
+    review = practice.open_review(str(demo_dir), "interviews", "participants.csv", segment="plan")
+    c = practice.code_review(review, "codebook.yml", threshold=0.35, method="lexical")
+    assert practice.coding_summary(c).parts[0].data.startswith("23 of 66 excerpts coded (35%); 38 codings")
+    practice.insights(c, min_participants=3)
+    keys = {f["key"] for f in published}
+    assert {"insight.rigid-returns", "insight.app-login-loop", "insight.delivery-communication"} <= keys
+    committed = findings.read_findings(ROOT / "notebooks" / "interview_synthesis.ipynb")
+    assert published == committed

@@ -1,0 +1,256 @@
+"""carelib.practices.metric_review on tiny hand-made workspaces: numbers against hand computations,
+the sentences of absent tables, and the findings each section publishes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from carelib import periods
+from carelib.errors import DataError
+from carelib.practices import metric_review as mr
+from carelib.report import findings
+
+TODAY = "2026-12-01"
+PERIOD = "2026-W10"  # window 2: W09-W10, compared with W07-W08; trend 8 weeks: W03-W10
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every finding published, as the record :func:`findings.finding` builds."""
+    seen: list[dict] = []
+    monkeypatch.setattr(findings, "publish", lambda key, value, **kw: seen.append(findings.finding(key, value, **kw)))
+    return seen
+
+
+def at(week: str, hours: int = 10) -> str:
+    return str(periods.week_bounds(week)[0] + pd.Timedelta(hours=hours))
+
+
+def answers(week: str, scores: list[int], survey: str = "nps", start: int = 0, **attrs) -> pd.DataFrame:
+    ids = [f"{survey}-{week}-{start + i}" for i in range(len(scores))]
+    return pd.DataFrame({"response_id": ids, "submitted_at": at(week), "survey": survey, "score": scores, **attrs})
+
+
+def workspace(tmp_path, **tables: pd.DataFrame):
+    folder = tmp_path / "ws"
+    folder.mkdir(exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def open_(folder, **kw) -> mr.Review:
+    kw = {"period": PERIOD, "window": 2, "weeks": 8, "today": TODAY, **kw}
+    return mr.open_review(str(folder), **kw)
+
+
+def texts(shown) -> list[str]:
+    return [p.data for p in shown.parts if hasattr(p, "data")]
+
+
+# ------------------------------------------------------------------ opening the review
+
+
+def test_open_review_resolves_latest_and_the_weeks(tmp_path):
+    folder = workspace(tmp_path, responses=pd.concat([answers("2026-W03", [9]), answers("2026-W08", [9], start=1)]))
+    r = open_(folder, period="latest")
+    assert r.period == "2026-W08"
+    assert (r.current, r.previous) == (["2026-W07", "2026-W08"], ["2026-W05", "2026-W06"])
+    assert r.trend == [f"2026-W{w:02d}" for w in range(1, 9)]
+    shown = mr.overview(r)
+    assert "2026\\-W07 to 2026\\-W08" in texts(shown)[0] and "**tables:** responses" in texts(shown)[0]
+    coverage = shown.parts[1]
+    assert coverage.iloc[0].tolist() == ["responses", "2026-W03", "2026-W08", 1]
+
+
+def test_an_empty_period_is_a_clear_error(tmp_path):
+    r = open_(workspace(tmp_path, responses=answers("2026-W03", [9])), period="2030-W01")
+    with pytest.raises(DataError, match=r"no rows in the weeks under review \(2029-W52 to 2030-W01\)"):
+        mr.overview(r)
+
+
+def test_absent_tables_are_said(tmp_path, published):
+    r = open_(workspace(tmp_path, responses=answers("2026-W10", [4, 5], survey="csat")))
+    assert texts(mr.the_case(r)) == ["_No complaints, tickets and messages in this workspace: no case to open with._"]
+    assert texts(mr.nps_trend(r)) == ["_No NPS answers in this workspace._"]
+    assert texts(mr.public_reviews(r)) == ["_No reviews table in this workspace._"]
+    assert texts(mr.complaint_rates(r)) == ["_Complaint rates need the complaints and orders tables._"]
+    assert texts(mr.response_times(r)) == ["_Response times need the tickets and messages tables._"]
+    assert texts(mr.kaizen_actions(r)) == ["_No actions table in this workspace._"]
+    for section in (mr.nps_chart, mr.nps_by_segment, mr.nps_blocks, mr.enps, mr.hour_of_week, mr.detractor_drivers):
+        assert section(r).parts == []
+    assert published == []
+
+
+# ------------------------------------------------------------------ headline
+
+
+def test_headline_nps_against_a_hand_computation(tmp_path, published):
+    now = answers("2026-W10", [10, 10, 9, 9, 10, 9, 8, 7, 3, 0])  # 6 promoters, 2 detractors of 10
+    before = answers("2026-W08", [10, 9, 10, 8, 7, 8, 7, 1, 2, 3])  # 3 promoters, 3 detractors of 10
+    value = 100 * ((6 + 1) - (2 + 1)) / (10 + 3)  # the adjusted-Wald point: one more of each kind, 30.8
+    r = open_(workspace(tmp_path, responses=pd.concat([now, before])))
+    shown = mr.headline(r)
+    row = r.head.iloc[0]
+    assert (row["metric"], row["n"]) == ("nps", 10)
+    assert (row["value"], row["previous"], row["change"]) == pytest.approx((value, 0.0, value))
+    [f] = published
+    assert (f["key"], f["label"], f["value"], f["kind"]) == ("headline.nps", "NPS", pytest.approx(value), "metric")
+    assert f["ci"] == [pytest.approx(row["ci_low"]), pytest.approx(row["ci_high"])] and f["ci"][0] < value < f["ci"][1]
+    assert f["text"] == f"30.8 ({row['ci_low']:.1f} to {row['ci_high']:.1f}); +30.8 vs comparison, p = {row['p_value']:.3f}"
+    assert "note" not in f  # "no signal"
+    table = shown.parts[0]
+    assert table.iloc[0]["metric"] == "NPS" and table.iloc[0]["value"] == "30.8"
+    assert "n too small (10 < 30)" in table.iloc[0]["signal / note"]
+    assert mr.definitions(r)["metric"].tolist()[:1] == ["nps"]
+
+
+def test_publish_headline_formats_shares_and_units(published):
+    head = pd.DataFrame([
+        {"metric": "csat", "label": "CSAT", "value": 0.726, "ci_low": 0.664, "ci_high": 0.78, "change": 0.027,
+         "p_value": 0.529, "unit": "share", "signal": "no signal"},
+        {"metric": "stars", "label": "Stars", "value": 4.26, "ci_low": 4.1, "ci_high": 4.4, "change": float("nan"),
+         "p_value": float("nan"), "unit": "stars", "signal": "rule 1 in 2026-W10"},
+        {"metric": "sla", "label": "SLA", "value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+         "change": float("nan"), "p_value": float("nan"), "unit": "share", "signal": ""},
+    ])
+    mr.publish_headline(head)
+    assert [f["key"] for f in published] == ["headline.csat", "headline.stars"]  # no value, no finding
+    assert published[0]["text"] == "72.6% (66.4 to 78.0); +2.7 vs comparison, p = 0.529"
+    assert "note" not in published[0]
+    assert published[1]["text"] == "4.3 stars (4.1 to 4.4)" and published[1]["note"] == "rule 1 in 2026-W10"
+
+
+# ------------------------------------------------------------------ sections 4-7
+
+
+def test_ces_pmf_falls_back_to_the_latest_wave(tmp_path):
+    pmf = answers("2026-W03", [3, 3, 1, 2], survey="pmf")
+    r = open_(workspace(tmp_path, responses=pmf), min_n=3)
+    shown = mr.ces_pmf(r)
+    assert texts(shown)[0] == "**PMF** by all, latest wave 2026\\-W03"
+    assert int(shown.parts[1]["n"].iloc[0]) == 4
+
+
+def test_category_rates_by_hand():
+    complaints = pd.DataFrame({"category": ["late"] * 3 + ["rude"], "week": ["W2", "W2", "W1", "W1"]})
+    orders = pd.DataFrame({"week": ["W1"] * 500 + ["W2"] * 1000})
+    before = complaints.copy()
+    table = mr.category_rates(complaints, orders, ["W2"], ["W1"])
+    pd.testing.assert_frame_equal(complaints, before)  # never mutates its input
+    assert table["category"].tolist() == ["late", "rude"]
+    late = table.iloc[0]
+    assert (late["complaints"], late["per_1000"], late["before"], late["before_per_1000"]) == (2, 2.0, 1, 2.0)
+    assert late["ratio"] == pytest.approx(1.0)
+    assert table.iloc[1]["per_1000"] == 0.0 and table.iloc[1]["before_per_1000"] == 2.0
+
+
+def test_response_times_median_by_hand(tmp_path):
+    created = [at("2026-W10", h) for h in (9, 10, 11)]
+    tickets = pd.DataFrame({"ticket_id": ["t1", "t2", "t3"], "customer_id": "c", "channel": "email",
+                            "created_at": created, "closed_at": "", "status": "open"})
+    waits = (10, 20, 30)
+    messages = pd.DataFrame({"ticket_id": ["t1", "t2", "t3"], "message_id": ["m1", "m2", "m3"],
+                             "sent_at": [str(pd.Timestamp(c) + pd.Timedelta(minutes=w)) for c, w in zip(created, waits, strict=True)],
+                             "author_role": "agent", "author_id": "a", "text": "hello"})
+    r = open_(workspace(tmp_path, tickets=tickets, messages=messages), min_n=1)
+    first, _, sla = mr.response_times(r).parts
+    assert first["p50"].iloc[0] == pytest.approx(20.0) and int(first["n"].iloc[0]) == 3
+    assert sla["share"].iloc[0] == pytest.approx(1.0)  # all answered within 60 minutes
+
+
+# ------------------------------------------------------------------ segments and drivers
+
+
+def test_segments_below_publishes_the_flagged_segment(tmp_path, published):
+    nps = pd.concat([answers("2026-W10", [0] * 40, region="North"),
+                     answers("2026-W10", [10] * 40, start=40, region="South"),
+                     answers("2026-W10", [10] * 40, start=80, region="East")])
+    r = open_(workspace(tmp_path, responses=nps), segments_by=["region", "plan"])
+    seg = mr.segments_below(r).parts[0]
+    assert set(seg["metric"]) == {"nps"} and set(seg["attribute"]) == {"region"}  # no plan column, no CSAT
+    north = seg[seg["segment"] == "North"].iloc[0]
+    # adjusted Wald: North (0 + 1 - (40 + 1)) / 43, the rest (80 + 1 - 1) / 83
+    difference = 100 * (-40 / 43 - 80 / 83)
+    assert north["difference"] == pytest.approx(difference)
+    [f] = published
+    assert (f["key"], f["kind"], f["value"]) == ("segment.nps.region.North", "signal", pytest.approx(difference))
+    assert f["label"] == "NPS: region = North below the rest"
+    assert f["text"] == f"-189 vs the rest (q = {north['q_value']:.3f}, n = 40)"
+
+
+def _driver_answers() -> pd.DataFrame:
+    parts = [answers("2026-W09", [2] * 40 + [9] * 20, region="North"),  # 40 of 60 detractors
+             answers("2026-W09", [2] * 10 + [9] * 50, start=60, region="South"),
+             answers("2026-W09", [2] * 10 + [9] * 50, start=120, region="East"),
+             answers("2026-W01", [0] * 30, start=180, region="South"),  # before the trend weeks: left out
+             answers("2026-W09", [None] * 5, start=210, region="South")]  # no score: left out
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_detractor_factors_without_comments(tmp_path):
+    r = open_(workspace(tmp_path, responses=_driver_answers()))
+    given = r.nps_answers.copy()
+    d, factors = mr.detractor_factors(r.nps_answers, r.trend, ["region", "plan"], r.ws)
+    pd.testing.assert_frame_equal(r.nps_answers, given)
+    assert factors == ["region"] and len(d) == 180 and int(d["detractor"].sum()) == 60
+
+
+def test_detractor_drivers_by_hand(tmp_path, published):
+    r = open_(workspace(tmp_path, responses=_driver_answers()))
+    table = mr.detractor_drivers(r).parts[0]
+    north = table[(table["factor"] == "region") & (table["level"] == "North")].iloc[0]
+    assert north["rr"] == pytest.approx((40 / 60) / (20 / 120))  # 4.0
+    assert north["attributable"] == pytest.approx((40 / 60) * (4 - 1) / 4)  # Miettinen: 0.5
+    by_key = {f["key"]: f for f in published}
+    f = by_key["driver.region.North"]
+    assert (f["kind"], f["value"], f["label"]) == ("driver", pytest.approx(0.5), "Driver of detractors: region = North")
+    assert f["text"].startswith("RR 4.00 (") and f["text"].endswith("; 50% of detractors")
+    assert len(published) <= 3 and all(k.startswith("driver.region.") for k in by_key)
+
+
+def test_detractor_factors_with_a_codebook(tmp_path):
+    nps = _driver_answers().assign(comment=lambda d: ["it came late"] * 30 + [""] * (len(d) - 30))
+    folder = workspace(tmp_path, responses=nps)
+    (folder / "codebook.yml").write_text("- code: late-delivery\n  definition: Late.\n  keywords:\n  - late\n",
+                                         encoding="utf-8")
+    r = open_(folder)
+    d, factors = mr.detractor_factors(r.nps_answers, r.trend, ["region"], r.ws)
+    assert factors == ["late-delivery", "region"]
+    assert d["late-delivery"].dtype == bool and int(d["late-delivery"].sum()) == 30
+
+
+def test_detractor_factors_find_themes_without_a_codebook(tmp_path):
+    said = ["the parcel came late again"] * 30 + ["great app and support"] * 30
+    nps = _driver_answers().assign(comment=lambda d: said + [""] * (len(d) - 60))
+    r = open_(workspace(tmp_path, responses=nps))
+    d, factors = mr.detractor_factors(r.nps_answers, r.trend, ["region"], r.ws)
+    assert factors == ["comment theme", "region"]
+    assert d["comment theme"].notna().sum() == 60 and d["comment theme"].nunique() >= 2
+
+
+# ------------------------------------------------------------------ kaizen
+
+
+def test_kaizen_limits_before_and_after_the_action(tmp_path):
+    weeks = [f"2026-W{w:02d}" for w in range(3, 11)]
+    north = [answers(w, [10, 0] if w <= "2026-W06" else [10, 10, 10, 0], start=10 * i, region="North")
+             for i, w in enumerate(weeks)]
+    south = [answers(w, [0, 0], start=100 + 10 * i, region="South") for i, w in enumerate(weeks)]  # filtered out
+    actions = pd.DataFrame({"action_id": ["A1", "A2"], "opened_at": at("2026-W02"), "owner": "ops", "metric": "nps",
+                            "segment": ["region=North", ""], "description": ["call back", "open"],
+                            "due": "", "status": ["done", "open"], "closed_at": [at("2026-W06", 50), ""]})
+    r = open_(workspace(tmp_path, responses=pd.concat(north + south), actions=actions))
+    listed, limits = mr.kaizen_actions(r).parts
+    assert list(listed.columns) == mr.ACTION_COLUMNS and len(listed) == 2
+    assert limits.loc["before", "centre"] == pytest.approx(0.0)  # 1 promoter, 1 detractor each week up to W06
+    # after: 3 promoters, 1 detractor each week, adjusted-Wald NPS (3 + 1 - (1 + 1)) / (4 + 3)
+    assert limits.loc["after", "centre"] == pytest.approx(100 * 2 / 7)
