@@ -69,3 +69,24 @@ def browser_ready():
         import playwright  # noqa: F401
     except ImportError:
         need("chromium", False, "playwright is not installed (pip install -e '.[dev]')")
+
+
+# Files whose module fixtures are one build: they run on one xdist worker (make test uses --dist loadgroup, and
+# every other file is a group of its own, as --dist loadfile would make it), so the build runs once.
+SHARED_GROUPS = {"test_pii_corpus.py": "hostile", "test_injection.py": "hostile"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if not any(item.iter_markers("xdist_group")):
+            file = item.path.name
+            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(file, str(item.path))))
+
+
+@pytest.fixture(scope="session")
+def hostile_runs(tmp_path_factory):
+    """The four playbooks and the two exporting notebooks on the hostile workspace (``tests/hostile.py``)."""
+    from tests.hostile import run_hostile
+
+    return run_hostile(tmp_path_factory.mktemp("hostile"))

@@ -10,13 +10,11 @@ then opened, and clicked through, in a real headless Chromium.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
-import yaml
 
 from carelib.report.html import (
     CONTENT_SECURITY_POLICY,
@@ -26,11 +24,9 @@ from carelib.report.html import (
     sanitize_html,
 )
 from tests.conftest import ROOT
+from tests.hostile import BOOKS, PAYLOADS, RENAMED, build_hostile_workspace
 
-CORPUS = Path(__file__).parent / "fixtures" / "injection" / "payloads.yml"
-PAYLOADS: list[dict[str, str]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["payloads"]
 IDS = [p["id"] for p in PAYLOADS]
-BOOKS = ("weekly-care-review", "launch-high-touch", "research-readout", "segments-and-journeys")
 # What a payload does when it works: a script ran, the page asked for a URL, or the report was hidden.
 SIGNS = ("__pwned", "'pwned'", "127.0.0.1:9/", "display:none")
 # Payloads that open an element and never close it: the text after them is inside it and goes with it.
@@ -38,10 +34,6 @@ SWALLOWING = {"mxss-noscript", "mxss-math-style"}
 TAG = re.compile(r"""<[a-zA-Z](?:[^>"']|"[^"]*"|'[^']*')*>""")
 REFUSED = re.compile(r"<(?:script|style|meta|link|base|iframe|frame|object|embed|form|input|button|svg|math|"
                      r"template|noscript|video|audio|textarea)\b", re.I)
-
-
-def payload(pid: str) -> str:
-    return next(p["payload"] for p in PAYLOADS if p["id"] == pid)
 
 
 def assert_inert(markup: str) -> None:
@@ -179,104 +171,6 @@ def test_all_payloads_are_inert_in_chromium(browser_ready, tmp_path):
 # --- the four playbooks on a hostile workspace -----------------------------------------------------------------
 
 
-def _append(values: pd.Series, offset: int) -> pd.Series:
-    """Each text with a payload appended (the payloads taken in turn, so every one lands in every field)."""
-    out = [v if not isinstance(v, str) or not v.strip() else f"{v} {PAYLOADS[(i + offset) % len(PAYLOADS)]['payload']}"
-           for i, v in enumerate(values)]
-    return pd.Series(out, index=values.index, dtype=object)
-
-
-# Whole segments renamed to a payload: the value then shows up in tables, headings, findings and user stories.
-RENAMED = {
-    "region": ("North", payload("img-onerror")),
-    "plan": ("Plus", payload("style-hide-main")),
-    "channel": ("app", payload("markdown-javascript-link")),
-    "team": ("A", payload("meta-refresh")),
-    "tenure_band": ("1 year+", payload("fixed-overlay")),
-}
-HOSTILE_NAME = ("Lena Varga", "Lena <img src=x onerror=window.__pwned=1>")  # no ':' so a transcript still parses
-
-
-def _rename(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    for c in columns:
-        if c in table.columns:
-            old, new = RENAMED[c]
-            table[c] = table[c].where(table[c] != old, new)
-    return table
-
-
-def build_hostile_workspace(demo: Path, target: Path) -> Path:
-    """A copy of the demo workspace with payloads in every customer-text field the playbooks read."""
-    shutil.copytree(demo, target)
-    csv = {name: pd.read_csv(target / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
-           for name in ("responses", "complaints", "reviews", "recoveries", "participants", "customers", "tickets", "actions")}
-    t = csv["responses"]
-    t["comment"] = _append(t["comment"], 0)
-    _rename(t, ("region", "plan", "channel", "team"))
-    t = csv["complaints"]
-    t["text"] = _append(t["text"], 1)
-    t["category"] = t["category"].where(t["category"] != "billing", payload("tab-javascript"))
-    t = csv["reviews"]
-    t["text"] = _append(t["text"], 2)
-    t["product_name"] = _append(t["product_name"], 3)
-    t["source"] = t["source"].where(t.index % 3 != 0, payload("markdown-image-external"))
-    t = csv["recoveries"]
-    for i, c in enumerate(("what_failed", "compensating_action", "learning")):
-        t[c] = _append(t[c], 4 + i)
-    t["outcome"] = t["outcome"].where(t["outcome"] != "unknown", payload("script"))
-    t = csv["participants"]
-    t["name"] = t["name"].replace(*HOSTILE_NAME)
-    _rename(t, ("region", "plan", "channel", "tenure_band"))
-    t = csv["customers"]
-    t["name"] = _append(t["name"], 7).where(t.index % 50 == 0, t["name"])
-    _rename(t, ("region", "tenure_band"))  # a region outside the contract: the row is set aside, its value shown
-    t = csv["tickets"]
-    _rename(t, ("team",))
-    t["category"] = t["category"].where(t["category"] != "delivery", payload("css-escaped-url"))
-    t = csv["actions"]
-    for i, c in enumerate(("description", "owner", "theme")):
-        t[c] = _append(t[c], 8 + i)
-    for name, table in csv.items():
-        table.to_csv(target / f"{name}.csv", index=False)
-    messages = pd.read_parquet(target / "messages.parquet")
-    messages["text"] = _append(messages["text"], 11)
-    messages.to_parquet(target / "messages.parquet", index=False)
-    for i, path in enumerate(sorted((target / "interviews").iterdir())):
-        path.write_text(_hostile_transcript(path.read_text(encoding="utf-8"), path.suffix, i), encoding="utf-8")
-    return target
-
-
-def _hostile_transcript(text: str, suffix: str, offset: int) -> str:
-    """Every spoken line with a payload at its end (a WebVTT cue keeps its closing </v>)."""
-    lines, n = [], offset
-    for line in text.replace(*HOSTILE_NAME).split("\n"):
-        spoken = (re.match(r"\[\d\d:\d\d:\d\d\] [^:]+: ", line) if suffix == ".txt"
-                  else line.strip() and not re.match(r"WEBVTT|\d+$|\d\d:\d\d:\d\d\.\d+ -->", line))
-        if spoken:
-            p = PAYLOADS[n % len(PAYLOADS)]["payload"]
-            n += 1
-            line = line[:-4] + f" {p}</v>" if line.endswith("</v>") else f"{line} {p}"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-@pytest.fixture(scope="module")
-def hostile_runs(tmp_path_factory, demo_dir):
-    """Each playbook run once on the hostile workspace: its PlaybookRun, or the exception it raised."""
-    from carelib.run.playbook import run_playbook
-
-    base = tmp_path_factory.mktemp("hostile")
-    data = build_hostile_workspace(demo_dir, base / "ws")
-    results = {}
-    for name in BOOKS:
-        try:
-            results[name] = run_playbook(name, {}, data=data, runs_dir=base / "runs", playbooks_dir=ROOT / "playbooks",
-                                         force=True, progress=lambda m: None)
-        except Exception as exc:  # noqa: BLE001 - reported by the test of that playbook, not here
-            results[name] = exc
-    return results, base
-
-
 def test_hostile_workspace_carries_every_payload(demo_dir, tmp_path):
     ws = build_hostile_workspace(demo_dir, tmp_path / "ws")
     text = "\n".join(p.read_text(encoding="utf-8") for p in (ws / "interviews").iterdir())
@@ -293,11 +187,10 @@ def test_hostile_workspace_carries_every_payload(demo_dir, tmp_path):
 def test_hostile_text_never_blocks_a_playbook(hostile_runs, name):
     from carelib.run.playbook import list_runs
 
-    results, base = hostile_runs
-    run = results[name]
+    run = hostile_runs.runs[name]
     assert not isinstance(run, BaseException), f"{name} failed on hostile text: {run}"
     assert run.status == "ok" and run.report.exists()
-    index = list_runs(base / "runs", name)
+    index = list_runs(hostile_runs.base / "runs", name)
     assert index["run_id"].iloc[0] == run.run_id and index["status"].iloc[0] == "ok"
 
 
@@ -306,8 +199,7 @@ def test_hostile_text_never_blocks_a_playbook(hostile_runs, name):
 def test_hostile_report_is_inert_in_chromium(browser_ready, hostile_runs, name):
     from carelib.run.playbook import load_playbook
 
-    results, base = hostile_runs
-    run = results[name]
+    run = hostile_runs.runs[name]
     if isinstance(run, BaseException):
         pytest.fail(f"{name} did not render (see test_hostile_text_never_blocks_a_playbook): {run}")
     page = run.report.read_text(encoding="utf-8")

@@ -1,12 +1,12 @@
 """No planted personal value reaches what leadership reads (issue 14, "Trustworthy under attack").
 
-A copy of the demo workspace gets a corpus of distinctive personal values (``fixtures/pii/corpus.yml``:
+A small demo workspace (``tests/hostile.py``, shared with the injection corpus) gets a corpus of distinctive personal values (``fixtures/pii/corpus.yml``:
 e-mails, phones in several formats, Luhn and card-like numbers, IBANs in upper and lower case, street
 addresses, roster names with curly apostrophes and diacritics, handles, URLs) in every customer-text field
 the four playbooks read: recoveries, complaints, reviews, ticket messages (customers' and agents'), survey
 comments (and a score cell, so the data section lists an excluded row's value), interview transcripts and
-participant attributes. Then all four playbooks run, and the two
-notebooks with CSV exports run once more with ``export_dir`` (the playbooks do not pass it). No planted
+participant attributes; the injection payloads follow each planted sentence. Then all four playbooks run,
+and the two notebooks with CSV exports run once more with ``export_dir`` (the playbooks do not pass it). No planted
 value, nor its digits-only, case-folded, accent-folded or apostrophe-folded form, may appear in a report,
 a ``findings.json``, an executed notebook's outputs or a CSV export.
 
@@ -21,19 +21,15 @@ import html
 import io
 import json
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from tests.conftest import ROOT
+from tests.hostile import CORPUS
 
-CORPUS = yaml.safe_load((Path(__file__).parent / "fixtures" / "pii" / "corpus.yml").read_text(encoding="utf-8"))
-BOOKS = ("weekly-care-review", "launch-high-touch", "research-readout", "segments-and-journeys")
-EXPORTING = ("recovery_review", "interview_synthesis")
 NUMBER_KINDS = ("phone", "card", "iban")
 
 # Planted value -> why it may still leak, for values only a pending change of carelib/text/redact.py will catch
@@ -91,119 +87,24 @@ def _needles(kind: str, value: str) -> list[tuple[str, str]]:
     return found
 
 
-# ---- planting ----------------------------------------------------------------------------------------------
-
-
-def _sentences(names: bool = True) -> list[str]:
-    """One sentence per planted value; ``names=False`` leaves out the customer roster's names."""
-    out = []
-    for kind, spec in CORPUS["kinds"].items():
-        if kind == "name" and not names:
-            continue
-        values = CORPUS["roster_names"] if spec["values"] == "roster_names" else spec["values"]
-        out += [spec["template"].format(v=v) for v in values]
-    return out
-
-
-def _plant_column(frame: pd.DataFrame, column: str, sentences: list[str], offset: int = 0) -> pd.DataFrame:
-    """Append a planted sentence to every non-empty text of ``column`` (empty cells stay empty: they are counted)."""
-    text = frame[column].astype(object)
-    has = text.map(lambda v: isinstance(v, str) and v.strip() != "")
-    planted = [f"{t} {sentences[(i + offset) % len(sentences)]}" if h else t
-               for i, (t, h) in enumerate(zip(text, has, strict=True))]
-    return frame.assign(**{column: planted})
-
-
-def _plant_interviews(folder: Path, roster: pd.DataFrame, sentences: list[str]) -> None:
-    renamed = CORPUS["participant_rename"]
-    people = roster[roster["role"] == "participant"]
-    k = 0
-    for _, p in people.iterrows():
-        path = next(folder.glob(f"{p['interview_id']}.*"))
-        text = path.read_text(encoding="utf-8-sig")
-        name = p["name"]
-        if p["participant_id"] in renamed:
-            new = renamed[p["participant_id"]]
-            text = text.replace(name, new).replace(name.split()[0], new.split()[0])
-            name = new
-        if path.suffix == ".vtt":
-            def add(m: re.Match[str]) -> str:
-                nonlocal k
-                k += 1
-                return f"{m.group(1)}{m.group(2)} {sentences[k % len(sentences)]}</v>"
-
-            text = re.sub(rf"(<v {re.escape(name)}>)(.*?)</v>", add, text, flags=re.S)
-        else:
-            lines = []
-            for line in text.split("\n"):
-                if re.match(rf"^(\[[\d:]+\]\s*)?{re.escape(name)}:", line):
-                    k += 1
-                    line = f"{line} {sentences[k % len(sentences)]}"
-                lines.append(line)
-            text = "\n".join(lines)
-        path.write_text(text, encoding="utf-8")
-
-
-def _plant(ws: Path) -> None:
-    sentences = _sentences()
-    customers = pd.read_csv(ws / "customers.csv", dtype=str, keep_default_na=False)
-    emails, phones = CORPUS["kinds"]["email"]["values"], CORPUS["kinds"]["phone"]["values"]
-    for i, name in enumerate(CORPUS["roster_names"]):
-        customers.loc[i, ["name", "email", "phone"]] = [name, emails[i % len(emails)], phones[i % len(phones)]]
-    customers.to_csv(ws / "customers.csv", index=False)
-    for table, columns in {"recoveries": ["what_failed", "compensating_action", "learning"],
-                           "complaints": ["text"], "reviews": ["text"], "responses": ["comment"]}.items():
-        frame = pd.read_csv(ws / f"{table}.csv", dtype=str, keep_default_na=False)
-        for j, col in enumerate(columns):
-            frame = _plant_column(frame, col, sentences, offset=7 * j)
-        if table == "responses":  # a score cell holding a comment: the row is excluded and its value listed
-            bad = frame.iloc[[0]].assign(response_id="R-PII", score=f"ten! {sentences[1]} {sentences[6]} {sentences[-1]}")
-            frame = pd.concat([frame, bad], ignore_index=True)
-        frame.to_csv(ws / f"{table}.csv", index=False)
-    messages = pd.read_parquet(ws / "messages.parquet")
-    _plant_column(messages, "text", sentences).to_parquet(ws / "messages.parquet", index=False)
-    roster = pd.read_csv(ws / "participants.csv", dtype=str, keep_default_na=False)
-    # interviews are redacted with the participants' roster: the names planted there are the participants' own
-    # (a renamed one with accents, and one the roster lacks), not customers'
-    _plant_interviews(ws / "interviews", roster, _sentences(names=False))
-    for pid, new in CORPUS["participant_rename"].items():
-        roster.loc[roster["participant_id"] == pid, "name"] = new
-    for pid, attrs in {**CORPUS["participant_attributes"], **CORPUS["hostile"]}.items():
-        for col, value in attrs.items():
-            roster.loc[roster["participant_id"] == pid, col] = value
-    roster = roster[roster["participant_id"] != CORPUS["participant_unlisted"]]
-    roster.to_csv(ws / "participants.csv", index=False)
-
-
 # ---- running and reading what leadership gets -----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def artefacts(tmp_path_factory, demo_dir) -> dict[str, str]:
+def artefacts(hostile_runs) -> dict[str, str]:
     """Every file leadership reads, as stored: path → text (executed notebooks: their outputs only)."""
-    from carelib.run.notebook import run_notebook
-    from carelib.run.playbook import run_playbook
-
-    base = tmp_path_factory.mktemp("pii")
-    ws = base / "ws"
-    shutil.copytree(demo_dir, ws)
-    _plant(ws)
-    runs, export = base / "runs", base / "export"
-    for name in BOOKS:
-        run = run_playbook(name, {}, data=ws, runs_dir=runs, playbooks_dir=ROOT / "playbooks", force=True, workers=1,
-                           progress=lambda m: None)
-        assert run.status == "ok", name
-    for nb in EXPORTING:
-        run_notebook(ROOT / "notebooks" / f"{nb}.ipynb", {"export_dir": str(export)}, base / "nb", data=ws)
+    base = hostile_runs.base
+    for name, run in hostile_runs.runs.items():
+        assert not isinstance(run, BaseException) and run.status == "ok", (name, run)
     files: dict[str, str] = {}
-    for p in sorted([*runs.rglob("*"), *(base / "nb").glob("*")]):
+    for p in sorted([*(base / "runs").rglob("*"), *hostile_runs.notebooks.glob("*")]):
         if not p.is_file() or ".cache" in p.parts:
             continue
         if p.suffix == ".ipynb":
             files[str(p.relative_to(base))] = _notebook_outputs(p)
         elif p.suffix in (".html", ".json"):
             files[str(p.relative_to(base))] = p.read_text(encoding="utf-8")
-    csvs = sorted(export.glob("*.csv"))
+    csvs = sorted(hostile_runs.export.glob("*.csv"))
     assert {p.name for p in csvs} == {"recovery_backlog.csv", "high_touch.csv", "user_stories.csv"}
     for p in csvs:
         files[str(p.relative_to(base))] = p.read_text(encoding="utf-8")
@@ -305,7 +206,8 @@ def test_interviews_show_no_file_names(outputs):
 @pytest.mark.notebook
 def test_segment_values_stay_inert(artefacts):
     """A tag typed into a participant's plan is shown as text, never as markup."""
-    rendered = {name: text for name, text in artefacts.items() if not name.endswith(".csv")}  # CSV is not markup
+    # CSV and findings.json are data, not markup (findings.json holds segment values as typed; the report escapes them)
+    rendered = {name: text for name, text in artefacts.items() if not name.endswith((".csv", ".json"))}
     assert [name for name, text in rendered.items() if "&lt;img src=x" in text]  # it reached the outputs, escaped
     for name, text in rendered.items():
         assert not re.search(r"<img\s+src=x", text, re.I), name

