@@ -81,16 +81,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from carelib.data.tables import Workspace
+    from carelib.run.validate import validate_workspace
 
-    ws = Workspace(args.folder)
-    problems = ws.validate()
-    for line in problems:
+    report = validate_workspace(args.folder)
+    for line in report.problems:
         print(line)
-    if problems:
-        print(f"{len(problems)} problem(s) in {args.folder}", file=sys.stderr)
+    if not report.ok:
+        print(report.summary(), file=sys.stderr)
         return 1
-    print(f"{args.folder}: {len(ws.available())} table(s) valid: {', '.join(ws.available())}")
+    print(report.summary())
     return 0
 
 
@@ -149,6 +148,29 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from carelib.data.importer import REPORT_FILE, import_export
+    from carelib.data.mapping_infer import infer_mapping
+
+    if args.infer:
+        draft = infer_mapping(args.kind, args.source, sheet=args.sheet)
+        if not args.map:
+            print(draft, end="")
+            return 0
+        if Path(args.map).exists():
+            raise ParameterError(f"--map {args.map!r} exists: --infer does not overwrite a mapping; give a new name")
+        Path(args.map).write_text(draft, encoding="utf-8")
+        print(f"draft mapping written to {args.map}: check every '# check:' line, then run without --infer")
+        return 0
+    if not args.out:
+        raise ParameterError("--out WORKSPACE is required (the folder the tables are written to)")
+    report = import_export(args.kind, args.source, args.out, args.map, sheet=args.sheet)
+    for line in report.lines():
+        print(line)
+    print(f"workspace: {args.out} (row accounting in {Path(args.out) / REPORT_FILE})")
+    return 0
+
+
 def _cmd_datadict(args: argparse.Namespace) -> int:
     from carelib.data.datadict import data_dictionary
 
@@ -181,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="out", help="output folder (default: out)")
     run.set_defaults(func=_cmd_run)
 
-    val = sub.add_parser("validate", help="check every table of a workspace folder against its contract")
+    val = sub.add_parser("validate", help="check a workspace folder: every table against its contract, "
+                                          "codebook.yml and the transcripts in interviews/")
     val.add_argument("folder")
     val.set_defaults(func=_cmd_validate)
 
@@ -219,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     dd = sub.add_parser("datadict", help="print the workspace data dictionary (Markdown)")
     dd.set_defaults(func=_cmd_datadict)
+
+    imp = sub.add_parser("import", help="turn an export (survey tool, helpdesk, reviews, CSV, Excel) into workspace "
+                                        "tables with a mapping.yml; --infer drafts the mapping")
+    imp.add_argument("kind", help="export kind: csv, xlsx, json, jsonl, surveymonkey, qualtrics, zendesk, cfpb ...")
+    imp.add_argument("source", help="the export file (or a folder when the mapping's `from:` names files in it)")
+    imp.add_argument("--out", help="workspace folder to write the tables to")
+    imp.add_argument("--map", help="mapping.yml (default: the built-in mapping of KIND); with --infer: where to write the draft")
+    imp.add_argument("--infer", action="store_true", help="print (or write to --map) a draft mapping from the headers")
+    imp.add_argument("--sheet", help="Excel sheet name (default: the first)")
+    imp.set_defaults(func=_cmd_import)
     return parser
 
 

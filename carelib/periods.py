@@ -5,6 +5,16 @@ argument, else from the ``CARELIB_TODAY`` environment variable (an ISO 8601 date
 else from the clock (UTC). Dates of events later than today plus ``FUTURE_TOLERANCE`` (2 days:
 time zones up to UTC+14 and a clock off by a day are still "today") cannot have happened yet;
 the loader sets such rows aside (:mod:`carelib.data.tables`), so ``period="latest"`` never follows them.
+
+**Partial dates.** A workspace date may be known only to the year (``2012``) or the month
+(``2012-08``). :func:`parse_dates` reads such a cell as the first instant of its period
+(2012-01-01, 2012-08-01) *and* says so: its precision is ``"year"`` or ``"month"`` (``"day"`` for
+``2012-08-15``, ``"time"`` with a clock time). The loader keeps the precision in a companion column
+``<column>_precision`` (:func:`precision_column`) whenever a cell of the column is partial; the
+column is absent otherwise. A partial date is never turned into a week: :func:`precise` marks
+the rows whose date is at least day-precise, and :func:`week_of` gives no week to the others
+(trends skip them). Only ISO 8601 is read; ``03/15/2020`` is not guessed (is it March or the
+15th month?): ``carelib import`` converts exports with a declared date format.
 """
 
 from __future__ import annotations
@@ -18,7 +28,8 @@ import pandas as pd
 from carelib.errors import ParameterError
 
 __all__ = ["iso_week", "week_bounds", "week_range", "parse_week", "last_weeks", "blocks", "today", "future_limit",
-           "TODAY_ENV", "FUTURE_TOLERANCE"]
+           "TODAY_ENV", "FUTURE_TOLERANCE", "PRECISIONS", "PARTIAL", "parse_dates", "stated_precision", "precision_column",
+           "precise", "week_of"]
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -26,6 +37,12 @@ TODAY_ENV = "CARELIB_TODAY"
 FUTURE_TOLERANCE = pd.Timedelta(days=2)
 
 TodayLike = str | dt.date | dt.datetime | pd.Timestamp | None
+
+PRECISIONS = ("year", "month", "day", "time")  # coarsest first
+PARTIAL = ("year", "month")  # dates that name no day: never placed in a week
+_PRECISION_OF = (("year", re.compile(r"^\d{4}$")), ("month", re.compile(r"^\d{4}-\d{1,2}$")),
+                 ("day", re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{8})$")),
+                 ("time", re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{8})[T ]\d")))
 
 
 def today(value: TodayLike = None) -> pd.Timestamp:
@@ -162,3 +179,163 @@ def blocks(weeks: list[str], size: int = 4) -> dict[str, str]:
         chunk = weeks[start:start + size]
         out.update(dict.fromkeys(chunk, f"{chunk[0]}..{chunk[-1]}"))
     return out
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ISO 8601 cells → (UTC timestamps without time zone, precision of each cell).
+
+    A year (``2012``) or a year-month (``2012-08``) is read as the first instant of its period
+    and marked ``"year"`` / ``"month"``; a date is ``"day"``, a date with a clock time
+    ``"time"`` (with an offset it is converted to UTC). Empty cells and cells that are not ISO
+    8601 give ``NaT`` and a missing precision (the caller tells the two apart). The year comes first,
+    in four digits: ``2012-8`` is August 2012; nothing else is guessed.
+
+    Parameters
+    ----------
+    values : Series
+        Text cells (numbers such as ``2012`` are read as text).
+
+    Returns
+    -------
+    tuple of Series
+        ``(timestamps, precision)``, both on the index of ``values``.
+
+    Examples
+    --------
+    >>> ts, precision = parse_dates(pd.Series(["2012", "2012-08", "2012-08-15", "2012-08-15T10:00+02:00", "03/15/2020"]))
+    >>> [str(t) for t in ts]
+    ['2012-01-01 00:00:00', '2012-08-01 00:00:00', '2012-08-15 00:00:00', '2012-08-15 08:00:00', 'NaT']
+    >>> precision.tolist()
+    ['year', 'month', 'day', 'time', <NA>]
+    """
+    text = values.astype("string").str.strip()
+    text = text.where(text != "")
+    typed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
+    precision = pd.Series(pd.NA, index=values.index, dtype="string")
+    for name, pattern in _PRECISION_OF:
+        precision = precision.mask(text.str.match(pattern).fillna(False).astype(bool), name)
+    # what pandas reads but no pattern names (an ISO week date, ...) is refused, not guessed
+    typed = typed.where(precision.notna())
+    return typed, precision.where(typed.notna()).astype("string")
+
+
+_RANK = {p: i for i, p in enumerate(PRECISIONS)}
+
+
+def _starts(name: str, ts: pd.Series) -> pd.Series:
+    """Whether each timestamp is the first instant of its ``name`` period (a year, a month, a day)."""
+    midnight = ts == ts.dt.normalize()
+    tests = {"year": midnight & (ts.dt.month == 1) & (ts.dt.day == 1), "month": midnight & (ts.dt.day == 1),
+             "day": midnight, "time": ts.notna()}
+    return tests[name].fillna(False).astype(bool)
+
+
+def stated_precision(stated: pd.Series, timestamps: pd.Series, read: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Reconcile a precision a file states (``year`` beside 2012-01-01) with the precision read from its dates.
+
+    A stated precision is kept when it is one of :data:`PRECISIONS`, no finer than the one read
+    (``day`` for ``2012`` is a contradiction) and the timestamp is the first instant of that
+    period (``year`` for 2012-03-05 is one too); an empty statement keeps the precision read.
+
+    Parameters
+    ----------
+    stated : Series
+        The file's ``<column>_precision`` cells.
+    timestamps, read : Series
+        The dates and their precision, as :func:`parse_dates` returns them.
+
+    Returns
+    -------
+    tuple of Series
+        ``(precision, contradicts)``: the precision to keep and a mask of contradicting cells.
+
+    Examples
+    --------
+    >>> ts, read = parse_dates(pd.Series(["2012-01-01", "2012-03-05", "2012"]))
+    >>> precision, bad = stated_precision(pd.Series(["year", "year", "day"]), ts, read)
+    >>> precision.tolist(), bad.tolist()
+    (['year', 'day', 'year'], [False, True, True])
+    """
+    stated = stated.astype("string").str.strip().str.lower()
+    stated = stated.where(stated != "")
+    known = stated.isin(PRECISIONS).fillna(False).astype(bool)
+    start = pd.Series(False, index=stated.index)
+    for name in PRECISIONS:
+        start |= (stated == name).fillna(False).astype(bool) & _starts(name, timestamps)
+    finer = stated.map(_RANK).astype(float) > read.map(_RANK).astype(float)
+    given = stated.notna()
+    bad = given & (~known | finer.fillna(False).astype(bool) | ~start)
+    bad |= given & timestamps.isna()  # a precision for no date
+    return stated.where(given & ~bad, read).astype("string"), bad.astype(bool)
+
+
+def precision_column(column: str) -> str:
+    """The name of the companion column holding the precision of ``column``'s dates.
+
+    Examples
+    --------
+    >>> precision_column("submitted_at")
+    'submitted_at_precision'
+    """
+    return f"{column}_precision"
+
+
+def precise(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Rows whose date in ``column`` is not partial (known at least to the day).
+
+    ``False`` where the companion column (:func:`precision_column`) says ``year`` or ``month``;
+    ``True`` elsewhere, and for every row when there is no companion column. An empty date is
+    not partial: test it with ``frame[column].notna()``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A loaded table.
+    column : str
+        A datetime column of it.
+
+    Returns
+    -------
+    Series of bool
+        On the index of ``frame``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"at": pd.to_datetime(["2012-01-01", "2012-03-05"]), "at_precision": ["year", "day"]})
+    >>> precise(frame, "at").tolist()
+    [False, True]
+    """
+    if column not in frame.columns:
+        raise ParameterError(f"no column {column!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
+    companion = precision_column(column)
+    if companion not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    return ~frame[companion].astype("string").isin(PARTIAL).fillna(False).astype(bool)
+
+
+def week_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    """ISO week labels of the dates in ``column``; missing for empty and for partial dates.
+
+    A date known only to the year or the month (``2012`` is stored as 2012-01-01, which
+    :func:`iso_week` would place in week 2011-W52) gets no week, so trends skip it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A loaded table (with its ``<column>_precision`` companion when some dates are partial).
+    column : str
+        A datetime column of it.
+
+    Returns
+    -------
+    Series
+        ``"2026-W20"`` labels on the index of ``frame``; NaN where there is no week.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"at": pd.to_datetime(["2012-01-01", "2026-05-12"]), "at_precision": ["year", "day"]})
+    >>> week_of(frame, "at").tolist()
+    [nan, '2026-W20']
+    """
+    keep = precise(frame, column)
+    return iso_week(pd.to_datetime(frame[column])).where(keep, float("nan"))

@@ -218,6 +218,37 @@ def test_os_errors_are_one_line(capsys, tmp_path):
     assert code == 2 and "cannot be read as YAML" in one_line(err)
 
 
+# --- carelib validate: tables, codebook, transcripts; an empty folder is not valid -------------------------------
+
+def test_validate_an_empty_folder_exits_1_saying_what_was_expected(tmp_path, capsys):
+    code, out, err = cli(capsys, "validate", tmp_path)
+    assert code == 1
+    assert out.strip() == (f"no workspace tables found in {tmp_path}: expected one of responses.csv, customers.csv, "
+                           "orders.csv, tickets.csv, messages.csv, reviews.csv, complaints.csv, recoveries.csv, "
+                           "participants.csv, actions.csv (or .parquet or .jsonl)")
+    assert one_line(err) == f"1 problem(s) in {tmp_path}" and "Traceback" not in err
+
+
+def test_validate_lists_a_codebook_field_and_a_broken_transcript_by_file(tmp_path, capsys):
+    (tmp_path / "reviews.csv").write_text("review_id,created_at,text,region\nr1,2012,ok,EMEA\n", encoding="utf-8")
+    (tmp_path / "codebook.yml").write_text("- code: late\n  definition: ''\n  keywords: [late]\n", encoding="utf-8")
+    (tmp_path / "interviews").mkdir()
+    (tmp_path / "interviews" / "p01.txt").write_text("Interviewer: Hello?\nAna: Hi.\n", encoding="utf-8")
+    (tmp_path / "interviews" / "p02.vtt").write_text("WEBVTT\n\nnot a timing line\nhello\n", encoding="utf-8")
+    code, out, err = cli(capsys, "validate", tmp_path)
+    lines = out.strip().splitlines()
+    assert code == 1 and len(lines) == 2, out
+    assert lines[0].startswith("codebook.yml entry 1 (late), field 'definition': expected")
+    assert lines[1].startswith("interviews/p02.vtt line 3: ")
+    assert one_line(err) == f"2 problem(s) in {tmp_path}"
+
+
+def test_validate_the_demo_exits_0_with_what_was_checked(demo_dir, capsys):
+    code, out, err = cli(capsys, "validate", demo_dir)
+    assert code == 0 and err == ""
+    assert out.strip().endswith("codebook.yml: 13 codes; interviews/: 12 transcript(s)")
+
+
 # --- internal errors and --debug ---------------------------------------------------------------------------------
 
 def test_an_internal_error_is_one_line_exit_70_and_debug_shows_the_traceback(capsys, monkeypatch, tmp_path):

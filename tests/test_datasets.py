@@ -128,3 +128,20 @@ def test_truth_11_interviews_and_roster(demo):
         assert len(people) >= 3, theme
     text = " ".join(f.read_text(encoding="utf-8") for f in files)
     assert "@example.org" in text and "+44 7700" in text
+
+
+def test_demo_loads_every_row_of_every_file_unchanged_by_the_free_contracts(demo_dir):
+    """Row counts pinned to the files read by plain pandas: the loosened contracts lose nothing, add no column."""
+    from carelib.run.validate import validate_workspace
+
+    assert validate_workspace(demo_dir).problems == ()
+    ws = load_workspace(demo_dir)
+    for path in sorted(demo_dir.glob("*.csv")) + sorted(demo_dir.glob("*.parquet")):
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False) if path.suffix == ".csv" else pd.read_parquet(path)
+        table = ws.table(path.stem)
+        assert len(table) == len(raw), path.name
+        assert list(table.columns) == list(raw.columns), path.name  # no <col>_precision: every demo date is precise
+    customers = ws.table("customers")
+    assert sorted(customers["region"].unique()) == ["East", "North", "South", "West"]
+    assert sorted(customers["plan"].unique()) == ["Plus", "Standard"]
+    assert sorted(customers["channel"].unique()) == ["app", "web"]

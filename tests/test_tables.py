@@ -48,7 +48,7 @@ def test_every_problem_named_with_file_row_column_expected_found(tmp_path):
     assert any(ln.startswith("responses.csv row 5, column 'submitted_at': expected an ISO 8601") and "'last tuesday'" in ln for ln in lines)
     assert "responses.csv row 6, column 'score': expected an integer 1-5 (survey 'csat'), found '6'" in lines
     assert any("row 7, column 'survey': expected one of nps" in ln and "'nsp'" in ln for ln in lines)
-    assert any("row 8, column 'submitted_at'" in ln and "an empty cell" in ln for ln in lines)
+    assert not any("column 'submitted_at'" in ln and "an empty cell" in ln for ln in lines)  # undated: kept
     assert any("row 8, column 'response_id': expected a unique id, found 'r6'" in ln for ln in lines)
     assert len(lines) == len(set(lines))  # one line per problem
 
@@ -345,3 +345,94 @@ def test_broken_json_line_is_named(tmp_path):
 def test_empty_file_is_named(tmp_path):
     with pytest.raises(DataError, match=r"^responses.csv: the file is empty; expected a header row"):
         load_table(write(tmp_path, "responses.csv", ""), today=TODAY)
+
+
+# ---- issue 16: partial dates are kept with their precision, never turned into a week ---------------------------
+
+PARTIAL = HEADER + ("r1,C1,2012,nps,9,year only\n"
+                    "r2,C2,2012-08,nps,7,year and month\n"
+                    "r3,C3,2012-08-15,nps,3,a day\n"
+                    "r4,C4,2012-08-15 10:30,nps,10,a time\n"
+                    "r5,C5,,nps,5,undated\n")
+
+
+def test_a_bare_year_is_the_first_instant_of_the_year_and_never_a_week(tmp_path):
+    import datetime as dt
+
+    from carelib import periods
+
+    data, report = load_table(write(tmp_path, "responses.csv", PARTIAL), today=TODAY)
+    assert report.rows_kept == 5  # the undated answer is kept too
+    assert data["submitted_at"].tolist()[:4] == [pd.Timestamp(2012, 1, 1), pd.Timestamp(2012, 8, 1),
+                                                pd.Timestamp(2012, 8, 15), pd.Timestamp(2012, 8, 15, 10, 30)]
+    assert pd.isna(data.loc[4, "submitted_at"])
+    # the companion column sits beside the date and says what is known
+    assert list(data.columns[:4]) == ["response_id", "customer_id", "submitted_at", "submitted_at_precision"]
+    assert data["submitted_at_precision"].tolist()[:4] == ["year", "month", "day", "time"]
+    assert pd.isna(data.loc[4, "submitted_at_precision"])
+    assert periods.precise(data, "submitted_at").tolist() == [False, False, True, True, True]
+    # 2012-01-01 is a Sunday: the naive week would be 2011-W52 -- a week of the wrong year
+    assert dt.date(2012, 1, 1).isocalendar()[:2] == (2011, 52)
+    assert periods.iso_week(data["submitted_at"]).iloc[0] == "2011-W52"
+    iso = dt.date(2012, 8, 15).isocalendar()
+    weeks = periods.week_of(data, "submitted_at")
+    assert weeks.isna().tolist() == [True, True, False, False, True]
+    assert weeks.iloc[2] == weeks.iloc[3] == f"{iso[0]}-W{iso[1]:02d}"
+
+
+def test_precision_column_only_when_a_date_is_partial(tmp_path, demo_dir):
+    from carelib import periods
+
+    data, _ = load_table(write(tmp_path, "responses.csv", HEADER + GOOD), today=TODAY)
+    assert not [c for c in data.columns if c.endswith("_precision")]
+    assert periods.precise(data, "submitted_at").all()
+    ws = Workspace(demo_dir)
+    for kind in ws.available():
+        assert not [c for c in ws.table(kind).columns if c.endswith("_precision")], kind
+
+
+def test_partial_dates_in_json_numbers_and_the_future(tmp_path):
+    p = tmp_path / "complaints.jsonl"
+    p.write_text('{"complaint_id": "c1", "customer_id": "C1", "received_at": 2012, "category": "x", "text": "t"}\n'
+                 '{"complaint_id": "c2", "customer_id": "C2", "received_at": "2027", "category": "x", "text": "t"}\n',
+                 encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_table(p, today=TODAY)  # 2027 starts after today (2026-06-01) plus 2 days
+    assert err.value.problems == ["complaints.jsonl row 2, column 'received_at': expected a date no later than "
+                                  "2026-06-03 00:00 (today, 2026-06-01 00:00 UTC, plus 2 days), found '2027'"]
+    data, _ = load_table(p, errors="exclude", today=TODAY)
+    # the JSON number 2012 is the year 2012, not 2012 nanoseconds after 1970
+    assert data["received_at"].tolist() == [pd.Timestamp(2012, 1, 1)]
+    assert data["received_at_precision"].tolist() == ["year"]
+
+
+def test_non_iso_dates_are_refused_and_point_to_carelib_import(tmp_path):
+    text = HEADER + "r1,C1,03/15/2020,nps,9,x\nr2,C2,2020-15-03,nps,9,x\nr3,C3,2012-W05,nps,9,x\n"
+    with pytest.raises(DataError) as err:
+        load_table(write(tmp_path, "responses.csv", text), today=TODAY)
+    lines = err.value.problems
+    assert [ln.split(":")[0] for ln in lines] == [f"responses.csv row {i}, column 'submitted_at'" for i in (2, 3, 4)]
+    assert all("use `carelib import` with a date format" in ln for ln in lines)
+    assert lines[0].endswith("found '03/15/2020'")
+    data, _ = load_table(write(tmp_path, "responses.csv", HEADER + "r1,C1,2012-8,nps,9,x\n"), today=TODAY)
+    assert data.loc[0, "submitted_at_precision"] == "month"  # the year comes first, in four digits: no ambiguity
+
+
+def test_a_stated_precision_is_kept_when_it_fits_and_refused_when_it_contradicts(tmp_path):
+    frame = pd.DataFrame({"review_id": ["a", "b", "c", "d"],
+                          "created_at": pd.to_datetime(["2012-01-01", "2012-08-01", "2012-03-05", "2012-08-15 10:00"],
+                                                      format="ISO8601"),
+                          "created_at_precision": ["year", "month", "year", ""], "text": ["w", "x", "y", "z"]})
+    frame.to_parquet(tmp_path / "reviews.parquet")
+    with pytest.raises(DataError) as err:
+        load_table(tmp_path / "reviews.parquet", today=TODAY)
+    assert len(err.value.problems) == 1
+    assert err.value.problems[0].startswith("reviews.parquet row 3, column 'created_at_precision': expected one of "
+                                            "year, month, day, time")
+    assert err.value.problems[0].endswith("found 'year' for 2012-03-05 00:00:00")
+    data, _ = load_table(tmp_path / "reviews.parquet", errors="exclude", today=TODAY)
+    assert data["created_at_precision"].tolist() == ["year", "month", "time"]
+    write(tmp_path, "complaints.csv", "complaint_id,customer_id,received_at,received_at_precision,category,text\n"
+          "c1,C1,2012,day,x,t\n")
+    with pytest.raises(DataError, match=r"found 'day' for '2012'"):  # finer than the date says
+        load_table(tmp_path / "complaints.csv", today=TODAY)

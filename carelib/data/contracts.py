@@ -5,6 +5,16 @@ Each table here lists its columns: type, whether the column must be present,
 whether it may be empty, allowed values and ranges. :mod:`carelib.data.tables` turns these
 into pandera schemas; ``carelib datadict`` renders them as the data dictionary.
 Columns not listed are kept as they are (segment attributes, for instance).
+
+Attributes (region, plan, channel, team ...) are free text: a contract never holds one
+company's list of values (the demo's live in :mod:`carelib.demo.truths`). Closed lists
+remain only where carelib itself gives the values a meaning: survey kinds
+(:data:`carelib.scales.SCORE_SCALES`), ticket status, message author roles, participant roles
+and action status.
+
+Dates are ISO 8601; a year (``2012``) or a year-month (``2012-08``) is kept with its precision
+in a companion column ``<column>_precision`` (see :mod:`carelib.periods`). A missing score,
+rating or date of a survey answer, review or complaint is kept as missing, never filled.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from dataclasses import dataclass, field
 
 from carelib.scales import SCORE_SCALES
 
-__all__ = ["Col", "TableSpec", "CONTRACTS", "SCORE_SCALES", "contract"]
+__all__ = ["Col", "TableSpec", "CONTRACTS", "SCORE_SCALES", "DATES_NOTE", "contract"]
 
 
 @dataclass(frozen=True)
@@ -57,28 +67,41 @@ class TableSpec:
         raise KeyError(name)
 
 
-REGIONS = ("North", "South", "East", "West")
-PLANS = ("Standard", "Plus")
+DATES_NOTE = (
+    "Dates are ISO 8601. A date known only to the year (`2012`) or the month (`2012-08`) is kept as such: "
+    "the column holds the first instant of the period (2012-01-01) and the loader adds a column "
+    "`<column>_precision` (`year`, `month`, `day` or `time`) whenever a cell of the column is partial; "
+    "a partial date is never placed in an ISO week (`carelib.periods.precise`, `week_of`). Other formats "
+    "(`03/15/2020`) are refused, not guessed: convert them with `carelib import` and a date format."
+)
 
 CONTRACTS: dict[str, TableSpec] = {
     t.name: t
     for t in [
         TableSpec(
             "responses",
-            "a survey answer (NPS, eNPS, CSAT, CES or PMF)",
+            "a survey answer: one score on one survey's scale (the kinds of carelib.scales)",
             (
                 Col("response_id", "id", "unique id of the answer", unique=True),
                 Col("customer_id", "id", "who answered; empty for staff (eNPS) and anonymous surveys", required=False, nullable=True),
-                Col("submitted_at", "datetime", "when the answer was submitted"),
-                Col("survey", "category", "which survey", allowed=tuple(SCORE_SCALES)),
+                Col("respondent_id", "id", "who answered, when one person answers many items (defaults to customer_id)",
+                    required=False, nullable=True),
+                Col("submitted_at", "datetime", "when the answer was submitted; empty if unknown (trends skip it)",
+                    nullable=True),
+                Col("survey", "category", "which survey; empty for an open-text question (then `score` must be empty too)", nullable=True, allowed=tuple(SCORE_SCALES)),
                 Col("score", "int", "the score, on the survey's scale (see carelib.scales)", nullable=True),
                 Col("comment", "str", "free-text answer", required=False, nullable=True),
+                Col("question", "str", "the item of a multi-item survey (e.g. a Likert statement)", required=False,
+                    nullable=True),
                 Col("ticket_id", "id", "the ticket a CSAT/CES answer is about", required=False, nullable=True),
             ),
-            notes="score ranges: nps and enps 0-10, csat 1-5, ces 1-7, pmf 1-3 (3 = very disappointed). "
+            notes="score ranges: " + ", ".join(f"{k} {lo}-{hi}" for k, (lo, hi) in SCORE_SCALES.items())
+            + " (pmf 3 = very disappointed). "
             "An empty score is a skipped question: excluded from metrics with reason 'no score'. "
             "A score is a whole number: `9.0` (as Excel exports write it) is read as 9; `7.5`, "
-            "`True`/`False` and text are refused.",
+            "`True`/`False` and text are refused. An answer without `submitted_at` is undated: kept, and "
+            "left out of trends. For a multi-item survey one row is one item: `question` names it and "
+            "`respondent_id` the person (when empty, `customer_id` is the respondent).",
             checks=("score_in_scale",),
         ),
         TableSpec(
@@ -90,9 +113,9 @@ CONTRACTS: dict[str, TableSpec] = {
                 Col("name", "str", "full name (personal data: redacted in reports)", required=False, nullable=True),
                 Col("email", "str", "e-mail (personal data)", required=False, nullable=True),
                 Col("phone", "str", "phone (personal data)", required=False, nullable=True),
-                Col("region", "category", "delivery region", required=False, nullable=True, allowed=REGIONS),
-                Col("plan", "category", "membership plan", required=False, nullable=True, allowed=PLANS),
-                Col("channel", "category", "where they shop", required=False, nullable=True, allowed=("web", "app")),
+                Col("region", "str", "region (free text: your own values)", required=False, nullable=True),
+                Col("plan", "str", "plan or tier (free text)", required=False, nullable=True),
+                Col("channel", "str", "where they shop (free text)", required=False, nullable=True),
             ),
         ),
         TableSpec(
@@ -141,14 +164,17 @@ CONTRACTS: dict[str, TableSpec] = {
             (
                 Col("review_id", "id", "unique review id", unique=True),
                 Col("created_at", "datetime", "when it was posted (needed for trends)", required=False, nullable=True),
-                Col("rating", "int", "stars", min=1, max=5),
+                Col("rating", "int", "stars; empty or absent if the review has none (kept)", required=False,
+                    nullable=True, min=1, max=5),
                 Col("text", "str", "review text (untrusted)", nullable=True),
                 Col("source", "str", "where it was posted", required=False, nullable=True),
                 Col("product_id", "id", "product reviewed", required=False, nullable=True),
                 Col("product_name", "str", "product name", required=False, nullable=True),
                 Col("customer_id", "id", "reviewer if known", required=False, nullable=True),
-                Col("region", "category", "reviewer's region if known", required=False, nullable=True, allowed=REGIONS),
+                Col("region", "str", "reviewer's region if known (free text)", required=False, nullable=True),
             ),
+            notes="A review without stars (an app-store text, a comment) is kept with an empty `rating`; a table "
+            "without a `rating` column loads too. A review without `created_at` is undated: kept, left out of trends.",
         ),
         TableSpec(
             "complaints",
@@ -156,10 +182,12 @@ CONTRACTS: dict[str, TableSpec] = {
             (
                 Col("complaint_id", "id", "unique complaint id", unique=True),
                 Col("customer_id", "id", "who complained", nullable=True),
-                Col("received_at", "datetime", "when it was received"),
+                Col("received_at", "datetime", "when it was received; empty if unknown (trends skip it)",
+                    nullable=True),
                 Col("category", "str", "complaint category"),
                 Col("text", "str", "the complaint (untrusted)", nullable=True),
             ),
+            notes="A complaint without `received_at` is undated: kept, counted, left out of trends and rates per week.",
         ),
         TableSpec(
             "recoveries",

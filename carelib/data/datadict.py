@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carelib.data.contracts import CONTRACTS, Col
+from carelib.data.contracts import CONTRACTS, DATES_NOTE, Col
 from carelib.periods import FUTURE_TOLERANCE, TODAY_ENV
 from carelib.scales import SCORE_SCALES
 
@@ -10,10 +10,11 @@ __all__ = ["data_dictionary"]
 
 _HEADER = """# Workspace data dictionary
 
-A workspace is a folder of tidy tables. Every table is optional; a notebook says which ones it
-needs and fails with a clear message naming the missing file. Tables may be CSV (UTF-8, header row),
+A workspace is a folder of tidy tables. Every table is optional; each notebook section says which
+ones it needs and is skipped, with a sentence, when they are absent. A real export becomes a workspace
+with `carelib import KIND FILE --out DIR [--map mapping.yml]` (see `docs/your-own-data.md`). Tables may be CSV (UTF-8, header row),
 Parquet or JSON Lines, named `<table>.csv|.parquet|.jsonl`. Timestamps are ISO 8601
-(`2026-05-18 08:14:00`; with an offset they are converted to UTC). Columns not listed are kept as they
+(`2026-05-18 08:14:00`; with an offset they are converted to UTC). {dates} Columns not listed are kept as they
 are, so segment attributes (region, plan, ...) can be added freely.
 
 File names are matched without regard to case (`Responses.CSV` is the responses table); two files
@@ -27,7 +28,8 @@ Dates of events cannot lie in the future: a timestamp later than the run's today
 (UTC) unless the `{env}` environment variable gives one, for a run that can be repeated
 (e.g. `{env}=2026-11-23`).
 
-Check a folder with `carelib validate DIR`: one line per problem, naming file, row (as a spreadsheet
+Check a folder with `carelib validate DIR` (the tables, `codebook.yml` and `interviews/`; it exits
+non-zero on any problem and on a folder with no table): one line per problem, naming file, row (as a spreadsheet
 shows it: the CSV header is row 1), column, what was expected and what was found.
 
 Besides the tables: `interviews/` (transcripts: `.txt`/`.md` with `Speaker: text` lines, `.vtt`,
@@ -58,7 +60,7 @@ def _flags(c: Col) -> str:
 
 def data_dictionary() -> str:
     """Markdown for every table contract: one section per table, one row per column."""
-    out = [_HEADER.format(days=FUTURE_TOLERANCE.days, env=TODAY_ENV)]
+    out = [_HEADER.format(days=FUTURE_TOLERANCE.days, env=TODAY_ENV, dates=DATES_NOTE)]
     for spec in CONTRACTS.values():
         out.append(f"## {spec.name}\n\nOne row is {spec.row}. Other columns: {spec.extra_columns}.\n")
         if spec.notes:

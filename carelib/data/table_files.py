@@ -14,6 +14,10 @@ checks live in :mod:`carelib.data.tables`. What is refused here, naming the row:
   then read record by record and each ragged row is reported (expected N fields, found M) so
   the loader sets it aside.
 
+:func:`parse_column` then types one column by its contract kind (ids and text to stripped strings,
+whole numbers, ISO 8601 dates with their precision, yes/no), marking each filled cell that does not
+convert; the contract checks of the typed frame live in :mod:`carelib.data.tables`.
+
 Row numbers are as a spreadsheet shows them: in a CSV file the header is row 1 and the first
 record row 2 (blank lines are skipped, as pandas does); in JSON Lines the first record is row 1.
 """
@@ -29,11 +33,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
-from carelib.errors import DataError
+from carelib import checks as check
+from carelib.data.contracts import Col
+from carelib.errors import DataError, ParameterError
+from carelib.periods import parse_dates
 
-__all__ = ["RawTable", "read_raw", "TABLE_SUFFIXES", "RAGGED"]
+__all__ = ["RawTable", "read_raw", "TABLE_SUFFIXES", "RAGGED", "as_text", "present", "parse_column",
+           "parse_date_column", "yes_no_cells"]
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".jsonl")
 RAGGED = "ragged row"
@@ -213,6 +222,70 @@ def _read_jsonl(path: Path) -> RawTable:
                 raise DataError(f"{path.name} row {row}: expected one JSON object per line, found {shown!r} "
                                 f"({why})") from None
         raise DataError(f"{path.name}: cannot be read as JSON Lines: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------- typing cells
+def as_text(s: pd.Series) -> pd.Series:
+    """Strings, stripped; ids read from Parquet/JSON as whole floats (12.0) become "12"."""
+    if pd.api.types.is_float_dtype(s):
+        vals = s.dropna()
+        if bool((vals == np.floor(vals)).all()):
+            s = s.astype("Int64")
+    return s.astype("string").str.strip()
+
+
+def present(s: pd.Series) -> pd.Series:
+    """Cells that hold something: not missing, not blank."""
+    return (s.notna() & ~(s.astype("string").str.strip() == "")).astype(bool)
+
+
+def parse_column(s: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
+    """Convert one column to its contract type; return (typed, mask of cells that failed)."""
+    filled = present(s)
+    if col.kind == "datetime":
+        typed, _ = parse_date_column(s)
+        return typed, filled & typed.isna()
+    if col.kind in ("id", "str", "category"):
+        typed = as_text(s).where(filled)
+        return typed.astype("string"), pd.Series(False, index=s.index)
+    if col.kind in ("int", "float"):
+        yes_no = yes_no_cells(s)
+        if pd.api.types.is_bool_dtype(s):
+            num = pd.Series(np.nan, index=s.index)
+        elif pd.api.types.is_numeric_dtype(s):
+            num = s.astype(float)
+        else:
+            num = pd.to_numeric(s.mask(yes_no), errors="coerce").astype(float)
+        bad = filled & (num.isna() | yes_no)
+        bad |= num.notna() & ~np.isfinite(num)  # inf is not a number a table can hold
+        if col.kind == "int":
+            bad |= num.notna() & ((num != np.floor(num)) | (num.abs() >= 2**63))  # 9.0 is 9; 7.5 is not an integer
+        num = num.where(~bad)
+        return (num.astype("Int64"), bad) if col.kind == "int" else (num, bad)
+    if col.kind == "bool":
+        if pd.api.types.is_bool_dtype(s):
+            return s.astype("boolean"), pd.Series(False, index=s.index)
+        typed = check.read_bool(s)
+        return typed, filled & typed.isna()
+    raise ParameterError(f"contract column {col.name!r} has unknown kind {col.kind!r}")
+
+
+def parse_date_column(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(timestamps, precision): typed datetime columns (Parquet) as they are, text by :func:`parse_dates`."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        typed = s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
+        return typed, pd.Series("time", index=s.index, dtype="string").where(typed.notna())
+    return parse_dates(as_text(s))  # JSON numbers (2012) are text here, never nanoseconds since 1970
+
+
+def yes_no_cells(s: pd.Series) -> pd.Series:
+    """True/False cells: a boolean column (Parquet, JSON), or Python booleans among other values."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.notna().astype(bool)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty", "floating", "integer"):
+        return s.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool)
+    return pd.Series(False, index=s.index)
+
 
 
 # ---------------------------------------------------------------------------------------------- encodings

@@ -17,6 +17,14 @@ is read as 9); a date of an event later than the run's today plus two days
 (:func:`carelib.periods.future_limit`; today is injectable, so a run can be repeated).
 Table files are found without regard to the case of their names.
 
+Dates are ISO 8601 (:func:`carelib.periods.parse_dates`). A year (``2012``) or a year-month
+(``2012-08``) is kept with its precision: the column holds the first instant of the period and a
+companion column ``<column>_precision`` (``year``, ``month``, ``day``, ``time``) is added whenever
+a cell of the column is partial (absent otherwise). A file may bring that column itself (a
+Parquet export with 2012-01-01 and ``year``): a stated precision is kept when the date is the
+first instant of that period, and is a problem when it contradicts the date. Other date formats
+(``03/15/2020``) are problems that point to ``carelib import``: ambiguity is never resolved here.
+
 With ``errors="raise"`` (the default) any problem raises one :class:`DataError`
 listing them all. With ``errors="exclude"`` rows with problems are set aside, the
 rest are kept, and the :class:`LoadReport` counts rows read = rows kept + rows
@@ -35,11 +43,24 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from carelib import checks as check
 from carelib.data.contracts import CONTRACTS, Col, TableSpec, contract
-from carelib.data.table_files import TABLE_SUFFIXES, read_raw
+from carelib.data.table_files import (
+    TABLE_SUFFIXES,
+    parse_column,
+    parse_date_column,
+    present,
+    read_raw,
+)
 from carelib.errors import DataError, ParameterError
-from carelib.periods import FUTURE_TOLERANCE, TodayLike, future_limit
+from carelib.periods import (
+    FUTURE_TOLERANCE,
+    PARTIAL,
+    PRECISIONS,
+    TodayLike,
+    future_limit,
+    precision_column,
+    stated_precision,
+)
 from carelib.periods import today as run_today
 from carelib.scales import SCORE_SCALES
 
@@ -67,7 +88,8 @@ _EXPECTED = {
     "str": "text",
     "int": "an integer",
     "float": "a number",
-    "datetime": "an ISO 8601 date or timestamp (e.g. 2026-05-18 08:14:00)",
+    "datetime": ("an ISO 8601 date or timestamp (e.g. 2026-05-18 08:14:00, or a year 2012, or a month 2012-08; "
+                 "for other formats such as 03/15/2020 use `carelib import` with a date format)"),
     "bool": "true or false",
     "category": "one of the allowed values",
 }
@@ -117,59 +139,6 @@ class Loaded(NamedTuple):
     report: LoadReport
 
 
-def _as_text(s: pd.Series) -> pd.Series:
-    """Strings, stripped; ids read from Parquet/JSON as whole floats (12.0) become "12"."""
-    if pd.api.types.is_float_dtype(s):
-        vals = s.dropna()
-        if bool((vals == np.floor(vals)).all()):
-            s = s.astype("Int64")
-    return s.astype("string").str.strip()
-
-
-def _parse_column(s: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
-    """Convert one column to its contract type; return (typed, mask of cells that failed)."""
-    present = s.notna() & ~(s.astype("string").str.strip() == "")
-    if col.kind in ("id", "str", "category"):
-        typed = _as_text(s).where(present)
-        return typed.astype("string"), pd.Series(False, index=s.index)
-    if col.kind in ("int", "float"):
-        yes_no = _yes_no_cells(s)
-        if pd.api.types.is_bool_dtype(s):
-            num = pd.Series(np.nan, index=s.index)
-        elif pd.api.types.is_numeric_dtype(s):
-            num = s.astype(float)
-        else:
-            num = pd.to_numeric(s.mask(yes_no), errors="coerce").astype(float)
-        bad = present & (num.isna() | yes_no)
-        bad |= num.notna() & ~np.isfinite(num)  # inf is not a number a table can hold
-        if col.kind == "int":
-            bad |= num.notna() & ((num != np.floor(num)) | (num.abs() >= 2**63))  # 9.0 is 9; 7.5 is not an integer
-        num = num.where(~bad)
-        return (num.astype("Int64"), bad) if col.kind == "int" else (num, bad)
-    if col.kind == "datetime":
-        if pd.api.types.is_datetime64_any_dtype(s):
-            typed = s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
-            return typed, pd.Series(False, index=s.index)
-        typed = pd.to_datetime(s.where(present), errors="coerce", format="ISO8601", utc=True)
-        typed = typed.dt.tz_localize(None)
-        return typed, present & typed.isna()
-    if col.kind == "bool":
-        if pd.api.types.is_bool_dtype(s):
-            return s.astype("boolean"), pd.Series(False, index=s.index)
-        typed = check.read_bool(s)
-        return typed, present & typed.isna()
-    raise ParameterError(f"contract column {col.name!r} has unknown kind {col.kind!r}")
-
-
-def _yes_no_cells(s: pd.Series) -> pd.Series:
-    """True/False cells: a boolean column (Parquet, JSON), or Python booleans among other values."""
-    if pd.api.types.is_bool_dtype(s):
-        return s.notna().astype(bool)
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty", "floating", "integer"):
-        return s.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool)
-    return pd.Series(False, index=s.index)
-
-
 def _schema(spec: TableSpec, columns: list[str]) -> pa.DataFrameSchema:
     """A pandera schema for the contract columns present in the frame."""
     cols = {}
@@ -202,11 +171,17 @@ def _score_in_scale(df: pd.DataFrame) -> pd.Series:
         lo = pd.Series(float(_ANY_SCALE[0]), index=df.index)
         hi = pd.Series(float(_ANY_SCALE[1]), index=df.index)
     score = df["score"].astype(float)
-    ok = score.isna() | lo.isna() | ((score >= lo) & (score <= hi))
-    return ok.fillna(True).astype(bool)
+    # a score needs its survey kind (the scale says what it means); an unknown kind is refused by `allowed`
+    known = df["survey"].isin(list(SCORE_SCALES)) if "survey" in df.columns else pd.Series(True, index=df.index)
+    ok = score.isna() | ((score >= lo) & (score <= hi))
+    if "survey" in df.columns:
+        ok = ok | (df["survey"].notna() & ~known)  # reported once, by the allowed-values check
+    return ok.fillna(False).astype(bool)
 
 
 def _scale_text(survey: object) -> str:
+    if survey is None or (isinstance(survey, float) and survey != survey):
+        return f"no score without a survey kind ({', '.join(SCORE_SCALES)})"
     lo, hi = SCORE_SCALES.get(str(survey), (None, None))
     return f"an integer {lo}-{hi} (survey {survey!r})" if lo is not None else "a score on its survey's scale"
 
@@ -246,7 +221,11 @@ def _parse(raw: pd.DataFrame, spec: TableSpec, first_row: int, limit: pd.Timesta
     for col in spec.columns:
         if col.name not in data.columns:
             continue
-        typed, bad = _parse_column(raw[col.name], col)
+        if col.kind == "datetime":
+            typed, read = parse_date_column(raw[col.name])
+            bad = present(raw[col.name]) & typed.isna()
+        else:
+            typed, bad = parse_column(raw[col.name], col)
         data[col.name] = typed
         for idx in np.flatnonzero(bad.to_numpy()):
             problems.append(
@@ -258,9 +237,28 @@ def _parse(raw: pd.DataFrame, spec: TableSpec, first_row: int, limit: pd.Timesta
                     "found": _found(raw[col.name].iloc[idx], col),
                 }
             )
+        if col.kind == "datetime":
+            problems += _precision(raw, data, col, first_row, typed, read)
         if col.kind == "datetime" and not col.future:
             problems += _future(raw, typed, col, first_row, limit)
     return data, problems
+
+
+def _precision(raw: pd.DataFrame, data: pd.DataFrame, col: Col, first_row: int, typed: pd.Series,
+               read: pd.Series) -> list[dict]:
+    """Add ``<col>_precision`` when a date is partial or the file states precisions; list contradictions."""
+    name = precision_column(col.name)
+    bad = pd.Series(False, index=raw.index)
+    if name in raw.columns:
+        read, bad = stated_precision(raw[name], typed, read)
+        data[name] = read
+    elif read.isin(PARTIAL).any():
+        data.insert(data.columns.get_loc(col.name) + 1, name, read)
+    return [{"row": int(i) + first_row, "column": name, "reason": "precision contradicts the date",
+             "expected": f"one of {', '.join(PRECISIONS)}, no finer than the date and with the date at the start of "
+                         "that period (2012-01-01 for a year)",
+             "found": f"{_describe(raw[name].iloc[i])} for {_describe(raw[col.name].iloc[i])}"}
+            for i in np.flatnonzero(bad.to_numpy())]
 
 
 def _future(raw: pd.DataFrame, typed: pd.Series, col: Col, first_row: int, limit: pd.Timestamp) -> list[dict]:
@@ -289,13 +287,8 @@ def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row:
         column = case.column if isinstance(case.column, str) else None
         check = str(case.check)
         if check == "score_in_scale":
-            column = "score"
-            expected = (
-                _scale_text(data["survey"].iloc[pos])
-                if "survey" in data.columns
-                else f"an integer {_ANY_SCALE[0]}-{_ANY_SCALE[1]} (no survey column: the widest scale)"
-            )
-            reason = "score outside its scale"
+            column, reason = "score", "score outside its scale"
+            expected = _expected(spec, spec.col("score"), data, pos)
         elif check == "not_nullable":
             if (pos + first_row, column) in parsed_bad:
                 continue  # already reported as unparseable
@@ -511,6 +504,28 @@ class Workspace:
         if column not in table.columns:
             return []
         return [str(v) for v in table[column].dropna()]
+
+    def identifiers(self) -> list[str]:
+        """The workspace's own ids of people, for redaction: every customer id, and the ids of people in the
+        tables already read (``customer_id``, a customer's ``author_id``), so no table is read for them.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "customers.csv").write_text("customer_id,first_seen\\njdoe_1983,2026-01-05\\n")
+        >>> Workspace(folder).identifiers()
+        ['jdoe_1983']
+        """
+        found: set[str] = set()
+        if self.has("customers"):
+            found.update(self.table("customers")["customer_id"].dropna().astype(str))
+        for kind, table in self._tables.items():
+            if "customer_id" in table.columns:
+                found.update(table["customer_id"].dropna().astype(str))
+            if kind == "messages" and {"author_id", "author_role"} <= set(table.columns):
+                found.update(table.loc[table["author_role"] == "customer", "author_id"].dropna().astype(str))
+        return sorted(found)
 
     def optional(self, name: str) -> Path | None:
         """A file or folder of the workspace that is not a table (``codebook.yml``, ``interviews``), if present."""

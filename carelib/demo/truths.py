@@ -13,13 +13,16 @@ import pandas as pd
 from carelib.periods import week_bounds
 
 __all__ = ["START", "N_WEEKS", "END", "DEMO_WEEKS", "iso_week_start", "week_index", "BAD_NORTH", "DOUBLE_CHARGE",
-           "PMF_WEEK", "ENPS_PULSES"]
+           "PMF_WEEK", "ENPS_PULSES", "REGIONS", "PLANS", "CHANNELS", "TEAMS"]
 
 START = pd.Timestamp("2025-11-24")  # Monday of ISO week 2025-W48
 N_WEEKS = 52
 END = START + pd.Timedelta(weeks=N_WEEKS)  # exclusive: Monday of 2026-W48
 DEMO_WEEKS = ("2025-W48", "2026-W47")
+# the demo company's own attribute values: the workspace contracts hold no list (a real company has its own)
 REGIONS = ("North", "South", "East", "West")
+PLANS = ("Standard", "Plus")  # Plus members are 30% of customers
+CHANNELS = ("web", "app")  # app shoppers are 45%
 TEAMS = ("A", "B", "C")
 
 

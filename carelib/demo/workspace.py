@@ -21,11 +21,13 @@ from carelib.demo import text as T
 from carelib.demo.interviews import write_interviews
 from carelib.demo.truths import (
     BAD_NORTH,
+    CHANNELS,
     DEMO_WEEKS,
     DOUBLE_CHARGE,
     END,
     ENPS_PULSES,
     N_WEEKS,
+    PLANS,
     PMF_WEEK,
     REGIONS,
     START,
@@ -68,8 +70,8 @@ def _customers(rng: np.random.Generator, n: int) -> pd.DataFrame:
         "email": [T.email(a, b, i) for i, (a, b) in enumerate(names)],
         "phone": [T.phone(rng) for _ in range(n)],
         "region": rng.choice(REGIONS, n),
-        "plan": np.where(rng.random(n) < 0.3, "Plus", "Standard"),
-        "channel": np.where(rng.random(n) < 0.45, "app", "web"),
+        "plan": np.where(rng.random(n) < 0.3, PLANS[1], PLANS[0]),
+        "channel": np.where(rng.random(n) < 0.45, CHANNELS[1], CHANNELS[0]),
     })
     days = (END - cust["first_seen"]).dt.days
     cust["tenure_band"] = pd.cut(days, [-1, 90, 365, 10_000], labels=["new (<3 months)", "3-12 months", "1 year+"]).astype(str)
