@@ -172,6 +172,11 @@ def _sample():
     return texts, gold, roster
 
 
+def _redactor(roster) -> Redactor:
+    """The sample's redactor: its roster and the workspace identifiers of ``pii-identifiers.csv``."""
+    return Redactor(roster, identifiers=pd.read_csv(LABELS / "pii-identifiers.csv", dtype=str)["identifier"])
+
+
 def _table(scores: pd.DataFrame) -> str:
     def pct(x: float) -> str:
         return "—" if x != x else f"{x:.1%}"
@@ -193,12 +198,13 @@ def test_labelled_sample_values_are_where_the_labels_say():
 
 def test_labelled_sample_floors():
     texts, gold, roster = _sample()
-    r = Redactor(roster)
+    r = _redactor(roster)
     s = score_redaction(texts, gold, r).set_index("kind")
     for kind in ("email", "phone", "card", "iban"):
         assert s.loc[kind, "recall"] >= 0.95, (kind, s.loc[kind, "recall"])
     assert s.loc["all", "recall"] >= 0.95 and s.loc["all", "precision"] >= 0.98
     assert s.loc["address", "recall"] >= 0.9 and s.loc["name", "recall"] >= 0.9
+    assert s.loc["identifier", "recall"] >= 0.9 and s.loc["identifier", "precision"] >= 0.9
     negatives = texts[texts["group"] == "negative"]
     flagged = [(t, f["kind"].tolist()) for t in negatives["text"] if not (f := find_pii(t, r)).empty]
     assert not [t for t, kinds in flagged if "name" in kinds]  # no everyday word taken for a name
@@ -209,7 +215,7 @@ def test_published_table_matches_the_sample():
     texts, gold, roster = _sample()
     published = TABLE.search(DOC.read_text(encoding="utf-8"))
     assert published, f"{DOC.name} has no <!-- pii-sample table --> block"
-    assert published.group(2) == _table(score_redaction(texts, gold, Redactor(roster))), \
+    assert published.group(2) == _table(score_redaction(texts, gold, _redactor(roster))), \
         "docs/redaction.md is stale: run `python tests/test_redact.py` to rewrite its table"
 
 
@@ -234,7 +240,7 @@ def test_real_text_e_mails_go_and_review_numbers_stay(shared_data):
 
 if __name__ == "__main__":  # rewrite the published table after a deliberate change to the redactor
     t, g, ros = _sample()
-    body = _table(score_redaction(t, g, Redactor(ros)))
+    body = _table(score_redaction(t, g, _redactor(ros)))
     doc = DOC.read_text(encoding="utf-8")
     DOC.write_text(TABLE.sub(lambda m: m.group(1) + body + m.group(3), doc), encoding="utf-8")
     print(body, file=sys.stdout)
@@ -243,3 +249,48 @@ if __name__ == "__main__":  # rewrite the published table after a deliberate cha
 def test_letters_with_a_stroke_fold_like_their_base_letter():
     r = Redactor(["Łukasz Żółć", "Søren Kierkegaard"])
     assert r.redact("Lukasz Zolc said; soren too; ŁUKASZ again") == "Customer A said; Customer B too; Customer A again"
+
+
+# --------------------------------------------------------------------------- the workspace's own identifiers
+
+
+def test_identifiers_are_whole_tokens_in_any_case_with_stable_pseudonyms():
+    r = Redactor(identifiers=["jdoe_1983", "C-01234"])
+    assert r.redact("JDOE_1983 and jdoe_1983 (customer c-01234)") == "ID A and ID A (customer ID B)"
+    assert r.redact("jdoe_19834 and xjdoe_1983 stay") == "jdoe_19834 and xjdoe_1983 stay"  # not inside a token
+    assert Redactor(identifiers=["C-01234", "jdoe_1983"]).redact("jdoe_1983") == "ID B"  # order given = letters
+    assert r.identifiers_ == {"jdoe_1983": "ID A", "C-01234": "ID B"}
+    mapped = Redactor(["Emma Young"], identifiers={"C-01234": "Customer A"})
+    assert mapped.redact("Emma Young is C-01234") == "Customer A is Customer A"  # an id takes its person's pseudonym
+
+
+def test_short_numeric_and_everyday_identifiers_are_skipped():
+    r = Redactor(identifiers=["42", "1234", "support", "rose", "@115712", None, float("nan"), 98765])
+    assert r.identifiers_ == {"115712": "ID A", "98765": "ID B"}
+    assert r.redact("order 42 for 1234 euros, support said; 115712 and 98765") == \
+        "order 42 for 1234 euros, support said; ID A and ID B"
+
+
+def test_handles_and_cued_account_ids_without_a_list():
+    r = Redactor()
+    assert r.redact("@hearthly_help and @115712 replied") == "[handle] and [handle] replied"
+    assert r.redact("my account jdoe_1983 is locked") == "my account [identifier] is locked"
+    assert r.redact("customer C-01234 called; customer service was slow") == \
+        "customer [identifier] called; customer service was slow"
+    assert r.redact("account charged 42 times in 2023; CFPB's XXXX/XXXX masks") == \
+        "account charged 42 times in 2023; CFPB's XXXX/XXXX masks"
+    assert find_pii("account ab_12 locked")["kind"].tolist() == ["identifier"]
+
+
+def test_real_tweets_author_ids_are_gone(shared_data):
+    """twcs: every customer's numeric author id, passed as identifiers, is gone from the texts that name it."""
+    from tests.conftest import shared_file
+
+    t = pd.read_csv(shared_file(shared_data, "twcs-sample", "twcs.csv"), dtype={"author_id": str}, nrows=2000)
+    authors = sorted(set(t.loc[t["author_id"].str.isdigit(), "author_id"]))
+    r = Redactor(identifiers=authors)
+    out = t["text"].map(r.redact)
+    left = [o for o in out if any(re.search(rf"(?<![\w@]){a}(?!\w)", o) for a in re.findall(r"\d{5,}", o)
+                                  if a in set(authors))]
+    assert not left, left[:3]
+    assert not out.str.contains(r"@\d{5,}").any()  # numeric @handles too

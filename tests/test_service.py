@@ -187,3 +187,26 @@ def test_ibm_first_response_through_carelib_response_times(shared_data):
             assert r.p50_low <= r.p50 <= r.p50_high
         else:
             assert np.isnan(r.p50_low) and "too few" in r.note
+
+
+def test_html_message_bodies_are_read_as_text():
+    import pandas as pd
+
+    from carelib.analysis.service import score_messages
+
+    m = pd.DataFrame({"text": ["<p>I&#39;m so sorry &mdash; I&#39;ll refund you <b>by Friday</b>.</p>",
+                               "<div>That&#39;s our policy.</div>"]})
+    out = score_messages(m, sentiment=False)
+    assert out[["plan", "empathy", "rigid"]].values.tolist() == [[True, True, False], [False, False, True]]
+    assert out["text"].tolist() == m["text"].tolist()  # the input column is kept as it was
+
+
+def test_refusals_of_real_chat_are_rigid():
+    import pandas as pd
+
+    from carelib.analysis.service import score_messages
+
+    said = ["ok, unfortunately because it has been more than 90 days we cannot accept the return.",
+            "I'm afraid that's outside the 30-day return window.", "We are unable to process your refund request.",
+            "If your item is not eligible for replacement, you can still return it for a refund."]
+    assert score_messages(pd.DataFrame({"text": said}), sentiment=False)["rigid"].tolist() == [True, True, True, False]

@@ -66,7 +66,29 @@ def test_real_intents_quality_same_seed_identical_and_seeds_agree(banking):
 def test_automatic_number_of_themes_is_in_range_and_recorded(banking):
     m = ThemeModel(k_range=(5, 40), seed=0).fit(banking["text"])
     assert 5 <= m.n_themes_ <= 40 and m.n_themes_ in m.silhouettes_
-    assert max(m.silhouettes_.values()) == m.silhouettes_[m.n_themes_] and len(m.silhouettes_) <= 8
+    assert len(m.silhouettes_) <= 8 and set(m.smallest_shares_) == set(m.silhouettes_)
+    # the rule of the module notes: the best silhouette among the numbers whose smallest theme holds >= 2 %
+    eligible = {k: s for k, s in m.silhouettes_.items() if m.smallest_shares_[k] >= 0.02}
+    assert eligible and m.n_themes_ == max(eligible, key=eligible.get)
+    sizes = np.bincount(m.labels_[m.labels_ >= 0])
+    assert sizes.min() / sizes.sum() >= 0.02 or m.n_themes_ < m.silhouettes_.__len__()  # recomputed from labels_
+    assert m.n_themes_ < 40  # the plain silhouette maximum is the top of the range here
+
+
+def test_labels_use_only_terms_of_the_theme():
+    m = ThemeModel(n_themes=3, seed=0).fit(SMALL)
+    for terms, members in zip(m.themes_["terms"], m.themes_["members"], strict=True):
+        texts = [SMALL[i].lower() for i in members]
+        for term in terms:  # every label term is in >= 5 % of the theme's own texts (here: at least one)
+            assert sum(term in t for t in texts) >= max(1, 0.05 * len(texts)), (term, texts)
+
+
+def test_labels_are_not_padded_with_zero_weight_terms():
+    texts = ["fees", "fees", "fees account", "login", "login app", "login"]
+    m = ThemeModel(n_themes=2, seed=0, top_terms=6).fit(texts)
+    for terms, members in zip(m.themes_["terms"], m.themes_["members"], strict=True):
+        words = {w for i in members for w in texts[i].split()}
+        assert terms and all(set(t.split()) <= words for t in terms) and len(terms) < 6
 
 
 def test_transform_keeps_theme_ids_and_batches_do_not_matter(banking):
@@ -125,9 +147,10 @@ def test_bad_input_clear_errors_or_documented_result():
     auto = ThemeModel(k_range=(4, 30), seed=0).fit(["parcel late", "charged twice", "rude agent"] * 10)
     assert auto.n_themes_ == 3 and (auto.themes_["size"] == 10).all()  # never an empty theme
     assert ThemeModel(n_themes=5, seed=0).fit(["parcel late", "charged twice", "rude agent"] * 10).n_themes_ == 3
-    # texts of stop words and punctuation only still get themes (characters carry them)
+    # texts of stop words only still get themes (characters carry them); punctuation only is a non-answer
     m = ThemeModel(n_themes=2, seed=0).fit(["the the", "and and", "!!!", "???", "it is", "of the"])
-    assert (m.labels_ >= 0).all() and m.themes_["size"].sum() == 6
+    assert (m.labels_[[0, 1, 4, 5]] >= 0).all() and (m.labels_[[2, 3]] == UNASSIGNED).all()
+    assert m.themes_["size"].sum() == 4 and m.non_answers_ == 2
 
 
 def test_emerging_finds_a_planted_new_and_rising_theme_with_fdr_control():

@@ -29,6 +29,7 @@ import yaml
 
 from carelib.errors import DataError, ParameterError
 from carelib.metrics.intervals import wilson
+from carelib.text.clean import clean_text
 from carelib.text.sentiment import compound
 
 __all__ = [
@@ -116,7 +117,7 @@ def score_messages(
         raise ParameterError(f"messages has no column {text!r}; columns are {list(messages.columns)}")
     pats = _default_phrases() if phrases is None else (phrases if isinstance(phrases, dict) else load_phrases(phrases))
     # typographic apostrophes and quotes (we’re, “policy”) are common in real messages: match them as plain ones
-    texts = messages[text].fillna("").astype(str).str.translate(_QUOTES)
+    texts = messages[text].map(clean_text).astype(str).str.translate(_QUOTES)  # Intercom/Zendesk HTML read as text
     out = messages.copy()
     for marker in MARKERS:
         out[marker] = _marker(texts, pats[marker]).to_numpy()

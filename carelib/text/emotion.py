@@ -67,10 +67,13 @@ def emotions(texts: pd.Series | list[str]) -> pd.DataFrame:
     >>> bool(e.loc[1, "joy"])  # "not happy" is negated
     False
     """
+    from carelib.text.clean import clean_text
+
     s = pd.Series(texts)
     pats = lexicon()
     rows = []
     for t in s:
+        t = clean_text(t) if isinstance(t, str) else t  # HTML and entities read as the text they show
         if not isinstance(t, str) or not t.strip():
             rows.append({**{e: False for e in pats}, "emotion": ""})
             continue

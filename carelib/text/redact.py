@@ -11,7 +11,8 @@ spans (``docs/redaction.md`` publishes them for ``docs/labels/pii-sample.csv``).
 What is caught, kind by kind (tried in this order; a span already taken is not taken again):
 
 ``email``, ``url``, ``handle``
-    As written; a handle is ``@name``, or the word after "username" / "user id".
+    As written; a handle is ``@name`` (``@hearthly_help``, Twitter's numeric ``@115712``), or the
+    word after "username" / "user id".
 ``iban``
     Country code, check digits and 4-character groups, with or without spaces, in any case. Written
     in upper case it is taken as it is (as before); in lower or mixed case it must pass the ISO 7064
@@ -43,6 +44,16 @@ What is caught, kind by kind (tried in this order; a span already taken is not t
     8–15 digits, optionally ``+`` or ``00`` first, with spaces, dots, dashes or brackets — but not a
     date (``20.11.2026``, ``2026-11-20 10``), a time, a price (``£`` before, ``.99`` after), a
     version (``v10.0.19045``), or a number after an order, ticket, tracking, invoice or reference word.
+``identifier``
+    The workspace's own ids (``identifiers=``: customer ids, author ids, usernames) as whole tokens
+    in any case, each replaced by a stable pseudonym (``ID A``, ``ID B`` … in the order given, or
+    the mapping's own, so a customer id can take its customer's pseudonym); and any token with a
+    digit and a letter or ``_`` right after "customer", "account", "member", "client", "profile"
+    or "login" (optionally "id"/"number"/"no"/"name"/"is"): ``customer C-01234``, ``my account
+    jdoe_1983``, as ``[identifier]``. An identifier is matched only when it has at least
+    :data:`MIN_IDENTIFIER` letters and digits, at least :data:`MIN_NUMERIC_IDENTIFIER` digits if it
+    is all digits, and is no everyday word (:data:`COMMON_WORDS`, "support", "admin" …): a
+    customer id ``42`` must not turn every 42 into a pseudonym. CFPB's ``XXXX`` masks are left alone.
 ``name``
     Roster names (below) and, with ``greetings=True``, a capitalised word right after "Dear", "Hi",
     "Hello", "Thanks" … that no roster knows, as ``[name]``.
@@ -88,7 +99,8 @@ try:
 except ImportError:  # pragma: no cover - a declared dependency; a trie-shaped regex stands in
     ahocorasick = None
 
-__all__ = ["Redactor", "find_pii", "score_redaction", "PATTERNS", "KINDS", "COMMON_WORDS"]
+__all__ = ["Redactor", "find_pii", "score_redaction", "PATTERNS", "KINDS", "COMMON_WORDS", "MIN_IDENTIFIER",
+           "MIN_NUMERIC_IDENTIFIER"]
 
 # --------------------------------------------------------------------------- patterns
 
@@ -173,8 +185,12 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector("phone", _c(r"[+(\d](?<=(?<![\w@+/-])[+(\d])[\d ().-]{6,}\d(?!\w)"), digits=8),
     _Detector("handle", _c(r"(?<![\w@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])\b"), cue="@"),
     _Detector("handle", _c(r"\buser\s?(?:name|id)(?:\s+is\s+|\s*[:#]\s*)(?P<v>[\w.+-]{3,40})", re.IGNORECASE), cue="user"),
+    _Detector("identifier", _c(r"\b(?:customer|account|member(?:ship)?|client|profile|login)(?:\s+(?:id|number|no\.?|name|is))*"
+                               r"\s*[:#]?\s*(?P<v>(?=[\w-]*\d)(?=[\w-]*[A-Za-z_])[A-Za-z0-9][\w-]{2,38}[A-Za-z0-9])\b",
+                               re.IGNORECASE), digits=1, cue="account"),
 )
-KINDS = ("email", "url", "iban", "card", "id_number", "ip", "birth_date", "address", "phone", "handle", "name")
+KINDS = ("email", "url", "iban", "card", "id_number", "ip", "birth_date", "address", "phone", "handle", "identifier",
+         "name")
 # the first pattern of each kind (the cued forms and the other address shapes are in _DETECTORS)
 PATTERNS: dict[str, re.Pattern[str]] = {}
 for _d in _DETECTORS:
@@ -190,6 +206,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     "live": ("live", "living", "reside", "moved", "deliver", "ship", "send", "sent", "post", "address"),
     "postcode": ("post", "postal", "zip"),
     "user": ("username", "user name", "user id", "userid"),
+    "account": ("customer", "account", "member", "client", "profile", "login"),
 }
 _UNIT_BEFORE = re.compile(r"(?:Flat|Apt\.?|Apartment|Unit|Suite|Ste\.?|Room|Floor)\s+\w{1,5},?\s+$", re.IGNORECASE)
 
@@ -449,6 +466,7 @@ class _Roster:
     index: _Index
     alias: dict[str, str]  # folded key → pseudonym or "[name]"
     common: frozenset[str]  # single-word keys that are everyday words (rule 3)
+    idents: frozenset[str] = frozenset()  # keys that are the workspace's own identifiers, not names
 
     def spans(self, text: str, folded: str, origin: list[int] | None, hits: list[tuple[int, int]],
               taken: list[tuple[int, int]]) -> list[Span]:
@@ -463,7 +481,8 @@ class _Roster:
                 end += 1  # a separate accent belongs to the name
             if not _free(taken, start, end) or (key in self.common and not _written_as_name(text, start, end)):
                 continue
-            out.append(Span("name:" + self.alias[key], start, end, text[start:end]))
+            kind = "identifier:" if key in self.idents else "name:"
+            out.append(Span(kind + self.alias[key], start, end, text[start:end]))
             pos = end
         return out
 
@@ -479,11 +498,11 @@ def _spans(text: str, roster: _Roster | None, greetings: bool = True) -> list[Sp
         folded, origin = _fold(text), None
     hits, cues = roster.index.scan(folded)
     found = _pattern_spans(text, cues)
-    taken = [(s.start, s.end) for s in found]
-    if hits:
-        names = roster.spans(text, folded, origin, hits, taken)
+    if hits:  # a known name or identifier wins over a cued "account …" span: it has a stable pseudonym
+        names = roster.spans(text, folded, origin, hits, [(s.start, s.end) for s in found if s.kind != "identifier"])
+        found = [s for s in found if s.kind != "identifier" or _free([(n.start, n.end) for n in names], s.start, s.end)]
         found += names
-        taken += [(s.start, s.end) for s in names]
+    taken = [(s.start, s.end) for s in found]
     if greetings:
         for m in SALUTATION.finditer(text):
             word, (start, end) = m.group("v"), m.span("v")
@@ -535,6 +554,13 @@ class Redactor:
     common_words : iterable of str, optional
         Everyday words that a name part matches alone only when written as a name (rule 3 of
         the module notes); default :data:`COMMON_WORDS`.
+    identifiers : iterable of ids, or mapping id → pseudonym, optional
+        The workspace's own identifiers (``customer_id``, ``author_id``, usernames; a leading
+        ``@`` is ignored), matched as whole tokens in any case. A list gets ``ID A``, ``ID B`` …
+        in the order given (pass them sorted for pseudonyms that hold from run to run); a
+        mapping keeps its own. Too short or everyday identifiers are skipped (module notes).
+    identifier_label : str
+        Word of the generated identifier pseudonyms.
 
     Notes
     -----
@@ -553,14 +579,21 @@ class Redactor:
     >>> r = Redactor(["Emma Young", "Seán O'Brien"])
     >>> r.redact("Ask Young about my young son; EMMA YOUNG and Sean O’Brien agreed.")
     'Ask Customer A about my young son; Customer A and Customer B agreed.'
+    >>> r = Redactor(identifiers=["jdoe_1983", "C-01234", "42"])
+    >>> r.redact("JDoe_1983 here (customer c-01234), order 42, ping @hearthly_help; account kx_778 too")
+    'ID A here (customer ID B), order 42, ping [handle]; account [identifier] too'
     """
 
     def __init__(self, roster: Iterable[str] | Mapping[str, str] | None = None, label: str = "Customer",
-                 greetings: bool = True, common_words: Iterable[str] | None = None) -> None:
+                 greetings: bool = True, common_words: Iterable[str] | None = None,
+                 identifiers: Iterable[object] | Mapping[object, str] | None = None,
+                 identifier_label: str = "ID") -> None:
         self.roster = roster
         self.label = label
         self.greetings = greetings
         self.common_words = common_words
+        self.identifiers = identifiers
+        self.identifier_label = identifier_label
         if roster is None:
             pairs: list[tuple[str, str]] = []
         elif isinstance(roster, Mapping):
@@ -569,7 +602,10 @@ class Redactor:
             names = [str(n) for n in dict.fromkeys(roster) if isinstance(n, str) and n.strip()]
             pairs = [(n, f"{label} {_letters(i)}") for i, n in enumerate(names)]
         self.pseudonyms_ = dict(pairs)
-        self._roster = _build_roster(pairs, COMMON_WORDS if common_words is None else common_words)
+        common = COMMON_WORDS if common_words is None else common_words
+        ids = _identifier_pairs(identifiers, identifier_label, common)
+        self.identifiers_ = dict(ids)
+        self._roster = _build_roster(pairs, common, ids)
 
     def redact(self, text: object) -> str:
         """The text with every span replaced; None and NaN become an empty string."""
@@ -579,7 +615,8 @@ class Redactor:
         out, pos = [], 0
         for span in _spans(s, self._roster, self.greetings):
             out.append(s[pos:span.start])
-            out.append(span.kind[5:] if span.kind.startswith("name:") else f"[{span.kind}]")
+            kind, _, pseudonym = span.kind.partition(":")
+            out.append(pseudonym if pseudonym else f"[{kind}]")
             pos = span.end
         out.append(s[pos:])
         return "".join(out)
@@ -594,8 +631,35 @@ class Redactor:
         return out
 
 
-def _build_roster(pairs: list[tuple[str, str]], common_words: Iterable[str]) -> _Roster | None:
-    if not pairs:
+def _identifier_pairs(identifiers: Iterable[object] | Mapping[object, str] | None, label: str,
+                      common_words: Iterable[str]) -> list[tuple[str, str]]:
+    """(identifier, pseudonym) pairs of the identifiers worth matching (see :class:`Redactor`)."""
+    if identifiers is None:
+        return []
+    if isinstance(identifiers, Mapping):
+        items = [(k, str(v)) for k, v in identifiers.items()]
+    else:
+        items = [(k, None) for k in dict.fromkeys(identifiers)]
+    skip = {_key(w) for w in common_words} | _STOP_IDS
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for raw, pseudonym in items:
+        if raw is None or (isinstance(raw, float) and raw != raw):
+            continue
+        text = str(raw).strip().lstrip("@")
+        key = _key(text)
+        compact = key.replace(" ", "")
+        if (not key or key in seen or key in skip or len(compact) < MIN_IDENTIFIER
+                or (compact.isdigit() and len(compact) < MIN_NUMERIC_IDENTIFIER)):
+            continue
+        seen.add(key)
+        out.append((text, pseudonym or f"{label} {_letters(len(out))}"))
+    return out
+
+
+def _build_roster(pairs: list[tuple[str, str]], common_words: Iterable[str],
+                  identifiers: list[tuple[str, str]] | None = None) -> _Roster | None:
+    if not pairs and not identifiers:
         return None
     alias: dict[str, str] = {}
     for full, pseudonym in pairs:
@@ -610,7 +674,20 @@ def _build_roster(pairs: list[tuple[str, str]], common_words: Iterable[str]) -> 
                 else:
                     alias.setdefault(key, pseudonym)
     words = {_key(w) for w in common_words}
-    return _Roster(_Index(alias), alias, frozenset(k for k in alias if " " not in k and k in words))
+    common = frozenset(k for k in alias if " " not in k and k in words)
+    idents = set()
+    for raw, pseudonym in identifiers or []:  # whole tokens only: never split into parts like names
+        key = _key(raw)
+        if key not in alias:
+            alias[key] = pseudonym
+            idents.add(key)
+    return _Roster(_Index(alias), alias, common, frozenset(idents))
+
+
+MIN_IDENTIFIER = 3  # least letters and digits of an identifier worth matching ("C1" would hit every "c1")
+MIN_NUMERIC_IDENTIFIER = 5  # least digits of an all-digit identifier (a 4-digit id is a year, a price, a PIN)
+_STOP_IDS = frozenset("""admin administrator agent anonymous bot customer guest info mail none null nan root sales
+service staff support system team test unknown user""".split())
 
 
 def _letters(i: int) -> str:

@@ -33,8 +33,10 @@ def compound(texts: pd.Series | list[str]) -> list[float]:
     >>> [round(x, 2) for x in compound(["I love the wool throw!", ""])]
     [0.67, 0.0]
     """
-    analyzer = _analyzer()
-    return [analyzer.polarity_scores(str(t))["compound"] for t in texts]
+    from carelib.text.clean import clean_text
+
+    analyzer = _analyzer()  # HTML and entities as exports hold them are read as the text they show
+    return [analyzer.polarity_scores(clean_text(t))["compound"] for t in texts]
 
 
 def label(compound: float, threshold: float = 0.05) -> str:

@@ -19,8 +19,51 @@ from carelib.errors import ParameterError
 from carelib.metrics.intervals import rate_ratio
 from carelib.metrics.multiple_testing import benjamini_hochberg
 from carelib.scales import PASSIVE, PROMOTER
+from carelib.text.clean import non_answers
 
-__all__ = ["emerging", "crosstab", "nps_group"]
+__all__ = ["emerging", "crosstab", "nps_group", "non_answer_summary"]
+
+
+def non_answer_summary(texts: pd.Series, by: pd.Series | None = None) -> pd.DataFrame:
+    """How many answers said something, and how many were non-answers (counted, never themed).
+
+    Parameters
+    ----------
+    texts : Series
+        Free-text answers (comments, reviews …); missing values count as non-answers.
+    by : Series, optional
+        A group for each text (week, survey, segment), aligned with ``texts``.
+
+    Returns
+    -------
+    DataFrame
+        ``[by,] texts, answers, non_answers, non_answer_share`` (share rounded to 3 decimals),
+        one row per group in sorted order, or a single row.
+
+    Notes
+    -----
+    A non-answer is what :func:`carelib.text.clean.is_non_answer` says: empty, fewer than two
+    letters ("?", "-", emoji only) or a listed phrase ("N/A", "none", "nothing", "no comment",
+    "nein", "rien", "ninguno" …).
+
+    Examples
+    --------
+    >>> non_answer_summary(pd.Series(["n/a", "Slow refund", "-", None, "Great staff"])).to_dict("records")
+    [{'texts': 5, 'answers': 2, 'non_answers': 3, 'non_answer_share': 0.6}]
+    """
+    flag = non_answers(texts)
+    frame = pd.DataFrame({"non_answers": flag.astype(int), "texts": 1})
+    if by is None:
+        counts = frame.sum().to_frame().T
+    else:
+        if len(by) != len(texts):
+            raise ParameterError(f"by has {len(by)} values but texts has {len(texts)}; expected one group per text")
+        name = by.name if by.name is not None else "group"
+        counts = frame.groupby(pd.Series(by.to_numpy(), index=frame.index, name=name), sort=True).sum().reset_index()
+    counts["answers"] = counts["texts"] - counts["non_answers"]
+    counts["non_answer_share"] = (counts["non_answers"] / counts["texts"].where(counts["texts"] > 0)).round(3)
+    cols = ([] if by is None else [counts.columns[0]]) + ["texts", "answers", "non_answers", "non_answer_share"]
+    return counts[cols].astype({"texts": int, "answers": int, "non_answers": int}).reset_index(drop=True)
 
 
 def nps_group(score: pd.Series) -> pd.Series:
