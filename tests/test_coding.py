@@ -134,3 +134,92 @@ def test_embeddings_coder_and_themes_offline():
              "app crashes at login", "cannot sign in to the app", "login loop in the app"]
     m = ThemeModel(n_themes=2, method="embeddings").fit(texts)
     assert len(set(m.labels_[:3])) == 1 and len(set(m.labels_[3:])) == 1 and m.labels_[0] != m.labels_[3]
+
+
+# ---------------------------------------------------------------- an empty exclude is no phrase
+
+EMPTY_YAML = """
+- code: late
+  definition: The parcel came late.
+  keywords: [late, delay*]
+  exclude: ''
+- code: refund
+  definition: Money back.
+  keywords: [refund*, '', '  ']
+  include: ''
+"""
+TURNS = pd.DataFrame({
+    "excerpt_id": ["t1", "t2", "t3", "t4"],
+    "participant_id": ["P1", "P2", "P3", "P3"],
+    "text": ["It was late, again!", "Delayed. Twice.", "Lovely lamp, thanks.", "Refunded? No: never."],
+})
+
+
+def test_empty_phrases_are_dropped_when_the_codebook_is_read(tmp_path):
+    from carelib.qual.codebook import load_codebook
+
+    p = tmp_path / "codebook.yml"
+    p.write_text(EMPTY_YAML, encoding="utf-8")
+    book = load_codebook(p)
+    assert book.set_index("code")["exclude"].to_dict() == {"late": [], "refund": []}
+    assert book.set_index("code")["keywords"].to_dict() == {"late": ["late", "delay*"], "refund": ["refund*"]}
+    assert book.set_index("code")["include"].to_dict() == {"late": [], "refund": []}
+    coded = auto_code(TURNS, book)
+    # one keyword each: 0.7 * 1/2 = 0.35 before similarity, so every excerpt with a keyword is coded
+    assert sorted(zip(coded["excerpt_id"], coded["code"], strict=True)) == [
+        ("t1", "late"), ("t2", "late"), ("t4", "refund")]
+    assert (coded["confidence"] >= 0.35).all()
+    # participants per code, by hand: late = P1, P2; refund = P3
+    per_code = coded.merge(TURNS, on="excerpt_id").groupby("code")["participant_id"].nunique().to_dict()
+    assert per_code == {"late": 2, "refund": 1}
+
+
+def test_the_matcher_ignores_empty_phrases_of_a_hand_built_codebook():
+    from carelib.qual.coding import keyword_pattern
+
+    for empty in ("", "   ", "*"):
+        assert keyword_pattern(empty).search("It was late, again!") is None
+    book = pd.DataFrame([{"code": "late", "parent": None, "definition": "The parcel came late.",
+                          "include": [""], "exclude": ["", " "], "keywords": ["late", "delay*", ""]}])
+    plain = book.assign(exclude=[[]], keywords=[["late", "delay*"]], include=[[]])
+    a, b = auto_code(TURNS, book), auto_code(TURNS, plain)
+    pd.testing.assert_frame_equal(a, b)  # an empty exclude changes no confidence
+    assert a["excerpt_id"].tolist() == ["t1", "t2"]
+
+
+USABILITY_CODES = ["confus*", "unsure", "not sure", "did not know", "didn't know", "struggl*", "hesitat*"]
+
+
+def test_usability_notes_count_every_confused_participant(shared_data):
+    """JupyterLab usability test 2018: participants per code match a plain regex count, empty exclude or not."""
+    import re
+
+    path = shared_file(shared_data, "jupyterlab-usability-test-2018", "jupyterlab-ux-data.csv")
+    raw = pd.read_csv(path, header=1)
+    notes = raw.columns[-1]
+    rows = raw[raw[notes].notna() & raw["Code Name"].notna()].reset_index(drop=True)
+    excerpts = pd.DataFrame({"excerpt_id": range(len(rows)), "participant_id": rows["Code Name"],
+                             "text": rows[notes].astype(str)})
+    # independent count: any of the phrases as a whole word (a trailing * = any ending), case-insensitive
+    alts = [re.escape(k.rstrip("*")).replace(r"\ ", r"\s+") + (r"\w*" if k.endswith("*") else "")
+            for k in USABILITY_CODES]
+    hit = excerpts["text"].str.contains(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", case=False, regex=True)
+    want_excerpts, want_people = int(hit.sum()), excerpts.loc[hit, "participant_id"].nunique()
+    assert want_people >= 10  # the data: most participants were confused at some point
+    for exclude in ("", None):
+        rec = {"code": "confusion", "definition": "The participant was confused or unsure what to do.",
+               "keywords": USABILITY_CODES}
+        if exclude is not None:
+            rec["exclude"] = exclude
+        coded = auto_code(excerpts, codebook_from_records([rec]))
+        got = coded.merge(excerpts, on="excerpt_id")
+        assert len(got) == want_excerpts
+        assert got["participant_id"].nunique() == want_people
+
+
+def test_empty_codings_keep_their_columns():
+    empty = pd.DataFrame({"participant_id": pd.Series([], dtype=object), "code": pd.Series([], dtype=object)})
+    people = pd.DataFrame({"participant_id": ["P1"], "plan": ["A"]})
+    assert co_occurrence(empty).shape == (0, 0)
+    assert code_matrix(empty, people, by="plan").columns.tolist() == ["code", "plan", "participants", "of", "share"]
+    assert auto_code(EXCERPTS.iloc[0:0], BOOK).columns.tolist() == ["excerpt_id", "code", "confidence", "matched"]

@@ -17,8 +17,8 @@ def test_nps_pinned_to_published_vectors():
     assert (r["n"], r["promoters"], r["passives"], r["detractors"]) == (200, 90, 70, 40)
     assert r["nps"] == pytest.approx(25.0)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((14.38, 35.62), abs=0.005)
-    a = metrics.nps(_answers(90, 70, 40)).iloc[0]  # adjusted-Wald, Rocks 2016
-    assert (a["nps"], a["ci_low"], a["ci_high"]) == pytest.approx((24.63, 14.09, 35.17), abs=0.005)
+    a = metrics.nps(_answers(90, 70, 40)).iloc[0]  # adjusted-Wald interval (Rocks 2016), plain value
+    assert (a["nps"], a["ci_low"], a["ci_high"]) == pytest.approx((25.0, 14.09, 35.17), abs=0.005)
 
 
 def test_compare_nps_z_and_p():
@@ -27,6 +27,7 @@ def test_compare_nps_z_and_p():
     assert r["z"] == pytest.approx(3.10, abs=0.01)
     assert r["p_value"] == pytest.approx(0.002, abs=0.0005)
     assert r["ci_low"] < r["difference"] < r["ci_high"]
+    assert (r["nps"], r["baseline_nps"], r["difference"]) == pytest.approx((25.0, 0.0, 25.0))  # plain values
     with pytest.raises(ParameterError, match="baseline"):
         metrics.compare_nps(d, group="period", baseline="later")
 
@@ -71,7 +72,7 @@ def test_groups_first_sorted_and_small_groups_kept_with_a_note():
     pd.testing.assert_frame_equal(d, before)  # input untouched
     assert list(r.columns[:2]) == ["team", "n"] and list(r["team"]) == ["a", "b"]
     assert np.isnan(r.loc[0, "nps"]) and r.loc[0, "note"] == "n too small (5 < 30)"
-    assert r.loc[1, "nps"] == pytest.approx(100 * (20.75 - 10.75) / 43)
+    assert r.loc[1, "nps"] == pytest.approx(100 * (20 - 10) / 40)  # the plain value, not the adjusted centre
 
 
 def test_bad_scores_are_refused_with_a_clear_error():

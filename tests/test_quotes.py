@@ -7,7 +7,14 @@ import pytest
 
 from carelib.errors import DataError
 from carelib.qual.codebook import codebook_from_records
-from carelib.qual.quotes import insights, pick_quotes, quote_spans, user_stories, verify_quotes
+from carelib.qual.quotes import (
+    insights,
+    pick_quotes,
+    pseudonymise,
+    quote_spans,
+    user_stories,
+    verify_quotes,
+)
 
 TURNS = pd.DataFrame(
     {
@@ -33,7 +40,7 @@ def test_spans_point_into_the_document_and_verify():
 
 def test_verify_fails_when_a_quote_drifts_from_its_source():
     q = quote_spans(pd.DataFrame({"interview_id": ["i1"], "turn": [1]}), TURNS)
-    with pytest.raises(DataError, match=r"quote i1#1: rendered text does not match its source span \[13:"):
+    with pytest.raises(DataError, match=r"quote interview 1#1: rendered text does not match its source span \[13:"):
         verify_quotes(q.assign(text="Late again, mail me"), DOCS)
     with pytest.raises(DataError, match="interview 'i9' not found"):
         verify_quotes(q.assign(interview_id="i9"), DOCS)
@@ -158,3 +165,49 @@ def test_pseudonymise_without_roster_generates_ids_per_interview(tmp_path):
     assert names["Ruth Okafor"] == "P01" and names["Maya Lindqvist"] == "Interviewer"
     with pytest.raises(Exception, match="role"):
         pseudonymise(tr.turns.drop(columns="role"), tr.documents)
+
+
+# ---------------------------------------------------------------- quotes carry participant ids, never file names
+
+
+def test_quotes_from_a_file_named_after_a_person_never_show_the_name(tmp_path):
+    from carelib.data.transcripts import read_transcript
+    from carelib.qual.codebook import codebook_from_records
+    from carelib.qual.coding import auto_code
+    from carelib.qual.quotes import insights, pick_quotes, quote_spans, reader_ids, user_stories
+
+    path = tmp_path / "p01-ruth.txt"
+    path.write_text("[00:00:05] Interviewer: How did the delivery go?\n"
+                    "[00:00:09] Ruth: The parcel was late, two weeks late, and nobody told me.\n"
+                    "[00:00:30] Interviewer: And the refund?\n"
+                    "[00:00:34] Ruth: The refund took a month. It was late as well.\n", encoding="utf-8")
+    tr = read_transcript(path)
+    assert set(tr.turns["interview_id"]) == {"p01-ruth"}  # as read: the file stem
+    said = tr.turns[tr.turns["role"] == "participant"].copy()
+    said["excerpt_id"] = said["interview_id"] + "#" + said["turn"].astype(str)
+    book = codebook_from_records([{"code": "late", "definition": "The parcel came late.", "keywords": ["late"]}])
+    coded = auto_code(said, book).merge(said, on="excerpt_id")
+    assert len(coded) == 2
+    outputs = {
+        "quote_spans": quote_spans(coded, tr.turns),
+        "pick_quotes": pick_quotes(coded),
+        "insights": insights(coded, book, pd.DataFrame({"participant_id": ["P01"]}), min_participants=1),
+        "user_stories": user_stories(coded.assign(participant_id="P01"), book,
+                                     pd.DataFrame({"participant_id": ["P01"], "plan": ["Plus"]}), segment="plan"),
+    }
+    for name, frame in outputs.items():
+        for col in frame.columns:
+            for value in frame[col]:
+                assert "ruth" not in str(value).lower(), (name, col, value)
+    spans = outputs["quote_spans"]
+    assert spans["participant_id"].tolist() == ["P01", "P01"] and spans["speaker"].tolist() == ["P01", "P01"]
+    assert spans["interview_id"].tolist() == ["interview 1"] * 2
+    assert spans["quote_id"].tolist() == ["interview 1#2", "interview 1#4"]
+    assert spans["timecode"].tolist() == ["00:09", "00:34"]
+    quotes = outputs["insights"]["quotes"].iloc[0]
+    assert [q["participant_id"] for q in quotes] == ["P01"] and set(quotes[0]) == {"participant_id", "timecode", "text"}
+    # the same ids pseudonymise gives, so verify_quotes can check the spans against its documents
+    shown, docs, _ = pseudonymise(tr.turns, {"p01-ruth": tr.document})
+    assert reader_ids(tr.turns)[1] == {"p01-ruth:Ruth": "P01"}
+    assert set(shown["participant_id"].dropna()) == {"P01"}
+    assert verify_quotes(spans, docs)["verified"].all()

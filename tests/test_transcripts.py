@@ -308,3 +308,70 @@ def test_vtt_header_metadata_notes_styles_and_cue_settings(tmp_path):
     t = read_transcript(p)
     assert t.turns[["speaker", "text", "start", "end"]].values.tolist() == [["Ana", "Hi.", 1.0, 2.0],
                                                                             ["Bo", "Yo.", 2.0, 3.0]]
+
+
+# ---------------------------------------------------------------- stamps that cannot be read, impossible times
+
+
+def _txt(tmp_path, text: str, name: str = "i1.txt"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_unrecognised_stamp_lines_are_warned_not_silently_merged(tmp_path):
+    p = _txt(tmp_path, "[00:01] Interviewer: Hello?\n[1:02:03.4.5] Anna: I waited.\n(00:12) Anna - it was late\n"
+                       "Note: the app crashed\n")
+    t = read_transcript(p)
+    assert t.turns["speaker"].tolist() == ["Interviewer"]  # both lines stay text of the turn before
+    assert len(t.warnings) == 2
+    assert t.warnings[0].startswith(f"{tmp_path.name}/i1.txt line 2: looks like a speaker line")
+    assert "'[1:02:03.4.5] Anna:'" in t.warnings[0]
+    assert t.warnings[1].startswith(f"{tmp_path.name}/i1.txt line 3:") and "(00:12) Anna -" in t.warnings[1]
+    many = read_transcripts(tmp_path)
+    assert many.warnings == t.warnings
+
+
+def test_known_stamp_variants_are_parsed(tmp_path):
+    p = _txt(tmp_path, "(00:05) Interviewer: Hello?\n(1:00:09) Anna: Hi.\n1:00:20 Anna: Again.\n"
+                       "\\[1:00:30\\] Interviewer: Bye.\n[1:00:41.5] Anna: Bye.\n")
+    t = read_transcript(p)
+    assert t.warnings == []
+    assert t.turns["start"].tolist() == [5.0, 3609.0, 3620.0, 3630.0, 3641.5]
+    assert t.turns["speaker"].tolist() == ["Interviewer", "Anna", "Anna", "Interviewer", "Anna"]
+    assert (t.turns["text"] == [t.document[a:b] for a, b in zip(t.turns["char_start"], t.turns["char_end"],
+                                                                 strict=True)]).all()
+
+
+def test_speaker_names_are_case_folded(tmp_path):
+    t = read_transcript(_txt(tmp_path, "Interviewer: Hi.\nANNA: Hello.\nINTERVIEWER: And?\nAnna: Late.\n"))
+    assert t.turns["speaker"].tolist() == ["Interviewer", "ANNA", "Interviewer", "ANNA"]
+    assert t.turns["participant_id"].nunique() == 1
+    vtt = tmp_path / "c.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Anna>Hi.\n\n"
+                   "00:00:02.000 --> 00:00:03.000\n<v ANNA>Again.\n", encoding="utf-8")
+    v = read_transcript(vtt)
+    assert v.turns["speaker"].tolist() == ["Anna"] and v.turns["text"].tolist() == ["Hi. Again."]
+
+
+@pytest.mark.parametrize(("text", "line", "what"), [
+    ("[00:01] Interviewer: Hi.\n[00:75] Anna: Hello.\n", 2, "below 60, found '00:75'"),
+    ("[00:01] Interviewer: Hi.\n[1:61:00] Anna: Hello.\n", 2, "below 60, found '1:61:00'"),
+    ("[10:00] Interviewer: Hi.\n[09:50] Anna: Hello.\n", 2, "before the time on line 1"),
+    ("[00:01] Interviewer: Hi.\n[13:00:00] Anna: Hello.\n", 2, "within 12 hours"),
+])
+def test_impossible_times_are_refused_naming_file_and_line(tmp_path, text, line, what):
+    with pytest.raises(DataError, match=rf"i1\.txt line {line}: .*{re.escape(what)}"):
+        read_transcript(_txt(tmp_path, text))
+
+
+def test_small_overlaps_are_accepted(tmp_path):
+    t = read_transcript(_txt(tmp_path, "[10:00] Interviewer: Hi.\n[09:57] Anna: Hello.\n"))
+    assert t.turns["start"].tolist() == [600.0, 597.0]
+
+
+def test_cue_past_twelve_hours_is_refused(tmp_path):
+    srt = tmp_path / "c.srt"
+    srt.write_text("1\n12:00:01,000 --> 12:00:02,000\nAnna: Hi.\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"c\.srt line 2: expected a time within 12 hours"):
+        read_transcript(srt)

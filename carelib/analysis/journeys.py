@@ -30,6 +30,13 @@ __all__ = ["load_stages", "journey_events", "stage_rates", "where_care_breaks", 
            "stage_of", "stage_themes"]
 
 
+#: columns of :func:`stage_rates` and :func:`needs_by_segment`, also when they find nothing
+RATE_COLUMNS = ["segment", "stage", "customers", "exposure", "reached", "problems", "rate", "ci_low", "ci_high",
+                "rest_rate", "ratio", "p_value", "q_value", "significant", "note"]
+NEED_COLUMNS = ["segment", "code", "texts", "with_code", "share", "rest_share", "rr", "ci_low", "ci_high", "q_value",
+                "quotes"]
+
+
 @cache
 def _builtin() -> str:
     return resources.files("carelib").joinpath("resources/journey_stages.yml").read_text(encoding="utf-8")
@@ -158,21 +165,20 @@ def stage_rates(events: pd.DataFrame, segments: pd.DataFrame, *, segment: str = 
                      "rest_rate": per * rest_k / rest_n if rest_n else np.nan,
                      "ratio": test["ratio"] if test else np.nan, "p_value": test["p_value"] if test else np.nan,
                      "note": f"n too small ({n} < {min_n})" if small else ""})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=[c for c in RATE_COLUMNS if c not in ("q_value", "significant")])
     tested = out["p_value"].notna()
     out["q_value"] = np.nan
     if tested.any():
         out.loc[tested, "q_value"] = benjamini_hochberg(out.loc[tested, "p_value"].to_numpy())
-    out["significant"] = tested & (out["q_value"] < 1 - confidence)
-    return out[["segment", "stage", "customers", "exposure", "reached", "problems", "rate", "ci_low", "ci_high", "rest_rate",
-                "ratio", "p_value", "q_value", "significant", "note"]]
+    out["significant"] = (tested & (out["q_value"] < 1 - confidence)).astype(bool)
+    return out[RATE_COLUMNS]
 
 
 def where_care_breaks(rates: pd.DataFrame) -> pd.DataFrame:
     """Per segment, the stage whose problem rate is most above the rest's (significant excesses only)."""
     up = rates[rates["significant"] & (rates["ratio"] > 1)]
     if up.empty:
-        return pd.DataFrame(columns=rates.columns)
+        return rates.iloc[0:0].reset_index(drop=True)
     top = up.sort_values(["segment", "ratio"], ascending=[True, False], kind="stable").groupby("segment").head(1)
     return top.reset_index(drop=True)
 
@@ -212,7 +218,8 @@ def needs_by_segment(coded: pd.DataFrame, texts: pd.DataFrame, *, segment: str =
     Returns
     -------
     DataFrame
-        Significant excesses only (relative risk above 1, ``q_value < 1 - confidence``), sorted
+        Significant excesses only (relative risk above 1, ``q_value < 1 - confidence``; no row,
+        with the same columns, when none is), sorted
         by segment then descending ``rr``: ``segment, code, texts, with_code, share, rest_share,
         rr, ci_low, ci_high, q_value, quotes`` — ``texts`` the segment's texts, ``with_code``
         those with the code, ``share``/``rest_share`` the shares in the segment and the rest,
@@ -231,8 +238,7 @@ def needs_by_segment(coded: pd.DataFrame, texts: pd.DataFrame, *, segment: str =
         rr = relative_risk(flag, "has", segment, confidence=confidence, min_n=min_n)
         rows.append(rr.assign(code=code))
     if not rows:
-        return pd.DataFrame(columns=["segment", "code", "texts", "with_code", "share", "rest_share", "rr", "ci_low",
-                                     "ci_high", "q_value", "quotes"])
+        return pd.DataFrame(columns=NEED_COLUMNS)
     allr = pd.concat(rows, ignore_index=True)
     tested = allr["p_value"].notna()
     allr.loc[tested, "q_value"] = benjamini_hochberg(allr.loc[tested, "p_value"].to_numpy())
@@ -248,8 +254,8 @@ def needs_by_segment(coded: pd.DataFrame, texts: pd.DataFrame, *, segment: str =
         out.append({"segment": r.level, "code": r.code, "texts": r.exposed, "with_code": r.outcomes_exposed,
                     "share": r.risk_exposed, "rest_share": r.risk_unexposed, "rr": r.rr, "ci_low": r.ci_low,
                     "ci_high": r.ci_high, "q_value": r.q_value, "quotes": said})
-    res = pd.DataFrame(out)
-    return res.sort_values(["segment", "rr"], ascending=[True, False], kind="stable", ignore_index=True) if len(res) else res
+    res = pd.DataFrame(out, columns=NEED_COLUMNS)  # the same columns when no need is significant
+    return res.sort_values(["segment", "rr"], ascending=[True, False], kind="stable", ignore_index=True)
 
 
 def opportunities(breaks: pd.DataFrame, needs: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:

@@ -36,7 +36,7 @@ def with_week(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """A copy with an ISO ``week`` column from a timestamp column (rows without a time get no week)."""
     if column not in frame.columns:
         raise DataError(f"expected a column {column!r}; columns are {list(frame.columns)}")
-    return frame.assign(week=periods.iso_week(pd.to_datetime(frame[column])))
+    return frame.assign(week=periods.week_of(frame, column))
 
 
 def latest_week(*weeks: pd.Series) -> str:

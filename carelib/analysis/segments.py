@@ -32,31 +32,133 @@ from carelib.metrics.multiple_testing import benjamini_hochberg
 from carelib.metrics.tally import keys_of, sum_flags, tally_nps, tally_scale, z_value
 from carelib.scales import BOXES
 
-__all__ = ["scan", "METRICS", "customer_features", "Segmentation"]
+__all__ = ["scan", "enps_by_segment", "respondent_column", "METRICS", "SCAN_COLUMNS", "RESPONDENT_COLUMNS",
+           "customer_features", "Segmentation"]
 
 # metric → (low, high, first score counted as success, last) for box shares on a scale
 METRICS = ("nps", "enps", *BOXES, "proportion")
 MISSING = "(missing)"
+#: who answered, in order of preference (``"auto"``): the first present with a value
+RESPONDENT_COLUMNS = ("respondent_id", "customer_id")
+SCAN_COLUMNS = ["attribute", "segment", "n", "answers", "value", "ci_low", "ci_high", "rest_n", "rest_value",
+                "difference", "diff_low", "diff_high", "p_value", "q_value", "flag", "method", "note"]
 
 
-def _tallies(data: Any, attr: str, metric: str, score: str) -> pd.DataFrame:
-    """Per level: n, and the counts the metric needs (promoters/detractors or successes)."""
+def _tallies(data: Any, keys: list[str], metric: str, score: str) -> pd.DataFrame:
+    """Per group of ``keys``: n, and the counts the metric needs (promoters/detractors or successes)."""
     if metric in ("nps", "enps"):
-        t = tally_nps(data, score, attr)
-        return t[[attr, "n", "promoters", "detractors"]]
+        t = tally_nps(data, score, keys)
+        return t[[*keys, "n", "promoters", "detractors"]]
     if metric in BOXES:
         low, high, a, b = BOXES[metric]
-        t = tally_scale(data, score, attr, low, high)
+        t = tally_scale(data, score, keys, low, high)
         t["successes"] = t[[f"score_{v}" for v in range(a, b + 1)]].sum(axis=1)
-        return t[[attr, "n", "successes"]]
-    frame = check.frame_with(data, "scan", [attr, score])
+        return t[[*keys, "n", "successes"]]
+    frame = check.frame_with(data, "scan", [*keys, score])
     s = nw.col(score)
-    t = sum_flags(frame.select([attr, score]), [attr], {"n": ~s.is_null(), "successes": ~s.is_null() & s})
-    return t[[attr, "n", "successes"]]
+    t = sum_flags(frame.select([*keys, score]), keys, {"n": ~s.is_null(), "successes": ~s.is_null() & s})
+    return t[[*keys, "n", "successes"]]
+
+
+def respondent_column(data: Any, respondent: str | None = "auto") -> str | None:
+    """The column naming who answered: ``respondent_id``, else ``customer_id``, when present and not all empty.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        The answers (any narwhals engine).
+    respondent : str or None
+        ``"auto"`` (the rule above), a column name (checked to exist), or ``None`` (every row
+        is its own respondent).
+
+    Returns
+    -------
+    str or None
+        The column, or ``None`` when answers cannot be tied to people (all anonymous).
+
+    Examples
+    --------
+    >>> respondent_column(pd.DataFrame({"customer_id": [None, None], "score": [9, 3]})) is None
+    True
+    >>> respondent_column(pd.DataFrame({"respondent_id": ["a", "a"], "customer_id": ["x", "y"]}))
+    'respondent_id'
+    """
+    if respondent is None:
+        return None
+    frame = nw.from_native(data)
+    columns = list(frame.columns)
+    if respondent != "auto":
+        if respondent not in columns:
+            raise ParameterError(f"respondent: expected a column of the answers, found {respondent!r}; "
+                                 f"columns are {columns}")
+        return respondent
+    for col in RESPONDENT_COLUMNS:
+        if col in columns:
+            known = sum_flags(frame.select(col), [], {"known": ~nw.col(col).is_null()})
+            if int(known["known"].iloc[0]) > 0:
+                return col
+    return None
+
+
+def _cluster_sums(data: Any, attr: str, metric: str, score: str, who: str | None) -> pd.DataFrame:
+    """Per level of ``attr``: the sufficient statistics of a ratio estimator over respondents (clusters).
+
+    Each respondent ``i`` contributes ``y_i`` (promoters − detractors, or successes) over ``m_i``
+    answers; the columns are ``k`` (respondents), ``m`` (answers), ``y, yy, ym, mm`` (sums of
+    ``y``, ``y²``, ``y·m``, ``m²``) and ``clustered`` (some respondent answered more than once).
+    A row without a respondent id is a respondent of its own.
+    """
+    keys = [attr] if who is None else [attr, who]
+    t = _tallies(data, keys, metric, score)
+    t = t[t["n"] > 0].copy()
+    y = (t["promoters"] - t["detractors"]) if metric in ("nps", "enps") else t["successes"]
+    t["y"], t["m"] = y.astype(float), t["n"].astype(float)
+    anon = t[who].isna() if who is not None else pd.Series(True, index=t.index)
+    # an anonymous row: m = 1 and y in {-1, 0, 1} (NPS) or {0, 1} (share), so y² = |y| row by row
+    if metric in ("nps", "enps"):
+        row_yy = (t["promoters"] + t["detractors"]).astype(float)
+    else:
+        row_yy = t["successes"].astype(float)
+    t["k"] = np.where(anon, t["m"], 1.0)
+    t["yy"] = np.where(anon, row_yy, t["y"] ** 2)
+    t["ym"] = np.where(anon, t["y"], t["y"] * t["m"])
+    t["mm"] = np.where(anon, t["m"], t["m"] ** 2)
+    t["clustered"] = ~anon & (t["m"] > 1)
+    t[attr] = t[attr].astype(object).where(t[attr].notna(), MISSING)
+    return t.groupby(attr, as_index=False, sort=True)[["k", "m", "y", "yy", "ym", "mm", "clustered"]].sum()
+
+
+def _ratio_test(s: pd.DataFrame, total: pd.Series, confidence: float, scale: float) -> dict[str, np.ndarray]:
+    """Segment against the rest with cluster-robust (linearised) variances of the two ratio estimates.
+
+    ``R = Σy / Σm`` and ``Var(R) = k/(k−1) · Σ(y_i − R·m_i)² / (Σm)²`` (Cochran 1977, §6.9; the
+    sandwich estimator of a mean with clustered observations); segment and rest are independent
+    sets of respondents, so ``z = (R₁ − R₀) / sqrt(Var₁ + Var₀)``.
+    """
+    from scipy import stats
+
+    z = z_value(confidence)
+    parts = {}
+    for side, f in (("seg", s), ("rest", {c: total[c] - s[c].to_numpy(float) for c in ("k", "m", "y", "yy", "ym", "mm")})):
+        k, m, y, yy, ym, mm = (np.asarray(f[c], dtype=float) for c in ("k", "m", "y", "yy", "ym", "mm"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = y / m
+            ss = np.maximum(yy - 2 * r * ym + r**2 * mm, 0.0)
+            var = np.where(k > 1, k / (k - 1) * ss / m**2, np.nan)
+        parts[side] = (r, var)
+    (r1, v1), (r0, v0) = parts["seg"], parts["rest"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se1, se = np.sqrt(v1), np.sqrt(v1 + v0)
+        zz = (r1 - r0) / se
+    lo, hi = (-1.0, 1.0) if scale == 100 else (0.0, 1.0)
+    return {"value": scale * r1, "ci_low": scale * np.clip(r1 - z * se1, lo, hi),
+            "ci_high": scale * np.clip(r1 + z * se1, lo, hi), "rest_value": scale * r0,
+            "difference": scale * (r1 - r0), "diff_low": scale * (r1 - r0 - z * se),
+            "diff_high": scale * (r1 - r0 + z * se), "p_value": 2 * stats.norm.sf(np.abs(zz))}
 
 
 def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "score", confidence: float = 0.95,
-         *, min_n: int = 30, alpha: float | None = None) -> pd.DataFrame:
+         *, min_n: int = 30, alpha: float | None = None, respondent: str | None = "auto") -> pd.DataFrame:
     """Each segment of each attribute in ``by`` against the rest of the data, for one metric.
 
     Parameters
@@ -65,21 +167,45 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
         The answers (any narwhals engine).
     by : str or list of str
         Attribute columns (region, plan, channel …); each level of each is a segment.
-    metric : {"nps", "enps", "csat", "ces", "pmf", "proportion"}
+    metric : {"nps", "enps", "csat", "ces", "pmf", "agree5", "agree7", "proportion"}
         For ``"proportion"``, ``score`` is a boolean column (e.g. SLA met).
     min_n : int
-        Segments with fewer answers, or whose rest has fewer, are not tested.
+        Segments with fewer respondents, or whose rest has fewer, are not tested.
     alpha : float, optional
         False discovery rate; default ``1 - confidence``.
+    respondent : str or None
+        Column naming who answered; ``"auto"`` takes ``respondent_id``, else ``customer_id``
+        (:func:`respondent_column`); ``None``: every row is a respondent.
 
     Returns
     -------
     DataFrame
-        ``attribute, segment, n, value, ci_low, ci_high, rest_n, rest_value, difference,
-        diff_low, diff_high, p_value, q_value, flag, note``. Per attribute, tested segments
-        come first from the lowest value up, then the small ones. ``flag`` is ``"below the
-        rest"`` / ``"above the rest"`` when ``q_value < alpha``. Values are NPS points or
-        shares (0–1).
+        :data:`SCAN_COLUMNS`: ``attribute, segment, n`` (respondents), ``answers``, ``value,
+        ci_low, ci_high, rest_n, rest_value, difference, diff_low, diff_high, p_value, q_value,
+        flag, method, note``. Per attribute, tested segments come first from the lowest value
+        up, then the small ones. ``flag`` is ``"below the rest"`` / ``"above the rest"`` when
+        ``q_value < alpha``. Values are NPS points or shares (0–1) over the answers.
+
+    Notes
+    -----
+    **Respondents, not rows.** ``n`` counts respondents: a person is in a segment once, however
+    many answers (items, waves) they gave; a row without a respondent id is a respondent of
+    its own. When every respondent answered once, the usual independent-sample methods apply
+    (NPS: adjusted-Wald interval and z test, Rocks 2016; shares: Wilson interval, Newcombe's
+    interval of the difference and the pooled z test), ``method`` says which. When someone
+    answered more than once, their answers are not independent: the value stays the share (or
+    NPS) over all answers, a ratio estimator ``R = Σy / Σm`` over respondents ``i`` with ``y_i``
+    promoters − detractors (or successes) in ``m_i`` answers, and its variance is the
+    cluster-robust (linearised) one, ``Var(R) = k/(k−1) · Σ(y_i − R·m_i)² / (Σm)²`` with ``k``
+    respondents (Cochran 1977, §6.9; Williams 2000); the test is ``z = (R₁ − R₀) /
+    sqrt(Var₁ + Var₀)`` (``method = "cluster-robust"``). A respondent whose attribute changed
+    between answers (a team move) counts once in each segment they answered from.
+
+    References
+    ----------
+    Cochran, W. G. (1977). Sampling Techniques, 3rd ed., §6.9 (ratio estimates in cluster
+    samples). Williams, R. L. (2000). A note on robust variance estimation for
+    cluster-correlated data. Biometrics 56, 645–646.
 
     Examples
     --------
@@ -94,28 +220,10 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
     alpha = 1 - confidence if alpha is None else float(alpha)
     if not isinstance(min_n, int) or min_n < 1:
         raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
-    parts = []
-    for attr in keys_of(by):
-        t = _tallies(data, attr, metric, score)
-        t[attr] = t[attr].astype(object).where(t[attr].notna(), MISSING)
-        t = t.groupby(attr, as_index=False, sort=True).sum()
-        total = t.drop(columns=attr).sum()
-        n, n0 = t["n"].to_numpy(float), total["n"] - t["n"].to_numpy(float)
-        if metric in ("nps", "enps"):
-            pro, det = t["promoters"].to_numpy(float), t["detractors"].to_numpy(float)
-            res = nps_difference(pro, det, n, total["promoters"] - pro, total["detractors"] - det, n0, confidence)
-        else:
-            k = t["successes"].to_numpy(float)
-            res = share_difference(k, n, total["successes"] - k, n0, confidence)
-        part = pd.DataFrame({"attribute": attr, "segment": t[attr].astype(str), "n": t["n"].astype("int64"),
-                             **{key: res[key] for key in ("value", "ci_low", "ci_high")},
-                             "rest_n": n0.astype("int64"),
-                             **{key: res[key] for key in ("rest_value", "difference", "diff_low", "diff_high", "p_value")}})
-        small = (part["n"] < min_n) | (part["rest_n"] < min_n)
-        part.loc[small, ["value", "ci_low", "ci_high", "difference", "diff_low", "diff_high", "p_value"]] = np.nan
-        part["note"] = np.where(small, [f"n too small ({a} answers, {b} in the rest; minimum {min_n})"
-                                        for a, b in zip(part["n"], part["rest_n"], strict=True)], "")
-        parts.append(part)
+    who = respondent_column(data, respondent)
+    parts = [_scan_attribute(data, attr, metric, score, confidence, min_n, who) for attr in keys_of(by)]
+    if not parts:
+        return pd.DataFrame(columns=SCAN_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     tested = out["p_value"].notna()
     out["q_value"] = np.nan
@@ -129,9 +237,88 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
     order = {a: i for i, a in enumerate(keys_of(by))}
     out["_attr"] = out["attribute"].map(order)
     out = out.sort_values(["_attr", "_small", "value", "segment"], kind="stable", na_position="last")
-    cols = ["attribute", "segment", "n", "value", "ci_low", "ci_high", "rest_n", "rest_value", "difference",
-            "diff_low", "diff_high", "p_value", "q_value", "flag", "note"]
-    return out[cols].reset_index(drop=True)
+    return out[SCAN_COLUMNS].reset_index(drop=True)
+
+
+def _scan_attribute(data: Any, attr: str, metric: str, score: str, confidence: float, min_n: int,
+                    who: str | None) -> pd.DataFrame:
+    """The rows of :func:`scan` for one attribute (without ``q_value`` and ``flag``)."""
+    c = _cluster_sums(data, attr, metric, score, who)
+    total = c.drop(columns=attr).sum()
+    nps_like = metric in ("nps", "enps")
+    if bool(total["clustered"]):
+        res, method = _ratio_test(c, total, confidence, 100.0 if nps_like else 1.0), "cluster-robust"
+    else:  # one answer per respondent: y = promoters − detractors (or successes), yy = promoters + detractors
+        n, n0 = c["m"].to_numpy(float), total["m"] - c["m"].to_numpy(float)
+        if nps_like:
+            pro, det = (c["yy"] + c["y"]).to_numpy(float) / 2, (c["yy"] - c["y"]).to_numpy(float) / 2
+            res = nps_difference(pro, det, n, (total["yy"] + total["y"]) / 2 - pro,
+                                 (total["yy"] - total["y"]) / 2 - det, n0, confidence)
+            method = "adjusted-wald"
+        else:
+            k = c["y"].to_numpy(float)
+            res, method = share_difference(k, n, total["y"] - k, n0, confidence), "wilson-newcombe"
+    part = pd.DataFrame({"attribute": attr, "segment": c[attr].astype(str), "n": c["k"].astype("int64"),
+                         "answers": c["m"].astype("int64"),
+                         **{key: res[key] for key in ("value", "ci_low", "ci_high")},
+                         "rest_n": (total["k"] - c["k"]).astype("int64"),
+                         **{key: res[key] for key in ("rest_value", "difference", "diff_low", "diff_high", "p_value")},
+                         "method": method})
+    small = (part["n"] < min_n) | (part["rest_n"] < min_n)
+    part.loc[small, ["value", "ci_low", "ci_high", "difference", "diff_low", "diff_high", "p_value"]] = np.nan
+    part["note"] = np.where(small, [f"n too small ({a} respondents, {b} in the rest; minimum {min_n})"
+                                    for a, b in zip(part["n"], part["rest_n"], strict=True)], "")
+    return part
+
+
+def enps_by_segment(data: Any, by: str | list[str], score: str = "score", confidence: float = 0.95, *,
+                    min_n: int = 10, alpha: float | None = None, respondent: str | None = "auto",
+                    survey: str = "enps") -> pd.DataFrame:
+    """eNPS per team, site, tenure band …: each segment's eNPS with its interval, against the rest, FDR-controlled.
+
+    The staff-survey form of :func:`scan` (``metric="enps"``): answers of ``survey`` only when
+    the data has a ``survey`` column; anonymous answers (no ``respondent_id``, empty
+    ``customer_id``) are one respondent per row.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Staff answers (any narwhals engine) with the 0–10 ``score`` and the ``by`` columns.
+    by : str or list of str
+        Segment columns.
+    score : str
+        The 0–10 score column.
+    confidence : float
+        Level of the intervals; ``alpha`` defaults to ``1 - confidence``.
+    min_n : int
+        Least respondents in a segment (and in the rest) to show and test its eNPS: staff
+        surveys usually report no group under 10 people, for anonymity as much as precision.
+    alpha : float, optional
+        Benjamini–Hochberg false discovery rate over every segment tested.
+    respondent : str or None
+        See :func:`scan`.
+    survey : str
+        Value of the ``survey`` column kept, when there is one.
+
+    Returns
+    -------
+    DataFrame
+        :data:`SCAN_COLUMNS`, ``value`` the segment's eNPS in points (% promoters − % detractors)
+        with ``ci_low``/``ci_high`` (adjusted-Wald, or cluster-robust when people answered more
+        than once).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"team": ["ops"] * 20 + ["it"] * 20, "customer_id": None,
+    ...                   "score": [10] * 10 + [8] * 3 + [2] * 7 + [10] * 4 + [8] * 8 + [2] * 8})
+    >>> enps_by_segment(d, "team")[["segment", "n", "value", "method"]].values.tolist()
+    [['it', 20, -20.0, 'adjusted-wald'], ['ops', 20, 15.0, 'adjusted-wald']]
+    """
+    frame = nw.from_native(data)
+    if "survey" in frame.columns:
+        data = nw.to_native(frame.filter(nw.col("survey") == survey))
+    return scan(data, by, metric="enps", score=score, confidence=confidence, min_n=min_n, alpha=alpha,
+                respondent=respondent)
 
 
 # --------------------------------------------------------------------------- behavioural segments

@@ -48,6 +48,15 @@ Roles come from a roster (``name`` → ``role``, ``participant_id``), else from 
 name ("Interviewer", "Host", "Moderator" … vs "Participant", "Guest" …), else the first
 speaker is taken as the interviewer.
 
+**Timestamps and warnings** (rules in :mod:`carelib.data.speaker_labels`): ``[mm:ss]``,
+``[h:mm:ss]``, ``(mm:ss)``, ``(h:mm:ss)`` and a bare ``h:mm:ss`` are read before a name. An
+impossible time is refused with a :class:`DataError` naming file and line: minutes or seconds
+of 60 or more, a time more than 5 seconds before an earlier one, a time past 12 hours (the
+longest interview accepted; cue files too). A line that looks like a stamped speaker line but is
+not one (``[1:02:03.4.5] Anna:``, ``(00:12) Anna - …``) stays text of the current turn and is
+listed in ``warnings`` ("<file> line <n>: …") of the result, for ``carelib validate`` to show.
+Speaker names are case-folded: ``ANNA:`` and ``Anna:`` are one speaker (spelled as first seen).
+
 **Errors.** Files must be UTF-8 (a BOM is removed; UTF-16 with a BOM is read as such); any
 other encoding is refused with the line of the first bad byte unless ``encoding=`` names
 it. Empty files, a missing ``WEBVTT`` header, a cue number that is not a number, a missing or
@@ -65,9 +74,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from carelib.data.speaker_labels import (
+    BACKWARDS_TOLERANCE,
+    BOLD,
+    LEAD_STAMP,
+    MAX_SECONDS,
+    NOT_SPEAKERS,
+    PLAIN,
+    plausible_name,
+    stamp_of,
+    stamp_seconds,
+    suspect_line,
+)
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["Transcript", "Transcripts", "read_transcript", "read_transcripts", "TURN_COLUMNS", "SUFFIXES"]
+__all__ = ["Transcript", "Transcripts", "read_transcript", "read_transcripts", "TURN_COLUMNS", "SUFFIXES", "NOT_SPEAKERS"]
 
 TURN_COLUMNS = ["interview_id", "participant_id", "speaker", "role", "turn", "start", "end", "text", "char_start",
                 "char_end", "source"]
@@ -75,23 +96,6 @@ SUFFIXES = (".txt", ".md", ".vtt", ".srt", ".docx", ".pdf")
 INTERVIEWER_NAMES = re.compile(r"^(interviewer|host|moderator|researcher|facilitator|int|i)\b", re.IGNORECASE)
 PARTICIPANT_NAMES = re.compile(r"^(participant|interviewee|guest|respondent|user|customer|p\d*)\b", re.IGNORECASE)
 SKIP_SPEAKERS = {"break", "ad", "music", "intro", "outro"}
-#: Words that open ordinary text with a colon ("Note: …", "Re: …"): a speaker only when on the roster.
-NOT_SPEAKERS = frozenset("""re fw fwd note notes nb ps pps time date subject to from cc bcc sent edit update
-    warning tip example eg ie see source link todo fyi summary agenda location duration topic title attendees
-    yes no so well ok okay and but or also then now here there this that it we they he she you my our the why
-    what how when where which because""".split())
-_ROLE_WORD = re.compile(r"^(?:interviewer|interviewee|host|moderator|researcher|facilitator|int|i|participant|guest"
-                        r"|respondent|user|customer|speaker|p)\s*\d*$", re.IGNORECASE)
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "dos", "das", "al",
-              "bin", "ibn", "ben", "y", "e", "ter", "ten", "zu"}
-# the period of a title or of initials is part of a name, not the end of a sentence
-_NAME_PERIOD = re.compile(r"\b(?i:dr|mr|mrs|ms|mx|prof|rev|fr|sr|jr|st|sgt|capt|col|gen|lt|hon)\."
-                          r"|(?<![\w.])(?:[A-Z]\.)+")
-_SENTENCE = re.compile(r"[.!?,;\"“”]\s|[!?;\"“”]$")
-_STAMP = r"(?:\\?\[(?P<stamp>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\\?\]\s*|\(?(?P<stamp2>\d{1,2}:\d{2}:\d{2})\)?\s+)"
-_BOLD = re.compile(r"^" + _STAMP + r"?\*\*(?P<name>[^*\n]{1,80}?)(?::\*\*|\*\*:)[ \t]*")
-_PLAIN = re.compile(r"^" + _STAMP + r"?(?P<name>[^\s:*\[\]][^:\n]{0,60}?):[ \t]+")
-_LEAD_STAMP = re.compile(r"^" + _STAMP)
 
 
 @dataclass
@@ -101,6 +105,8 @@ class Transcript:
     turns: pd.DataFrame
     document: str
     source: str
+    #: lines that looked like speaker lines but were read as text ("<file> line <n>: …")
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +115,13 @@ class Transcripts:
 
     turns: pd.DataFrame
     documents: dict[str, str] = field(default_factory=dict)
+    #: the warnings of every file, in path order
+    warnings: list[str] = field(default_factory=list)
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def _seconds(stamp: str | None) -> float | None:
@@ -156,28 +169,10 @@ _EXPECTED = {".txt": "'Speaker: text' lines", ".md": "'Speaker: text' lines",
              ".vtt": "a 'WEBVTT' header and cues", ".srt": "numbered SubRip cues"}
 
 
-def _plausible_name(name: str, known: set[str]) -> bool:
-    """The speaker-label rules 1-4 of the module notes."""
-    n = name.strip()
-    if n.lower() in known:
-        return True
-    words = n.split()
-    if not words or len(words) > 6 or len(n) > 60 or not (n[0].isalpha() or n[0].isdigit()):
-        return False
-    if _SENTENCE.search(_NAME_PERIOD.sub("", n)) or n.lower() in NOT_SPEAKERS:
-        return False
-    return bool(_ROLE_WORD.match(n)) or all(_name_word(w) for w in words)
-
-
-def _name_word(word: str) -> bool:
-    first = word.lstrip("([{'‘\"“")[:1]
-    return not first.islower() or word.lower() in _PARTICLES or bool(re.match(r"^[a-z]{1,2}['’]\w", word))
-
-
 def _match_speaker(line: str, known: dict[str, str]) -> tuple[str, int, str | None] | None:
     """(speaker, offset of the text in the line, stamp) when the line starts a turn."""
-    lead = _LEAD_STAMP.match(line)
-    stamp = (lead.group("stamp") or lead.group("stamp2")) if lead else None
+    lead = LEAD_STAMP.match(line)
+    stamp = stamp_of(lead)
     body_at = lead.end() if lead else 0
     body = line[body_at:]
     low = body.lower()
@@ -186,19 +181,21 @@ def _match_speaker(line: str, known: dict[str, str]) -> tuple[str, int, str | No
             if low.startswith(form):
                 rest = body[len(form):]
                 return name, body_at + len(form) + (len(rest) - len(rest.lstrip(" \t"))), stamp
-    m = _BOLD.match(line) or _PLAIN.match(line)
-    if m and _plausible_name(m.group("name"), set(known)):
-        st = m.group("stamp") or m.group("stamp2") or stamp
+    m = BOLD.match(line) or PLAIN.match(line)
+    if m and plausible_name(m.group("name"), set(known)):
+        st = stamp_of(m) or stamp
         return m.group("name").strip(), m.end(), st
     return None
 
 
-def _parse_lines(document: str, source: str, known: dict[str, str], *, strip_numbers: bool = False
-                 ) -> list[dict]:
-    """Turns from ``Speaker: text`` lines; spans are offsets into ``document``."""
+def _parse_lines(document: str, source: str, known: dict[str, str], *, strip_numbers: bool = False,
+                 warnings: list[str] | None = None) -> list[dict]:
+    """Turns from ``Speaker: text`` lines; spans are offsets into ``document``; suspect lines go to ``warnings``."""
     turns: list[dict] = []
     pos = 0
     current: dict | None = None
+    names: dict[str, str] = {}  # case-folded speaker -> the first spelling (ANNA and Anna are one speaker)
+    clock: tuple[float, int] | None = None  # the latest time read, and its line
     for lineno, line in enumerate(document.split("\n"), start=1):
         start_of_line = pos
         pos += len(line) + 1
@@ -211,21 +208,32 @@ def _parse_lines(document: str, source: str, known: dict[str, str], *, strip_num
         if not content.strip():
             continue
         hit = _match_speaker(content, known)
+        stamp = hit[2] if hit else stamp_of(LEAD_STAMP.match(content))
+        seconds = stamp_seconds(stamp, source, lineno)
+        if seconds is not None:
+            if clock is not None and seconds < clock[0] - BACKWARDS_TOLERANCE:
+                raise DataError(f"{source} line {lineno}: the time {stamp!r} is before the time on line {clock[1]} "
+                                f"({_clock(clock[0])}); expected times in order (up to {BACKWARDS_TOLERANCE:g} s back)")
+            clock = (max(seconds, clock[0]) if clock else seconds, lineno)
         if hit:
-            speaker, at, stamp = hit
+            speaker, at, _ = hit
+            speaker = names.setdefault(" ".join(speaker.split()).casefold(), " ".join(speaker.split()))
             if current is not None:
                 turns.append(current)
             begin = start_of_line + offset + at
-            current = {"speaker": speaker, "start": _seconds(stamp), "char_start": begin,
+            current = {"speaker": speaker, "start": seconds, "char_start": begin,
                        "char_end": start_of_line + len(line.rstrip()), "line": lineno}
             if current["char_end"] < begin:
                 current["char_end"] = begin
-        elif current is not None:
+            continue
+        why = suspect_line(content)
+        if why is not None and warnings is not None:
+            warnings.append(f"{source} line {lineno}: {why}; read as text of the "
+                            f"{'turn before' if current is not None else 'file header'}")
+        if current is not None:
             current["char_end"] = start_of_line + len(line.rstrip())
             if current["start"] is None:
-                lead = _LEAD_STAMP.match(content)
-                if lead:
-                    current["start"] = _seconds(lead.group("stamp") or lead.group("stamp2"))
+                current["start"] = seconds
     if current is not None:
         turns.append(current)
     if not turns:
@@ -311,6 +319,9 @@ def _parse_cues(blocks: list[list[tuple[int, str]]], where: str, *, srt: bool) -
         n, timing = block[at]
         m = _TIMING.match(timing)
         start, end = _seconds(m.group("start")), _seconds(m.group("end"))
+        if end > MAX_SECONDS:
+            raise DataError(f"{where} line {n}: expected a time within {MAX_SECONDS / 3600:g} hours of the start "
+                            f"(no interview is longer), found {m.group('end')!r}")
         if end < start:
             raise DataError(f"{where} line {n}: the cue ends ({m.group('end')}) before it starts "
                             f"({m.group('start')})")
@@ -345,12 +356,14 @@ def _cues_to_turns(cues: list[_Cue], known: dict[str, str], where: str) -> tuple
     """Merge consecutive text of one speaker; build the document (one ``Speaker: text`` line per turn)."""
     merged: list[dict] = []
     last = "unknown"
+    names: dict[str, str] = {}  # case-folded speaker -> first spelling
     for cue in cues:
         for speaker, text in _cue_segments(cue, known):
             text = " ".join(text.split())
             if not text:
                 continue
-            speaker = speaker or last
+            speaker = names.setdefault(" ".join(speaker.split()).casefold(), " ".join(speaker.split())) \
+                if speaker else last
             if merged and merged[-1]["speaker"] == speaker:
                 merged[-1]["text"] += " " + text
                 merged[-1]["end"] = max(merged[-1]["end"], cue.end)
@@ -495,17 +508,18 @@ def _read_one(path: Path, roster: pd.DataFrame | None, iid: str, where: str, enc
     if suffix not in SUFFIXES:
         raise DataError(f"{where}: unknown transcript format {suffix!r}; expected one of {', '.join(SUFFIXES)}")
     known, people = _roster_index(roster)
+    warnings: list[str] = []
     if suffix in (".txt", ".md"):
         document = _decode(path, where, encoding)
-        turns = _parse_lines(document, where, known)
+        turns = _parse_lines(document, where, known, warnings=warnings)
     elif suffix in (".vtt", ".srt"):
         reader = _read_vtt if suffix == ".vtt" else _read_srt
         turns, document = reader(_decode(path, where, encoding), where, known)
     else:
         document = _read_docx(path, where) if suffix == ".docx" else _read_pdf(path, where)
         numbered = suffix == ".pdf" and _line_numbered(document)
-        turns = _parse_lines(document, where, known, strip_numbers=numbered)
-    return Transcript(_turn_frame(turns, document, iid, people, path.name), document, path.name)
+        turns = _parse_lines(document, where, known, strip_numbers=numbered, warnings=warnings)
+    return Transcript(_turn_frame(turns, document, iid, people, path.name), document, path.name, warnings)
 
 
 def _turn_frame(turns: list[dict], document: str, iid: str, people: dict[str, dict], source: str) -> pd.DataFrame:
@@ -580,7 +594,7 @@ def read_transcripts(folder: str | Path, roster: pd.DataFrame | None = None, *, 
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
     if not files:
         raise DataError(f"{folder}: no transcripts ({', '.join(SUFFIXES)})")
-    frames, docs = [], {}
+    frames, docs, warnings = [], {}, []
     for p in files:
         iid = p.stem
         if iid in docs:
@@ -589,4 +603,5 @@ def read_transcripts(folder: str | Path, roster: pd.DataFrame | None = None, *, 
         t = _read_one(p, roster, iid, where, encoding)
         frames.append(t.turns)
         docs[iid] = t.document
-    return Transcripts(pd.concat(frames, ignore_index=True), docs)
+        warnings += t.warnings
+    return Transcripts(pd.concat(frames, ignore_index=True), docs, warnings)

@@ -23,6 +23,7 @@ from carelib.metrics.multiple_testing import benjamini_hochberg
 from carelib.metrics.rates import rate
 from carelib.metrics.survey import (
     NPS_COLUMNS,
+    agreement_rate,
     ces,
     compare_nps,
     csat,
@@ -36,7 +37,7 @@ from carelib.metrics.survey import (
 from carelib.metrics.tally import count_by, tally_nps, tally_scale
 
 __all__ = [
-    "METHODS", "NPS_COLUMNS", "adjusted_wald", "as_bool", "benjamini_hochberg", "ces", "compare_nps", "count_by",
+    "METHODS", "NPS_COLUMNS", "adjusted_wald", "agreement_rate", "as_bool", "benjamini_hochberg", "ces", "compare_nps", "count_by",
     "csat", "enps", "garwood", "mean_from_counts", "nps", "nps_difference", "nps_from_counts", "pmf", "proportion",
     "rate", "rate_ratio", "ratings", "score_accounting", "share_difference", "tally_nps", "tally_scale", "wilson",
 ]

@@ -85,8 +85,11 @@ def nps_from_counts(
     - Wald: ``NPS = p_pro − p_det``, ``Var = (p_pro + p_det − NPS²) / n``.
     - Adjusted-Wald (Rocks 2016, the default): add 3/4 to promoters and to detractors and
       3 to ``n`` (``z²/4`` per category at 95 %, rounded to the published constants) before
-      computing the Wald formula; the adjusted NPS is also the point estimate, and the
-      interval behaves well for small ``n`` and shares near 0 or 1.
+      computing the Wald formula; the interval is centred on the adjusted NPS and behaves
+      well for small ``n`` and shares near 0 or 1.
+
+    Whatever the method, ``nps`` is the plain estimate ``100 × (promoters − detractors) / n``
+    (the definition every report prints); only ``ci_low``/``ci_high`` come from the method.
     - Bootstrap: percentile interval of ``n_boot`` multinomial resamples (``seed``).
     Limits are clipped to [−100, 100].
 
@@ -99,7 +102,9 @@ def nps_from_counts(
     Examples
     --------
     >>> nps_from_counts(90, 70, 40).round(2).to_dict("records")
-    [{'n': 200, 'promoters': 90, 'passives': 70, 'detractors': 40, 'nps': 24.63, 'ci_low': 14.09, 'ci_high': 35.17}]
+    [{'n': 200, 'promoters': 90, 'passives': 70, 'detractors': 40, 'nps': 25.0, 'ci_low': 14.09, 'ci_high': 35.17}]
+    >>> float(nps_from_counts(10, 3, 7)["nps"].iloc[0])  # 50 % promoters − 35 % detractors
+    15.0
     >>> nps_from_counts(90, 70, 40, method="wald").round(2)[["nps", "ci_low", "ci_high"]].values.tolist()
     [[25.0, 14.38, 35.62]]
     """
@@ -110,8 +115,8 @@ def nps_from_counts(
                      (("promoters", promoters), ("passives", passives), ("detractors", detractors)))
     n = pro + pas + det
     with np.errstate(invalid="ignore", divide="ignore"):
+        plain = (pro - det) / n
         if method == "bootstrap":
-            est = (pro - det) / n
             rng = np.random.default_rng(seed)
             lo, hi = np.full_like(n, np.nan), np.full_like(n, np.nan)
             for i in range(len(n)):
@@ -125,7 +130,7 @@ def nps_from_counts(
             est = pp - pd_
             half = z * np.sqrt(np.maximum(pp + pd_ - est**2, 0) / nn)
             lo, hi = est - half, est + half
-    est = np.where(n > 0, est, np.nan)
+    est = np.where(n > 0, plain, np.nan)
     return pd.DataFrame({
         "n": n.astype("int64"), "promoters": pro.astype("int64"), "passives": pas.astype("int64"),
         "detractors": det.astype("int64"), "nps": 100 * est,
@@ -135,11 +140,13 @@ def nps_from_counts(
 
 def nps_difference(pro: Any, det: Any, n: Any, pro0: Any, det0: Any, n0: Any,
                    confidence: float = 0.95) -> dict[str, np.ndarray]:
-    """NPS of a group against a baseline (the rest, last period …): both adjusted-Wald, normal test.
+    """NPS of a group against a baseline (the rest, last period …): plain estimates, adjusted-Wald intervals and test.
 
-    Returns, in points, the group's ``value`` with ``ci_low``/``ci_high``, the baseline's
-    ``rest_value``, the ``difference`` with ``diff_low``/``diff_high`` and the two-sided
-    ``p_value`` of ``z = (NPS₁ − NPS₀) / sqrt(Var₁ + Var₀)`` (Rocks 2016).
+    Returns, in points, the group's ``value`` (the plain NPS, % promoters − % detractors) with
+    its adjusted-Wald ``ci_low``/``ci_high``, the baseline's plain ``rest_value``, the
+    ``difference`` of the plain values with the adjusted-Wald ``diff_low``/``diff_high``
+    (``NPS̃₁ − NPS̃₀ ± z·sqrt(Var₁ + Var₀)``) and the two-sided ``p_value`` of
+    ``z = (NPS̃₁ − NPS̃₀) / sqrt(Var₁ + Var₀)``, ``NPS̃`` the adjusted estimates (Rocks 2016).
 
     Parameters
     ----------
@@ -159,8 +166,8 @@ def nps_difference(pro: Any, det: Any, n: Any, pro0: Any, det0: Any, n0: Any,
     Examples
     --------
     >>> r = nps_difference(90, 40, 200, 70, 70, 200)
-    >>> round(float(r["difference"]), 3), round(float(r["p_value"]), 3)
-    (24.631, 0.002)
+    >>> round(float(r["value"]), 1), round(float(r["difference"]), 1), round(float(r["p_value"]), 3)
+    (25.0, 25.0, 0.002)
     """
     z = z_value(confidence)
     e1, v1 = adjusted_wald(pro, det, n)
@@ -169,8 +176,10 @@ def nps_difference(pro: Any, det: Any, n: Any, pro0: Any, det0: Any, n0: Any,
     diff, se = e1 - e0, np.sqrt(v1 + v0)
     with np.errstate(invalid="ignore", divide="ignore"):
         zz = diff / se
-    return {"value": 100 * e1, "ci_low": 100 * np.clip(lo1, -1, 1), "ci_high": 100 * np.clip(hi1, -1, 1),
-            "rest_value": 100 * e0, "difference": 100 * diff, "diff_low": 100 * (diff - z * se),
+        plain1 = (np.asarray(pro, dtype=float) - np.asarray(det, dtype=float)) / np.asarray(n, dtype=float)
+        plain0 = (np.asarray(pro0, dtype=float) - np.asarray(det0, dtype=float)) / np.asarray(n0, dtype=float)
+    return {"value": 100 * plain1, "ci_low": 100 * np.clip(lo1, -1, 1), "ci_high": 100 * np.clip(hi1, -1, 1),
+            "rest_value": 100 * plain0, "difference": 100 * (plain1 - plain0), "diff_low": 100 * (diff - z * se),
             "diff_high": 100 * (diff + z * se), "p_value": 2 * stats.norm.sf(np.abs(zz))}
 
 

@@ -33,10 +33,10 @@ from carelib import checks as check
 from carelib.errors import DataError, ParameterError
 from carelib.metrics.intervals import adjusted_wald, mean_from_counts, nps_from_counts, wilson
 from carelib.metrics.tally import keys_of, sum_flags, tally_nps_keys, tally_scale_keys, z_value
-from carelib.scales import SCALES
+from carelib.scales import AGREEMENT, SCALES
 
 __all__ = [
-    "nps", "enps", "compare_nps", "proportion", "score_accounting", "csat", "ces", "pmf", "ratings",
+    "nps", "enps", "compare_nps", "proportion", "score_accounting", "csat", "ces", "pmf", "agreement_rate", "ratings",
 ]
 
 
@@ -70,7 +70,9 @@ def nps(
     Returns
     -------
     DataFrame
-        Group columns, then ``n, promoters, passives, detractors, nps, ci_low, ci_high, missing, note``.
+        Group columns, then ``n, promoters, passives, detractors, nps, ci_low, ci_high, missing, note``:
+        ``nps`` is the plain estimate ``100 × (promoters − detractors) / n``; ``ci_low``/``ci_high``
+        the interval of ``method`` (adjusted-Wald by default, centred on the adjusted estimate).
 
     Examples
     --------
@@ -123,8 +125,10 @@ def compare_nps(
 
     Notes
     -----
-    Adjusted-Wald estimates and variances of the two independent samples (Rocks 2016):
-    ``z = (NPS₁ − NPS₀) / sqrt(Var₁ + Var₀)``; p from the normal distribution.
+    ``nps``, ``baseline_nps`` and ``difference`` are plain estimates (% promoters − %
+    detractors). The interval and the test use the adjusted-Wald estimates ``NPS̃`` and
+    variances of the two independent samples (Rocks 2016): ``NPS̃₁ − NPS̃₀ ± z·sqrt(Var₁ + Var₀)``
+    and ``z = (NPS̃₁ − NPS̃₀) / sqrt(Var₁ + Var₀)``; p from the normal distribution.
     ``ci_low``/``ci_high`` bound the difference, not the group's NPS.
 
     Examples
@@ -133,7 +137,7 @@ def compare_nps(
     >>> rows += [("before", 10)] * 70 + [("before", 7)] * 60 + [("before", 0)] * 70
     >>> r = compare_nps(pd.DataFrame(rows, columns=["period", "score"]), group="period", baseline="before")
     >>> r[["period", "difference", "z", "p_value"]].round(3).values.tolist()
-    [['now', 24.631, 3.097, 0.002]]
+    [['now', 25.0, 3.097, 0.002]]
     """
     z_crit = z_value(confidence)
     t = tally_nps_keys(data, score, [group], 0, 10, "compare_nps")
@@ -148,8 +152,11 @@ def compare_nps(
     diff = est - e0
     se = np.sqrt(var + v0)
     zz = diff / se
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = (t["promoters"] - t["detractors"]).to_numpy(float) / t["n"].to_numpy(float)
+    p0 = float(plain[b][0])
     out = pd.DataFrame({
-        group: t[group], "n": t["n"], "nps": 100 * est, "baseline_nps": 100 * e0, "difference": 100 * diff,
+        group: t[group], "n": t["n"], "nps": 100 * plain, "baseline_nps": 100 * p0, "difference": 100 * (plain - p0),
         "ci_low": 100 * (diff - z_crit * se), "ci_high": 100 * (diff + z_crit * se), "z": zz,
         "p_value": 2 * stats.norm.sf(np.abs(zz)),
     })
@@ -394,6 +401,67 @@ def pmf(data: Any, score: str = "score", by: str | list[str] | None = None, conf
     product-market fit.
     """
     return _box(data, score, by, PMF.low, PMF.high, PMF.box, confidence, min_n, with_mean=False, func="pmf")
+
+
+def agreement_rate(data: Any, score: str = "score", by: str | list[str] | None = None, confidence: float = 0.95,
+                   *, scale: str = "agree5", question: str | None = "question", min_n: int = 1) -> pd.DataFrame:
+    """Share of staff (or customers) who agree with each statement, per question and segment, with Wilson intervals.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Answers (pandas, polars, DuckDB relation, PySpark …), one row per person × statement.
+    score : str
+        The Likert score column: 1 strongly disagree … 5 (``agree5``) or 7 (``agree7``) strongly agree.
+    by : str or list of str, optional
+        Segment columns (team, site …), after the question.
+    confidence : float
+        Level of the Wilson interval.
+    scale : {"agree5", "agree7"}
+        The scale (:data:`carelib.scales.SCALES`): "agree" is 4–5 on ``agree5``, 5–7 on ``agree7``;
+        a score outside it raises ``DataError``.
+    question : str or None
+        Column naming the statement; results are per question when the data has it (``None``:
+        all statements pooled).
+    min_n : int
+        Groups with fewer answers keep their row with ``rate``/``ci_*`` blank and a ``note``.
+
+    Returns
+    -------
+    DataFrame
+        ``question`` (when present) and the ``by`` columns, then ``n, agree, rate, ci_low,
+        ci_high, missing, note``: ``agree`` the answers in the agree box, ``rate = agree / n``
+        (0…1).
+
+    Notes
+    -----
+    The top-box ("agree or strongly agree") share; neutral answers count as not agreeing.
+    The Wilson score interval ``(p̂ + z²/2n ± z·sqrt(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)``.
+    Each row counts answers; when one person answers a statement once, answers are people.
+
+    References
+    ----------
+    Likert, R. (1932). A technique for the measurement of attitudes. Archives of Psychology
+    140. Wilson, E. B. (1927). JASA 22, 209–212.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"question": ["Q1"] * 5 + ["Q2"] * 5, "score": [5, 4, 3, 2, 4, 1, 2, 5, 3, 3]})
+    >>> agreement_rate(d)[["question", "n", "agree", "rate"]].values.tolist()
+    [['Q1', 5, 3, 0.6], ['Q2', 5, 1, 0.2]]
+    """
+    if scale not in AGREEMENT:
+        raise ParameterError(f"scale must be one of {', '.join(AGREEMENT)}, got {scale!r}")
+    sc = SCALES[scale]
+    keys = keys_of(by)
+    if question is not None and question in nw.from_native(data).columns and question not in keys:
+        keys = [question, *keys]
+    out = _box(data, score, keys, sc.low, sc.high, sc.box, confidence, min_n, with_mean=False, func="agreement_rate")
+    out = out.rename(columns={"successes": "agree", "share": "rate"})
+    if keys:
+        out = out.sort_values(keys, ignore_index=True)
+    out[["n", "agree"]] = out[["n", "agree"]].astype("int64")
+    return out[[*keys, "n", "agree", "rate", "ci_low", "ci_high", "missing", "note"]]
 
 
 def ratings(data: Any, rating: str = "rating", by: str | list[str] | None = None, confidence: float = 0.95,

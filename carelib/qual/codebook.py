@@ -10,7 +10,9 @@ A codebook is YAML, a list of codes (or a mapping with a ``codes`` list)::
       keywords: [tracking, update, late, where is my order]
 
 As a table: one row per code with columns ``code, parent, definition, include, exclude,
-keywords`` (the last three lists of strings).
+keywords`` (the last three lists of strings). An empty or blank phrase (``exclude: ''``,
+``keywords: ['']``) is no phrase: it is dropped when the codebook is read, so it can never
+match every text.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ _LISTS = ("include", "exclude", "keywords")
 
 
 def _as_list(value: object, where: str, field: str) -> list[str]:
+    """The phrases of a list field, stripped; an empty or blank phrase (``exclude: ''``) means no phrase."""
     if value is None:
         return []
     if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return [str(v) for v in value]
+        value = [value]
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) or v is None for v in value):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
     raise DataError(f"{where}, field {field!r}: expected a list of strings, found {type(value).__name__}")
 
 

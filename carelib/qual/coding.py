@@ -8,7 +8,9 @@ keywords) by TF-IDF cosine similarity. The confidence is
 .. math:: c = 0.7 \\cdot \\min(1, h/2) + 0.3 \\cdot \\min(1, s / 0.3)
 
 with :math:`h` the number of distinct keywords found and :math:`s` the similarity; a
-match of an ``exclude`` phrase halves it. A code is assigned when :math:`c \\ge`
+match of an ``exclude`` phrase halves it. An empty or blank keyword or exclude phrase is no
+phrase (it matches nothing), whether the codebook came from :func:`load_codebook` or was
+built by hand. A code is assigned when :math:`c \\ge`
 ``threshold`` (default 0.35: one keyword, or one keyword's worth of similarity). Each
 assignment lists the keywords that matched, so a reader can see why.
 
@@ -44,9 +46,17 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     True
     >>> bool(keyword_pattern("late").search("chocolate"))
     False
+    >>> bool(keyword_pattern("  ").search("Anything, at all."))  # no phrase matches nothing
+    False
     """
-    words = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in keyword.strip().split()]
+    words = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in keyword.strip().split()
+             if w.rstrip("*")]
+    if not words:
+        return _NEVER
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+_NEVER = re.compile(r"(?!)")  # an empty phrase: matches no text
 
 
 def _profiles(codebook: pd.DataFrame) -> list[str]:
@@ -125,8 +135,8 @@ def auto_code(
     if method == "lexical":
         sim = _similarity_tfidf(texts, profiles)
         for j, code in enumerate(codebook.itertuples(index=False)):
-            kws = [(k, keyword_pattern(k)) for k in code.keywords]
-            excl = [keyword_pattern(e) for e in code.exclude]
+            kws = [(k, keyword_pattern(k)) for k in code.keywords if str(k).strip(" *")]
+            excl = [keyword_pattern(e) for e in code.exclude if str(e).strip(" *")]
             for i, t in enumerate(texts):
                 hits = sorted(k for k, p in kws if p.search(t))
                 conf = 0.7 * min(1.0, len(hits) / 2) + 0.3 * min(1.0, sim[i, j] / 0.3)
@@ -221,6 +231,8 @@ def co_occurrence(coded: pd.DataFrame, *, unit: str = "participant_id", code: st
     pairs = coded[[unit, code]].drop_duplicates()
     if codes is not None:
         pairs = pairs[pairs[code].isin(codes)]
+    if pairs.empty:  # no codings: an empty square table
+        return pd.DataFrame(index=pd.Index([], dtype=object), columns=pd.Index([], dtype=object), dtype=int)
     onehot = pd.crosstab(pairs[unit], pairs[code]).clip(upper=1)
     out = onehot.T @ onehot
     out.index.name = None

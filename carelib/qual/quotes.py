@@ -24,7 +24,7 @@ import pandas as pd
 
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["pseudonymise", "quote_spans", "verify_quotes", "pick_quotes", "insights", "user_stories", "timecode"]
+__all__ = ["pseudonymise", "reader_ids", "quote_spans", "verify_quotes", "pick_quotes", "insights", "user_stories", "timecode"]
 
 QUOTE_COLUMNS = ["quote_id", "interview_id", "participant_id", "speaker", "turn", "timecode", "span_start", "span_end", "text"]
 
@@ -149,21 +149,109 @@ def pseudonymise(
     return out, docs, {k: v for k, v in names.items() if k}
 
 
+_SHOWN_INTERVIEW = re.compile(r"^interview \d+$")
+
+
+def _is_shown_id(value: object) -> bool:
+    """A participant id readers may see: a roster id or a pseudonym, never ``<file stem>:<name>``."""
+    return isinstance(value, str) and bool(value.strip()) and ":" not in value
+
+
+def reader_ids(turns: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """What readers see for each interview id and participant id of a turn table.
+
+    Interview ids that are not yet ``interview <n>`` (file stems such as ``p01-ruth``) are
+    numbered in order of appearance, as :func:`pseudonymise` numbers them; a participant id
+    the roster did not give (``<file stem>:<speaker name>``) becomes a ``P<nn>`` not otherwise
+    used. Ids that are already fit to show map to themselves.
+
+    Parameters
+    ----------
+    turns : DataFrame
+        A turn table with ``interview_id`` and ``participant_id``.
+
+    Returns
+    -------
+    interviews, participants : tuple of dict
+        Old id → id shown.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"interview_id": ["p01-ruth", "p01-ruth", "p02"],
+    ...                   "participant_id": [None, "p01-ruth:Ruth", "P02"]})
+    >>> reader_ids(t)
+    ({'p01-ruth': 'interview 1', 'p02': 'interview 2'}, {'p01-ruth:Ruth': 'P01', 'P02': 'P02'})
+    """
+    ids = list(dict.fromkeys(turns["interview_id"].astype(str)))
+    if all(_SHOWN_INTERVIEW.match(i) for i in ids):
+        interviews = {i: i for i in ids}
+    else:
+        interviews = {i: f"interview {n}" for n, i in enumerate(ids, start=1)}
+    people = [p for p in dict.fromkeys(turns["participant_id"]) if isinstance(p, str) and p.strip()]
+    taken = {p for p in people if _is_shown_id(p)}
+    participants = {p: (p if _is_shown_id(p) else _new_id(taken)) for p in people}
+    return interviews, participants
+
+
+def _for_readers(frame: pd.DataFrame, interviews: dict[str, str], participants: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with interview and participant ids as readers see them; speakers by id, sources by format."""
+    out = frame.copy()
+    if "interview_id" in out.columns:
+        out["interview_id"] = out["interview_id"].astype(str).map(lambda i: interviews.get(i, i))
+    if "participant_id" in out.columns:
+        pid = out["participant_id"].map(lambda p: participants.get(p, p) if isinstance(p, str) and p.strip() else None)
+        out["participant_id"] = pid.astype(object)
+        if "speaker" in out.columns:
+            out["speaker"] = [p if p is not None else "Interviewer" for p in out["participant_id"]]
+    if "source" in out.columns:
+        out["source"] = out["source"].map(lambda f: re.sub(r"^.*\.", "", str(f)).lower() if "." in str(f) else "")
+    for col in ("excerpt_id", "quote_id"):  # ids built as "<interview>#<turn>"
+        if col in out.columns:
+            out[col] = out[col].map(lambda v: _renumber(v, interviews))
+    return out
+
+
+def _renumber(value: object, interviews: dict[str, str]) -> object:
+    head, sep, tail = str(value).rpartition("#")
+    return f"{interviews[head]}#{tail}" if sep and head in interviews else value
+
+
 def quote_spans(coded: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
     """Quotes for coded excerpts that are whole turns: one row per (excerpt, turn) with its exact span.
 
     ``coded`` needs ``interview_id`` and ``turn``; the span is the turn's
-    ``[char_start, char_end)`` in the interview document.
+    ``[char_start, char_end)`` in the interview document. A quote names its participant by
+    id (the roster's, or a pseudonym) and its interview by number, never by file name or a
+    person's name: turns straight from :mod:`carelib.data.transcripts` are shown as
+    :func:`reader_ids` says (pass the documents of :func:`pseudonymise` to
+    :func:`verify_quotes`).
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Codings with ``interview_id, turn`` (one row per excerpt and code).
+    turns : DataFrame
+        The turn table the codings index (pseudonymised, or as read).
+
+    Returns
+    -------
+    DataFrame
+        ``quote_id, interview_id, participant_id, speaker, turn, timecode, span_start,
+        span_end, text``; ``quote_id`` is ``interview <n>#<turn>``.
     """
     need = {"interview_id", "turn", "speaker", "text", "char_start", "char_end"}
     missing = need - set(turns.columns)
     if missing:
         raise ParameterError(f"turns lacks column(s) {sorted(missing)}")
     keys = coded[["interview_id", "turn"]].drop_duplicates()
+    keys = keys.assign(interview_id=keys["interview_id"].astype(str))
+    turns = turns.assign(interview_id=turns["interview_id"].astype(str))
     merged = keys.merge(turns, on=["interview_id", "turn"], how="left", validate="one_to_one")
     if merged["text"].isna().any():
         lost = merged.loc[merged["text"].isna(), ["interview_id", "turn"]].iloc[0].tolist()
         raise DataError(f"coded excerpt refers to turn {lost[1]} of {lost[0]!r}, which the turn table does not have")
+    if "participant_id" in turns.columns:
+        merged = _for_readers(merged, *reader_ids(turns))
     out = pd.DataFrame(
         {
             "quote_id": [f"{i}#{t}" for i, t in zip(merged["interview_id"], merged["turn"], strict=True)],
@@ -177,7 +265,7 @@ def quote_spans(coded: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
             "text": merged["text"],
         }
     )
-    return out[QUOTE_COLUMNS]
+    return out[QUOTE_COLUMNS].reset_index(drop=True)
 
 
 def verify_quotes(
@@ -194,7 +282,9 @@ def verify_quotes(
     quotes : DataFrame
         With ``quote_id, interview_id, span_start, span_end, text``.
     documents : dict
-        interview id -> the interview's document text (the text the spans index).
+        interview id -> the interview's document text (the text the spans index): those of
+        :func:`pseudonymise`, or those as read (keyed by file stem, in the order of the turn
+        table), which quotes reach by their number ``interview <n>``.
     redact : callable, optional
         The redaction applied before rendering; when given, ``shown`` (the rendered
         strings, default ``quotes.text``) must equal ``redact(source span)``.
@@ -213,6 +303,9 @@ def verify_quotes(
     """
     problems = []
     rendered = shown if shown is not None else quotes["text"]
+    if documents and not all(_SHOWN_INTERVIEW.match(str(k)) for k in documents):
+        # documents as read (keyed by file stem): also reachable by the numbers quotes show
+        documents = {**documents, **{f"interview {n}": d for n, d in enumerate(documents.values(), start=1)}}
     for (_, q), out in zip(quotes.iterrows(), rendered, strict=True):
         doc = documents.get(q["interview_id"])
         if doc is None:
@@ -250,8 +343,8 @@ def pick_quotes(coded: pd.DataFrame, *, per_code: int = 3, confidence: str = "co
     Returns
     -------
     DataFrame
-        Rows of ``coded`` (all its columns), at most ``per_code`` per code and one per
-        participant and code, sorted by code then rank.
+        Rows of ``coded`` (all its columns, ids as readers see them: see :func:`reader_ids`),
+        at most ``per_code`` per code and one per participant and code, sorted by code then rank.
 
     Examples
     --------
@@ -261,11 +354,21 @@ def pick_quotes(coded: pd.DataFrame, *, per_code: int = 3, confidence: str = "co
     >>> pick_quotes(c, per_code=2)[["participant_id", "text"]].values.tolist()
     [['P1', 'It came a week late, again.'], ['P2', 'Nobody told me it was late.']]
     """
-    c = coded.copy()
+    c = _readable(coded)
     c["_long"] = c["text"].str.len() >= min_chars
     c = c.sort_values(["code", "_long", confidence, "participant_id"], ascending=[True, False, False, True], kind="stable")
     c = c.drop_duplicates(["code", "participant_id"])
     return c.groupby("code", sort=True).head(per_code).drop(columns="_long").reset_index(drop=True)
+
+
+def _readable(coded: pd.DataFrame) -> pd.DataFrame:
+    """Codings with reader ids (interviews by number, participants by id), when they carry ids."""
+    if {"interview_id", "participant_id"} <= set(coded.columns):
+        return _for_readers(coded, *reader_ids(coded))
+    if "participant_id" in coded.columns:
+        ids = coded.assign(interview_id="interview 1")
+        return _for_readers(coded, {}, reader_ids(ids)[1])
+    return coded.copy()
 
 
 def insights(
@@ -296,9 +399,11 @@ def insights(
     -------
     DataFrame
         ``code, claim, participants, of, share, quotes`` (quotes: list of quote dicts
-        with speaker, interview and text), ordered by participants (descending);
-        ``share = participants / of`` rounded to 3 decimals.
+        with ``participant_id``, ``timecode`` and ``text`` — never an interview's file name or a
+        person's name), ordered by participants (descending); ``share = participants / of``
+        rounded to 3 decimals.
     """
+    coded = _readable(coded)
     people = participants[participants.get("role", "participant") == "participant"] if "role" in participants else participants
     total = people["participant_id"].nunique()
     if total == 0:
@@ -306,6 +411,8 @@ def insights(
     counts = coded.groupby("code")["participant_id"].nunique()
     defs = dict(zip(codebook["code"], codebook["definition"], strict=True))
     chosen = pick_quotes(coded, per_code=per_code)
+    if "timecode" not in chosen.columns:
+        chosen["timecode"] = [timecode(x) for x in chosen["start"]] if "start" in chosen.columns else ""
     rows = []
     for code, n in counts.sort_values(ascending=False, kind="stable").items():
         if n < min_participants:
@@ -318,7 +425,7 @@ def insights(
                 "participants": int(n),
                 "of": total,
                 "share": round(n / total, 3),
-                "quotes": q[["interview_id", "speaker", "text"]].to_dict("records"),
+                "quotes": q[["participant_id", "timecode", "text"]].to_dict("records"),
             }
         )
     return pd.DataFrame(rows, columns=["code", "claim", "participants", "of", "share", "quotes"])
