@@ -27,15 +27,17 @@ _API: dict[str, str] = {
     "CarelibError": "carelib.errors", "DataError": "carelib.errors", "ParameterError": "carelib.errors",
     "RunError": "carelib.errors",
     "iso_week": "carelib.periods", "last_weeks": "carelib.periods", "week_range": "carelib.periods",
+    "precise": "carelib.periods", "week_of": "carelib.periods",
     "SCORE_SCALES": "carelib.scales",
     "to_csv": "carelib.exports",
     # data
     "Workspace": "carelib.data.tables", "load_workspace": "carelib.data.tables", "load_table": "carelib.data.tables",
-    "read_transcripts": "carelib.data.transcripts",
+    "read_transcripts": "carelib.data.transcripts", "import_export": "carelib.data.importer",
     # metrics
     "nps": "carelib.metrics.survey", "enps": "carelib.metrics.survey", "csat": "carelib.metrics.survey",
     "ces": "carelib.metrics.survey", "pmf": "carelib.metrics.survey", "ratings": "carelib.metrics.survey",
     "proportion": "carelib.metrics.survey", "compare_nps": "carelib.metrics.survey",
+    "agreement_rate": "carelib.metrics.survey",
     "rate": "carelib.metrics.rates",
     "adjusted_wald": "carelib.metrics.intervals", "wilson": "carelib.metrics.intervals",
     "garwood": "carelib.metrics.intervals", "rate_ratio": "carelib.metrics.intervals",
@@ -44,12 +46,13 @@ _API: dict[str, str] = {
     "xmr": "carelib.metrics.spc", "p_chart": "carelib.metrics.spc", "signals": "carelib.metrics.spc",
     # text
     "Redactor": "carelib.text.redact", "sentiment": "carelib.text.sentiment", "emotions": "carelib.text.emotion",
-    "ThemeModel": "carelib.text.themes",
+    "ThemeModel": "carelib.text.themes", "clean_text": "carelib.text.clean", "non_answers": "carelib.text.clean",
     # qualitative research
     "load_codebook": "carelib.qual.codebook", "auto_code": "carelib.qual.coding",
     "cohen_kappa": "carelib.qual.agreement", "krippendorff_alpha": "carelib.qual.agreement",
     # analysis
     "relative_risk": "carelib.analysis.drivers", "pick_case": "carelib.analysis.cases",
+    "enps_by_segment": "carelib.analysis.segments",
     "case_card": "carelib.analysis.cases",
     # report
     "publish": "carelib.report.findings", "read_findings": "carelib.report.findings",

@@ -192,9 +192,11 @@ def test_demo_planted_themes_surface_as_the_committed_findings(demo_dir, publish
     """Truth 11 of the demo, on the practice functions (the notebook run is in test_interview_notebook)."""
     review = practice.open_review(str(demo_dir), "interviews", "participants.csv", segment="plan")
     c = practice.code_review(review, "codebook.yml", threshold=0.35, method="lexical")
-    assert practice.coding_summary(c).parts[0].data.startswith("23 of 66 excerpts coded (35%); 38 codings")
+    assert practice.coding_summary(c).parts[0].data.startswith("26 of 66 excerpts coded (39%); 44 codings")
     practice.insights(c, min_participants=3)
     keys = {f["key"] for f in published}
-    assert {"insight.rigid-returns", "insight.app-login-loop", "insight.delivery-communication"} <= keys
+    # relationship: an empty `exclude: ''` in the codebook matched every excerpt and hid it (issue 16)
+    assert {"insight.rigid-returns", "insight.app-login-loop", "insight.delivery-communication",
+            "insight.relationship"} <= keys
     committed = findings.read_findings(ROOT / "notebooks" / "interview_synthesis.ipynb")
     assert published == committed

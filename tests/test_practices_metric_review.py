@@ -96,7 +96,8 @@ def test_absent_tables_are_said(tmp_path, published):
 def test_headline_nps_against_a_hand_computation(tmp_path, published):
     now = answers("2026-W10", [10, 10, 9, 9, 10, 9, 8, 7, 3, 0])  # 6 promoters, 2 detractors of 10
     before = answers("2026-W08", [10, 9, 10, 8, 7, 8, 7, 1, 2, 3])  # 3 promoters, 3 detractors of 10
-    value = 100 * ((6 + 1) - (2 + 1)) / (10 + 3)  # the adjusted-Wald point: one more of each kind, 30.8
+    value = 100 * (6 - 2) / 10  # the definition the report prints: %promoters - %detractors (the adjusted-Wald
+    # centre, 100 * ((6 + 1) - (2 + 1)) / 13 = 30.8, only centres the interval; issue 16)
     r = open_(workspace(tmp_path, responses=pd.concat([now, before])))
     shown = mr.headline(r)
     row = r.head.iloc[0]
@@ -105,10 +106,10 @@ def test_headline_nps_against_a_hand_computation(tmp_path, published):
     [f] = published
     assert (f["key"], f["label"], f["value"], f["kind"]) == ("headline.nps", "NPS", pytest.approx(value), "metric")
     assert f["ci"] == [pytest.approx(row["ci_low"]), pytest.approx(row["ci_high"])] and f["ci"][0] < value < f["ci"][1]
-    assert f["text"] == f"30.8 ({row['ci_low']:.1f} to {row['ci_high']:.1f}); +30.8 vs comparison, p = {row['p_value']:.3f}"
+    assert f["text"] == f"40.0 ({row['ci_low']:.1f} to {row['ci_high']:.1f}); +40.0 vs comparison, p = {row['p_value']:.3f}"
     assert "note" not in f  # "no signal"
     table = shown.parts[0]
-    assert table.iloc[0]["metric"] == "NPS" and table.iloc[0]["value"] == "30.8"
+    assert table.iloc[0]["metric"] == "NPS" and table.iloc[0]["value"] == "40.0"
     assert "n too small (10 < 30)" in table.iloc[0]["signal / note"]
     assert mr.definitions(r)["metric"].tolist()[:1] == ["nps"]
 
@@ -178,13 +179,13 @@ def test_segments_below_publishes_the_flagged_segment(tmp_path, published):
     seg = mr.segments_below(r).parts[0]
     assert set(seg["metric"]) == {"nps"} and set(seg["attribute"]) == {"region"}  # no plan column, no CSAT
     north = seg[seg["segment"] == "North"].iloc[0]
-    # adjusted Wald: North (0 + 1 - (40 + 1)) / 43, the rest (80 + 1 - 1) / 83
-    difference = 100 * (-40 / 43 - 80 / 83)
+    # %P - %D: North 0 - 40/40, the rest 80/80 - 0 (the adjusted-Wald centres only centre the interval)
+    difference = 100 * (-40 / 40 - 80 / 80)
     assert north["difference"] == pytest.approx(difference)
     [f] = published
     assert (f["key"], f["kind"], f["value"]) == ("segment.nps.region.North", "signal", pytest.approx(difference))
     assert f["label"] == "NPS: region = North below the rest"
-    assert f["text"] == f"-189 vs the rest (q = {north['q_value']:.3f}, n = 40)"
+    assert f["text"] == f"-200 vs the rest (q = {north['q_value']:.3f}, n = 40)"
 
 
 def _driver_answers() -> pd.DataFrame:
@@ -252,5 +253,5 @@ def test_kaizen_limits_before_and_after_the_action(tmp_path):
     listed, limits = mr.kaizen_actions(r).parts
     assert list(listed.columns) == mr.ACTION_COLUMNS and len(listed) == 2
     assert limits.loc["before", "centre"] == pytest.approx(0.0)  # 1 promoter, 1 detractor each week up to W06
-    # after: 3 promoters, 1 detractor each week, adjusted-Wald NPS (3 + 1 - (1 + 1)) / (4 + 3)
-    assert limits.loc["after", "centre"] == pytest.approx(100 * 2 / 7)
+    # after: 3 promoters, 1 detractor of 4 each week, NPS 100 * (3 - 1) / 4
+    assert limits.loc["after", "centre"] == pytest.approx(100 * 2 / 4)

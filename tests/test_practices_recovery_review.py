@@ -81,7 +81,9 @@ def test_log_summary_hand_computed():
 
 
 def test_recovery_log_publishes_the_cost(review, published):
-    summary, outcomes = practice.recovery_log(review).parts
+    summary, outcomes, said, loaded = practice.recovery_log(review).parts
+    assert said.data.startswith("**Rows read = rows used + rows set aside:**")  # the load report follows
+    assert loaded["rows read"].sum() == loaded["rows used"].sum() + loaded["set aside"].sum()
     assert published["recovery.cost"] == findings.finding(
         "recovery.cost", 27.0, label="Cost of recoveries", text="€27 over 4 incidents and 3 customers")
     assert summary.iloc[0]["total cost (EUR)"] == 27.0
@@ -139,7 +141,7 @@ def test_call_reasons_counts_each_reason():
 def test_absent_tables_are_said_not_fatal(tmp_path, published):
     only_customers = practice.open_review(str(_workspace(tmp_path / "a", {"customers": CUSTOMERS})))
     assert (only_customers.log, only_customers.backlog, only_customers.export_dir) == (None, None, None)
-    (said,) = practice.recovery_log(only_customers).parts
+    said, *_ = practice.recovery_log(only_customers).parts
     assert said.data == "_No recoveries table in this workspace._"
     assert practice.backlog(only_customers).parts == [] and practice.cost_chart(only_customers).parts == []
     no_customers = practice.open_review(str(_workspace(tmp_path / "b", {"orders": ORDERS})))

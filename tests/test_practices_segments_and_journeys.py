@@ -76,8 +76,8 @@ def test_csat_and_nps_per_segment_by_hand():
     assert t.columns.tolist() == ["segment", "stage", "metric", "n", "value", "ci_low", "ci_high", "note"]
     v = t.set_index(["segment", "metric"])
     assert v.loc[("A", "csat"), "value"] == pytest.approx(2 / 3) and v.loc[("B", "csat"), "value"] == 0.5
-    # adjusted-Wald NPS (Rocks 2016): 3/4 added to promoters and detractors, 3 to n
-    assert v.loc[("A", "nps"), "value"] == pytest.approx(100 * ((2 + 0.75) - (1 + 0.75)) / (4 + 3))
+    # NPS is %promoters - %detractors (the adjusted-Wald centre only centres its interval, Rocks 2016)
+    assert v.loc[("A", "nps"), "value"] == pytest.approx(100 * (2 - 1) / 4)
     assert v.loc[("B", "nps"), "value"] == 0
     assert v.loc[("A", "csat"), "stage"] == "get help" and v.loc[("A", "nps"), "stage"] == "renew/leave"
     assert (v["n"].to_dict() == {("A", "csat"): 3, ("B", "csat"): 2, ("A", "nps"): 4, ("B", "nps"): 2})

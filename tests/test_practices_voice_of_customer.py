@@ -76,7 +76,10 @@ def test_accounting_redaction_and_the_resolved_period(complaints_ws):
     assert review.period == "2026-W10" and review.current == ["2026-W10"] and review.before == ["2026-W08", "2026-W09"]
     assert not review.texts["text"].str.contains("Ruth|Zolc").any()  # redacted once, before anything is derived
     shown = practice.overview(review)
-    assert _said(shown) == "" and _frames(shown)[0].equals(review.accounting)
+    assert _frames(shown)[0].equals(review.accounting)
+    loaded = _frames(shown)[1].set_index("table")  # the load report: every table read, rows in = used + set aside
+    assert loaded.loc["complaints", "rows read"] == 42 and (loaded["rows read"] == loaded["rows used"]).all()
+    assert _said(shown).startswith("**Rows read = rows used + rows set aside:**")
 
 
 def test_themes_publish_the_five_largest_with_size_share_and_a_quote(complaints_ws, published):

@@ -15,6 +15,7 @@ from carelib import periods
 from carelib.analysis import cases
 from carelib.data.tables import Workspace, load_workspace
 from carelib.errors import ParameterError
+from carelib.exports import readable
 from carelib.qual.codebook import load_codebook
 from carelib.qual.coding import auto_code
 from carelib.report import findings
@@ -22,7 +23,8 @@ from carelib.report.html import md
 from carelib.text.redact import Redactor
 from carelib.text.themes import ThemeModel
 
-__all__ = ["Shown", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED"]
+__all__ = ["Shown", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED",
+           "load_report"]
 
 #: The time column of each dated table: what "latest" and the weekly windows read.
 DATED = {"responses": "submitted_at", "reviews": "created_at", "complaints": "received_at", "tickets": "created_at"}
@@ -89,13 +91,48 @@ def open_workspace(data_dir: str, *, today: periods.TodayLike = None) -> Workspa
     return load_workspace(data_dir, errors="exclude", today=today)
 
 
+def load_report(ws: Workspace, *, rows: int = 10) -> Shown:
+    """Rows in = rows kept + rows set aside, for every table read so far, and why rows were set aside.
+
+    A section that reads a table later adds to the workspace's report; this shows what was read when it is
+    called (after :func:`open_review`, the tables the review itself reads). The first ``rows`` rows set aside are
+    listed with file, row, column and reason; the value found is redacted and cut (it may be a customer's text).
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace the review opened.
+    rows : int
+        Rows set aside to list.
+
+    Returns
+    -------
+    Shown
+    """
+    report = ws.load_report()
+    if report.empty:
+        return Shown(note("_No table of the workspace was read here._"))
+    table = report.rename(columns={"rows_read": "rows read", "rows_kept": "rows used", "rows_excluded": "set aside"})
+    said = note("**Rows read = rows used + rows set aside:** {n} read, {k} used, {x} set aside.",
+                n=f"{int(report['rows_read'].sum()):,}", k=f"{int(report['rows_kept'].sum()):,}",
+                x=f"{int(report['rows_excluded'].sum()):,}")
+    excluded = ws.exclusions()
+    if excluded.empty:
+        return Shown(said, table)
+    reasons = (excluded.groupby(["source", "reason"]).size().rename("rows").reset_index()
+               .sort_values(["source", "rows"], ascending=[True, False], ignore_index=True))
+    first = readable(excluded.head(rows), ["found"], redactor(ws).redact, max_chars=40)
+    return Shown(said, table, note("**Set aside, by reason**"), reasons, first)
+
+
 def redactor(ws: Workspace | Iterable[str] | Mapping[str, str] | None, *, greetings: bool = True) -> Redactor:
     """The redactor of a workspace: its customers' names become pseudonyms, personal numbers their kind.
 
     Parameters
     ----------
     ws : Workspace, iterable of names, mapping of name to pseudonym, or None
-        A workspace (its ``customers.name`` is the roster), or the roster itself.
+        A workspace (its ``customers.name`` is the roster, and :meth:`Workspace.identifiers` the ids of people
+        that are replaced where a text mentions them), or the roster itself.
     greetings : bool
         Also replace the capitalised word after a greeting (for names no roster knows).
 
@@ -105,14 +142,15 @@ def redactor(ws: Workspace | Iterable[str] | Mapping[str, str] | None, *, greeti
     """
     if isinstance(ws, Mapping):  # name → pseudonym (participant ids, say): kept as given
         return Redactor(dict(ws) or None, greetings=greetings)
-    names = ws.names() if isinstance(ws, Workspace) else list(ws or [])
-    return Redactor(names or None, greetings=greetings)
+    if isinstance(ws, Workspace):  # its names, and its own ids of people (usernames, customer ids) in the text
+        return Redactor(ws.names() or None, greetings=greetings, identifiers=ws.identifiers() or None)
+    return Redactor(list(ws or []) or None, greetings=greetings)
 
 
 def table_weeks(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str, pd.Series]:
     """ISO week of every row of each dated table present (``DATED``), by table name."""
     wanted = DATED if tables is None else {t: DATED[t] for t in tables}
-    return {t: periods.iso_week(pd.to_datetime(ws[t][c])) for t, c in wanted.items() if ws.has(t)}
+    return {t: periods.week_of(ws[t], c) for t, c in wanted.items() if ws.has(t)}
 
 
 def resolve_period(period: str, weeks: dict[str, pd.Series] | Iterable[pd.Series]) -> str:

@@ -9,6 +9,7 @@ what it returns. Counts are people, not mentions; every quote shown is checked a
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ class Review:
         The column participants are counted by.
     base : Path
         The workspace folder (the codebook path is read inside it).
+    warnings : list of str
+        Transcript lines that look like a speaker's but could not be read as one (kept as text, listed).
     """
 
     turns: pd.DataFrame
@@ -61,6 +64,7 @@ class Review:
     overview: pd.DataFrame
     segment: str
     base: Path
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,15 +169,22 @@ def open_review(data_dir: str, transcripts: str, roster: str, *, segment: str) -
     redact = redactor(names)
     return Review(turns=turns, documents=documents, redact=redact,
                   people=participant_table(turns, people, segment, redact),
-                  overview=interview_overview(turns), segment=segment, base=base)
+                  overview=interview_overview(turns), segment=segment, base=base,
+                  # file names (often first names) stay out: `carelib validate` names the files for the data's owner
+                  warnings=tuple(redact.redact(re.sub(r"^.*?(?= line \d+:)", "a transcript", w)) for w in tr.warnings))
 
 
 def participants_summary(review: Review) -> Shown:
     """Interviews, participants, turns and participants by segment, as one sentence."""
     counts = review.people[review.segment].value_counts()
-    return Shown(note("**{n} interviews**, **{p} participants**, {t} turns; participants by {by}: {counts}",
-                      n=len(review.overview), p=len(review.people), t=f"{len(review.turns):,}", by=review.segment,
-                      counts=", ".join(f"{k} {v}" for k, v in counts.items())))
+    said = note("**{n} interviews**, **{p} participants**, {t} turns; participants by {by}: {counts}",
+                n=len(review.overview), p=len(review.people), t=f"{len(review.turns):,}", by=review.segment,
+                counts=", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not review.warnings:
+        return Shown(said, note("Every transcript line was read as a turn or as the text of one."))
+    listed = pd.DataFrame({"line read as text of the turn before": list(review.warnings)})
+    return Shown(said, note("**{n} line(s) look like a speaker's but could not be read as one** (kept as text):",
+                            n=len(review.warnings)), listed)
 
 
 def code_review(review: Review, codebook: str, *, threshold: float, method: str) -> Coding:

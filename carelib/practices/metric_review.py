@@ -299,12 +299,32 @@ def nps_blocks(r: Review) -> common.Shown:
     return common.Shown(grid.pivot(index="block", columns=r.segment, values="nps"))
 
 
+#: columns a staff survey is compared by, when its answers carry them (and the review's own segments)
+STAFF_SEGMENTS = ("team", "site", "department", "role", "tenure_band")
+
+
 def enps(r: Review) -> common.Shown:
-    """Section 4: eNPS by wave (nothing without eNPS answers)."""
+    """Section 4: the staff's voice — eNPS by wave and by team (or site, department …, each against the rest,
+    FDR-controlled), and the agreement rate of each Likert statement (``agree5``/``agree7`` surveys), by segment
+    when there is one. Nothing without staff answers."""
+    shown = common.Shown()
     part = r.survey("enps")
-    if part.empty:
-        return common.Shown()
-    return common.Shown(metrics.enps(part, by="week", confidence=r.confidence, min_n=r.min_n))
+    columns = [c for c in dict.fromkeys([*STAFF_SEGMENTS, *r.segments_by])]
+    if not part.empty:
+        shown += common.Shown(metrics.enps(part, by="week", confidence=r.confidence, min_n=r.min_n))
+        for c in (c for c in columns if c in part.columns and part[c].nunique() > 1):
+            shown += common.Shown(common.note("**eNPS by {c}** (all waves; each {c} against the rest)", c=c),
+                                  segments.enps_by_segment(part, c, confidence=r.confidence, min_n=r.min_n))
+    for scale in ("agree5", "agree7"):
+        items = r.survey(scale)
+        if items.empty:
+            continue
+        by = next((c for c in columns if c in items.columns and items[c].nunique() > 1), None)
+        question = "question" if "question" in items.columns else None
+        shown += common.Shown(common.note("**Agreement** ({s}: share answering agree or strongly agree)", s=scale),
+                              metrics.agreement_rate(items, by=by, confidence=r.confidence, scale=scale,
+                                                     question=question, min_n=r.min_n))
+    return shown
 
 
 def csat(r: Review) -> common.Shown:

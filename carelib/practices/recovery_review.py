@@ -119,12 +119,13 @@ def log_summary(log: pd.DataFrame) -> pd.DataFrame:
 def recovery_log(review: Review) -> common.Shown:
     """Section 1: the log in one row and by outcome; publishes ``recovery.cost``."""
     if review.log is None:
-        return common.Shown(Markdown("_No recoveries table in this workspace._"))
+        return common.Shown(Markdown("_No recoveries table in this workspace._")) + common.load_report(review.ws)
     log = review.log
     cost = pd.to_numeric(log["cost"], errors="coerce")
     findings.publish("recovery.cost", float(cost.sum()), label="Cost of recoveries",
                      text=f"€{cost.sum():,.0f} over {len(log)} incidents and {log['customer_id'].nunique()} customers")
-    return common.Shown(log_summary(log), log["outcome"].value_counts().rename("incidents").to_frame())
+    return (common.Shown(log_summary(log), log["outcome"].value_counts().rename("incidents").to_frame())
+            + common.load_report(review.ws))
 
 
 def backlog_table(backlog: pd.DataFrame) -> pd.DataFrame:

@@ -157,8 +157,11 @@ def open_review(data_dir: str, *, segment_by: str = "behaviour", k: int = 0, as_
 
 
 def show_tables(review: Review) -> common.Shown:
-    """The tables the workspace holds, in one line."""
-    return common.Shown(Markdown(f"Tables: {', '.join(sorted(review.have))}"))
+    """The tables the workspace holds, in one line, and the load report of those a journey reads."""
+    for table in JOURNEY_TABLES:  # read now (each once, cached), so the load report accounts for every row
+        if table in review.have:
+            review.ws[table]
+    return common.Shown(Markdown(f"Tables: {', '.join(sorted(review.have))}")) + common.load_report(review.ws)
 
 
 def behaviour_segments(features: pd.DataFrame, labels: Sequence[int]) -> pd.DataFrame:

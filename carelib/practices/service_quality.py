@@ -107,7 +107,7 @@ def select_window(tickets: pd.DataFrame, messages: pd.DataFrame, period: str, we
     """
     if weeks < 0:
         raise ParameterError(f"weeks: expected 0 (every ticket) or more, found {weeks}")
-    tickets = tickets.assign(week=periods.iso_week(pd.to_datetime(tickets["created_at"])))
+    tickets = tickets.assign(week=periods.week_of(tickets, "created_at"))
     period = common.resolve_period(period, [tickets["week"]])
     if weeks:
         tickets = tickets[tickets["week"].isin(periods.last_weeks(period, weeks))]
@@ -156,7 +156,7 @@ def overview(review: Review) -> Shown:
     weeks = review.tickets["week"]
     return Shown(common.note("**{n} conversations** ({span}), {m} messages, compared by {by}.",
                              n=f"{len(review.tickets):,}", span=f"{weeks.min()} to {weeks.max()}",
-                             m=f"{len(review.messages):,}", by=review.by))
+                             m=f"{len(review.messages):,}", by=review.by)) + common.load_report(review.ws)
 
 
 def case(review: Review) -> Shown:

@@ -17,7 +17,14 @@ from carelib import periods
 from carelib.analysis import drivers
 from carelib.data.tables import Workspace
 from carelib.errors import DataError, ParameterError
-from carelib.practices.common import Shown, note, open_workspace, redactor, resolve_period
+from carelib.practices.common import (
+    Shown,
+    load_report,
+    note,
+    open_workspace,
+    redactor,
+    resolve_period,
+)
 from carelib.report import findings
 from carelib.text import voc
 from carelib.text.emotion import EMOTIONS, emotions
@@ -192,7 +199,7 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
     texts = voice[has_text].reset_index(drop=True)
     texts[text_col] = texts[text_col].astype(str).map(redactor(ws).redact)
     if time_col in texts.columns and texts[time_col].notna().any():
-        texts["week"] = periods.iso_week(pd.to_datetime(texts[time_col]))
+        texts["week"] = periods.week_of(texts, time_col)
         period = resolve_period(period, [texts["week"]])
     return Review(ws, source, text_col, time_col, period, texts, _accounting(len(table), excluded, len(texts)),
                   missing=missing, window=window, baseline=baseline, n_themes=n_themes, vectorizer=vectorizer,
@@ -205,7 +212,13 @@ def overview(review: Review) -> Shown:
                   tables=", ".join(review.ws.available())) if review.missing else None
     few = None if review.ready else note(
         "_{n} text(s) with content: too few to find themes; the sections below are empty._", n=len(review.texts))
-    return Shown(absent, few, review.accounting)
+    blank = None
+    if len(review.texts):
+        said = voc.non_answer_summary(review.texts[review.text_col])
+        n = int(said["non_answers"].iloc[0])
+        blank = note("{n} of {t} texts are non-answers (\"n/a\", \".\", \"no\" …): counted here, never themed.",
+                     n=f"{n:,}", t=f"{len(review.texts):,}") if n else None
+    return Shown(absent, few, review.accounting, blank) + load_report(review.ws)
 
 
 def themes(review: Review) -> Shown:

@@ -173,8 +173,9 @@ class _Scheduler:
     """
 
     def __init__(self, book: Playbook, resolved: dict[str, tuple[Path, dict[str, Any], str]], folder: Path,
-                 cache: Path, force: bool, workers: int, progress: Any) -> None:
+                 cache: Path, force: bool, workers: int, progress: Any, absent: dict[str, str] | None = None) -> None:
         self.book, self.resolved, self.folder, self.cache = book, resolved, folder, cache
+        self.absent = dict(absent or {})
         self.force, self.workers, self.progress = force, max(1, workers), progress
         self.results: dict[str, StepResult] = {}
         self.running: dict[str, threading.Thread] = {}
@@ -191,8 +192,16 @@ class _Scheduler:
     def _ready(self) -> list[Step]:
         pending = [s for s in self.book.steps if s.id not in self.results and s.id not in self.running]
         for s in pending:
-            if any(a in self.results and self.results[a].status not in _DONE for a in s.after):
-                self._finish(StepResult(s, "skipped", error="an earlier step failed"))
+            if s.id in self.absent:
+                self._finish(StepResult(s, "skipped", error=self.absent[s.id]))
+                continue
+            before = [self.results[a] for a in s.after if a in self.results and self.results[a].status not in _DONE]
+            if before:
+                why = "an earlier step failed" if any(b.status != "skipped" for b in before) else \
+                    f"it comes after {', '.join(b.step.id for b in before)}, which was skipped"
+                if all(b.step.id in self.absent for b in before):
+                    self.absent[s.id] = why
+                self._finish(StepResult(s, "skipped", error=why))
         return [s for s in pending if s.id not in self.results
                 and all(a in self.results and self.results[a].status in _DONE for a in s.after)]
 
@@ -308,6 +317,44 @@ def _fingerprint(data_dir: Path | None) -> str:
         raise DataError(f"cannot read workspace file {where}: {exc.strerror or exc}") from exc
 
 
+def _latest_week(data_dir: Path) -> str:
+    """The latest ISO week with a dated row in the workspace, once for every step (and the run's label);
+    ``"latest"`` again when nothing is dated, so each notebook says what it can do without dates."""
+    from carelib.practices import common
+
+    try:
+        ws = common.open_workspace(str(data_dir))
+        return common.resolve_period("latest", common.table_weeks(ws))
+    except ParameterError:
+        return "latest"
+
+
+def _absent(book: Playbook, params: dict[str, Any], data_dir: Path | None) -> dict[str, str]:
+    """Steps whose ``needs`` the workspace lacks, each with the sentence the report shows.
+
+    A need is a table (present when its file is), ``interviews`` (a transcripts folder with a file), or
+    alternatives ``a|b`` (any one present). Without a data folder nothing is checked.
+    """
+    from carelib.data.tables import Workspace
+
+    if data_dir is None:
+        return {}
+    ws = Workspace(data_dir)
+    have = set(ws.available())
+    folder = data_dir / "interviews"
+    if folder.is_dir() and any(p.is_file() for p in folder.iterdir()):
+        have.add("interviews")
+    out = {}
+    for step in book.steps:
+        needs = [str(render_template(n, params, f"playbook {book.name} step {step.id!r}")) for n in step.needs]
+        missing = [n for n in needs if not set(n.split("|")) & have]
+        if missing:
+            wanted = " and ".join(" or ".join(n.split("|")) for n in missing)
+            out[step.id] = (f"needs {wanted}; the workspace has "
+                            + (", ".join(sorted(have)) if have else "no table"))
+    return out
+
+
 def _check_steps(book: Playbook, params: dict[str, Any], data_dir: Path | None) -> dict[str, tuple[Path, dict[str, Any]]]:
     """Each step's notebook and typed parameters, checked against the notebook's types and rules."""
     from carelib.run.notebook import DATA_PARAMETER, coerce_parameters
@@ -380,6 +427,8 @@ def run_playbook(
     data_dir = Path(data) if data is not None else None
     if data_dir is not None and not data_dir.is_dir():
         raise DataError(f"data folder {str(data)!r} does not exist or is not a folder")
+    if params.get("period") == "latest" and data_dir is not None:
+        params["period"] = _latest_week(data_dir)
     _order(book.steps)
     checked = _check_steps(book, params, data_dir)  # before any data is read
     fingerprint = _fingerprint(data_dir)
@@ -391,13 +440,17 @@ def run_playbook(
     base = Path(runs_dir) / book.name
     folder = _new_run_folder(base, params)
     run = PlaybookRun(book.name, folder.name, folder, "running", 0.0)
-    scheduler = _Scheduler(book, resolved, folder, base / ".cache", force, workers, progress)
+    absent = _absent(book, params, data_dir)
+    if absent and len(absent) == len(book.steps):
+        raise DataError(f"playbook {book.name}: no step can run on this workspace: "
+                        + "; ".join(f"{sid} {why}" for sid, why in absent.items()))
+    scheduler = _Scheduler(book, resolved, folder, base / ".cache", force, workers, progress, absent)
     kernels.allow_starts()
     try:
         _write_log(run, params)  # "running": what a run killed outright (SIGKILL, power cut) leaves behind
         results = scheduler.run()
         run.steps = [results[s.id] for s in book.steps]
-        failed = [r for r in run.steps if r.status not in _DONE]
+        failed = [r for r in run.steps if r.status not in _DONE and not (r.status == "skipped" and r.step.id in scheduler.absent)]
         run.status = "failed" if failed else "ok"
         run.seconds = time.time() - started  # the steps' time, shown in the report's provenance
         if not failed:

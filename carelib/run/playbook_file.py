@@ -29,6 +29,9 @@ class Step:
     parameters: dict[str, Any]
     title: str | None = None
     after: tuple[str, ...] = ()
+    #: what the step reads: table names (``tickets``), ``interviews`` (the transcripts folder), alternatives as
+    #: ``responses|reviews``, templated like parameters (``"{voice}"``); a workspace without them skips the step
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def load_playbook(path: str | Path) -> Playbook:
                 parameters=dict(s.get("parameters") or {}),
                 title=s.get("title"),
                 after=tuple(s.get("after") or ()),
+                needs=tuple(str(n) for n in (s.get("needs") or ())),
             )
         )
     ids = [s.id for s in steps]

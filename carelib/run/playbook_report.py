@@ -98,12 +98,20 @@ def render_playbook_report(
         the playbook names lead findings.
     """
     sections, findings = [], []
+    skipped = [r for r in run.steps if r.status == "skipped"]
     for r in run.steps:
+        if r.status == "skipped":
+            continue
         nb = nbformat.read(r.executed, as_version=4)
         section = Section.from_notebook(nb, r.step.notebook, title=r.step.title)
         section.anchor = r.step.id
         sections.append(section)
         findings += [{**f, "step": r.step.id} for f in section.findings]
+    if skipped:  # said before the evidence: what this report cannot show, and why
+        items = "".join(f"<li><strong>{html.escape(r.step.title or r.step.id)}</strong>: skipped, "
+                        f"{html.escape(r.error or 'not run')}.</li>" for r in skipped)
+        sections.insert(0, Section("Not in this report", f"<p>The workspace lacks what these sections read:</p>"
+                                   f"<ul>{items}</ul>", "skipped"))
     ordered = order_findings(findings, book.lead_findings)
     lead = ordered[:MAX_LEAD] if book.lead_findings else ordered
     practice = ""
