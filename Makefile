@@ -50,7 +50,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup tests carelib notebooks \
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib notebooks \
 		--doctest-modules --nbval --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg \
 		--nbval-current-env -q
 
@@ -59,7 +59,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup tests carelib --doctest-modules \
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib --doctest-modules \
 		-m "not notebook and not slow" -q
 
 lab: EXTRAS := dev,lab

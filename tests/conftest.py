@@ -71,17 +71,25 @@ def browser_ready():
         need("chromium", False, "playwright is not installed (pip install -e '.[dev]')")
 
 
-# Files whose module fixtures are one build: they run on one xdist worker (make test uses --dist loadgroup, and
-# every other file is a group of its own, as --dist loadfile would make it), so the build runs once.
+# Files whose module fixtures are one build: they run on one xdist worker, so the build runs once.
 SHARED_GROUPS = {"test_pii_corpus.py": "hostile", "test_injection.py": "hostile"}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if not any(item.iter_markers("xdist_group")):
-            file = item.path.name
-            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(file, str(item.path))))
+def pytest_xdist_make_scheduler(config, log):
+    """One work unit per file (as ``--dist loadfile``), except the files of one shared build, which form one unit.
+
+    A scheduler of our own rather than ``--dist loadgroup``: loadgroup marks a test by appending ``@group`` to its
+    private ``_nodeid``, which pytest 9.2 no longer reads (it keeps ``_id``), so every test, and every nbval
+    cell of one notebook, was sent to any worker — cells ran in a kernel without the cells before them.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return SHARED_GROUPS.get(Path(file).name, file)
+
+    return ByFile(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,9 @@ def texts(shown) -> list[str]:
 
 
 def test_open_review_resolves_latest_and_the_weeks(tmp_path):
-    folder = workspace(tmp_path, responses=pd.concat([answers("2026-W03", [9]), answers("2026-W08", [9], start=1)]))
+    undated = answers("2026-W08", [7], start=5).assign(submitted_at="")  # kept, in no week
+    folder = workspace(tmp_path, responses=pd.concat([answers("2026-W03", [9]), answers("2026-W08", [9], start=1),
+                                                      undated]))
     r = open_(folder, period="latest")
     assert r.period == "2026-W08"
     assert (r.current, r.previous) == (["2026-W07", "2026-W08"], ["2026-W05", "2026-W06"])
@@ -68,7 +70,8 @@ def test_open_review_resolves_latest_and_the_weeks(tmp_path):
     shown = mr.overview(r)
     assert "2026\\-W07 to 2026\\-W08" in texts(shown)[0] and "**tables:** responses" in texts(shown)[0]
     coverage = shown.parts[1]
-    assert coverage.iloc[0].tolist() == ["responses", "2026-W03", "2026-W08", 1]
+    assert coverage.iloc[0].tolist() == ["responses", "2026-W03", "2026-W08", 1, 1]
+    assert list(coverage.columns)[-1] == "rows without a week"
 
 
 def test_an_empty_period_is_a_clear_error(tmp_path):
@@ -82,7 +85,7 @@ def test_absent_tables_are_said(tmp_path, published):
     assert texts(mr.the_case(r)) == ["_No complaints, tickets and messages in this workspace: no case to open with._"]
     assert texts(mr.nps_trend(r)) == ["_No NPS answers in this workspace._"]
     assert texts(mr.public_reviews(r)) == ["_No reviews table in this workspace._"]
-    assert texts(mr.complaint_rates(r)) == ["_Complaint rates need the complaints and orders tables._"]
+    assert texts(mr.complaint_rates(r)) == ["_Complaint rates need the complaints table (and orders for a rate)._"]
     assert texts(mr.response_times(r)) == ["_Response times need the tickets and messages tables._"]
     assert texts(mr.kaizen_actions(r)) == ["_No actions table in this workspace._"]
     for section in (mr.nps_chart, mr.nps_by_segment, mr.nps_blocks, mr.enps, mr.hour_of_week, mr.detractor_drivers):
@@ -255,3 +258,21 @@ def test_kaizen_limits_before_and_after_the_action(tmp_path):
     assert limits.loc["before", "centre"] == pytest.approx(0.0)  # 1 promoter, 1 detractor each week up to W06
     # after: 3 promoters, 1 detractor of 4 each week, NPS 100 * (3 - 1) / 4
     assert limits.loc["after", "centre"] == pytest.approx(100 * 2 / 4)
+
+
+def test_complaints_without_orders_are_counted_per_week(tmp_path):
+    """A complaints-only workspace: complaints per week in the headline and by category, never a rate invented."""
+    weeks = {"2026-W03": 2, "2026-W04": 1, "2026-W05": 3, "2026-W06": 2, "2026-W07": 6, "2026-W08": 4}
+    rows = [{"complaint_id": f"CP{w}-{i}", "customer_id": "", "received_at": at(w), "category": "late" if i % 2 else "billing",
+             "text": "late again"} for w, n in weeks.items() for i in range(n)]
+    rows.append({"complaint_id": "CP-undated", "customer_id": "", "received_at": "", "category": "late", "text": "no date"})
+    r = open_(workspace(tmp_path, complaints=pd.DataFrame(rows)), period="2026-W08")
+    head = r.head.set_index("metric").loc["complaints_per_week"]
+    # by the definition: complaints in the window / weeks in the window, against the weeks compared with
+    assert (head["value"], head["previous"], head["n"], head["unit"]) == ((6 + 4) / 2, (3 + 2) / 2, 10, "per week")
+    assert head["ci_low"] < head["value"] < head["ci_high"]
+    shown = mr.complaint_rates(r)
+    table = shown.parts[-1]
+    assert table.set_index("category")["complaints"].to_dict() == {"billing": 5, "late": 5}
+    assert table.set_index("category")["before"].to_dict() == {"billing": 3, "late": 2}
+    assert "No orders table" in texts(shown)[0]

@@ -187,3 +187,18 @@ def test_opportunities_join_breaks_needs_and_sizes(tiny):
     table = practice.show_opportunities(review).parts[0]
     assert table[["segment", "stage", "problem", "customers"]].values.tolist() == [["a", "", "login", 1],
                                                                                   ["b", "deliver", "", 2]]
+
+
+def test_texts_in_no_theme_get_no_code(tmp_path):
+    """Non-answers ('n/a', '-') are in no theme (label -1): they get no code, and the rest are still coded."""
+    from carelib.practices import common
+
+    words = ["late delivery again", "parcel arrived late", "refund never came", "still waiting on my refund",
+             "app login loop", "cannot log in to the app"]
+    texts = pd.DataFrame({"text": [words[i % 6] + f" case {i}" for i in range(60)] + ["n/a", "-", "none"] * 4})
+    texts["text_id"] = [f"T{i}" for i in range(len(texts))]
+    ws = common.open_workspace(str(tmp_path))
+    coded, source = common.code_texts(texts, ws, k_range=(2, 4))
+    assert source.startswith("themes found")
+    assert not coded["text_id"].isin(texts["text_id"].iloc[60:]).any()
+    assert coded["text_id"].nunique() == 60 and coded["code"].notna().all()

@@ -24,7 +24,7 @@ from carelib.metrics.intervals import nps_difference, share_difference
 from carelib.scales import BOXES
 
 __all__ = ["with_week", "latest_week", "review_weeks", "headline", "survey_row", "stars_row", "rate_row",
-           "response_row", "format_headline", "coverage", "HEADLINE_COLUMNS"]
+           "response_row", "count_row", "weekly_counts", "format_headline", "coverage", "HEADLINE_COLUMNS"]
 
 HEADLINE_COLUMNS = ["metric", "label", "value", "ci_low", "ci_high", "previous", "change", "p_value", "n", "unit",
                     "signal", "note"]
@@ -257,6 +257,67 @@ def rate_row(events: pd.DataFrame, exposure: pd.DataFrame, current: list[str], p
                 signal=_signal(chart, current, rules))
 
 
+def weekly_counts(events: pd.DataFrame, weeks: list[str]) -> pd.Series:
+    """Events per ISO week over ``weeks`` from the first week the events hold (a week before the data began is not
+    a week with no events: it is left out), weeks without events as 0.
+
+    Examples
+    --------
+    >>> weekly_counts(pd.DataFrame({"week": ["W2", "W2", "W4"]}), ["W1", "W2", "W3", "W4"]).to_dict()
+    {'W2': 2, 'W3': 0, 'W4': 1}
+    """
+    known = events["week"].dropna()
+    start = known.min() if len(known) else None
+    shown = [w for w in weeks if start is not None and w >= start]
+    return events[events["week"].isin(shown)].groupby("week").size().reindex(shown, fill_value=0).astype("int64")
+
+
+def count_row(events: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
+              confidence: float = 0.95, rules: str = "western-electric", *, metric: str = "complaints_per_week",
+              label: str = "Complaints per week") -> dict[str, Any]:
+    """Events per week in the window with the exact interval, the exact rate-ratio test against the weeks
+    compared with (exposure = weeks), and an XmR-chart signal on the weekly counts.
+
+    The headline of a table counted without a denominator (complaints without orders).
+
+    Parameters
+    ----------
+    events : DataFrame
+        One row per event with ``week`` (blank for an undated event: not in any window).
+    current, previous : list of str
+        ISO weeks under review and weeks compared with.
+    trend : list of str
+        ISO weeks of the XmR chart behind ``signal`` (from the first week with data).
+    confidence : float
+        Level of the exact (Garwood) interval.
+    rules : {"western-electric", "nelson"}
+        Control-chart rules of ``signal``.
+    metric, label : str
+        ``metric`` id and display ``label`` of the row.
+
+    Returns
+    -------
+    dict
+        One row of :data:`HEADLINE_COLUMNS` with unit ``"per week"`` and ``n`` the events in the window.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"week": ["W1"] * 4 + ["W2"] * 2 + ["W3"] * 9})
+    >>> row = count_row(ev, ["W3"], ["W1", "W2"], ["W1", "W2", "W3"])
+    >>> row["value"], row["previous"], row["n"]
+    (9.0, 3.0, 9)
+    """
+    k1, k0 = int(events["week"].isin(current).sum()), int(events["week"].isin(previous).sum())
+    e1, e0 = len(current), len(previous)
+    lo, hi = metrics.garwood(k1, confidence)
+    rr = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {"p_value": np.nan}
+    counts = weekly_counts(events, trend)
+    signal = _signal(spc.xmr(counts.to_numpy(float), counts.index), current, rules) if len(counts) >= 2 else ""
+    prev = k0 / e0 if e0 else np.nan
+    return _row(metric, label, "per week", value=k1 / e1, ci_low=float(lo[0]) / e1, ci_high=float(hi[0]) / e1,
+                previous=prev, change=k1 / e1 - prev, p_value=rr["p_value"], n=k1, signal=signal)
+
+
 def response_row(times: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
                  confidence: float = 0.95, rules: str = "western-electric", *, sla_minutes: float = 60.0
                  ) -> list[dict[str, Any]]:
@@ -357,17 +418,21 @@ def format_headline(head: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
 
 
 def coverage(weeks: dict[str, pd.Series], current: list[str]) -> pd.DataFrame:
-    """Per table: first and last week with data and the rows in the review window.
+    """Per table: first and last week with data, the rows in the review window and the rows with no week.
+
+    A row has no week when its date is blank (undated: kept and counted, left out of trends) or coarser than a
+    day (a year or a month, which is never turned into a week).
 
     Raises :class:`DataError` when no table has a row in the window (an empty period), naming
     the weeks the data does cover, rather than rendering a review of nothing.
     """
     rows = []
     for name, w in weeks.items():
+        undated = int(w.isna().sum())
         w = w.dropna()
         rows.append({"table": name, "first week": w.min() if len(w) else "", "last week": w.max() if len(w) else "",
-                     "rows in window": int(w.isin(current).sum())})
-    out = pd.DataFrame(rows, columns=["table", "first week", "last week", "rows in window"])
+                     "rows in window": int(w.isin(current).sum()), "rows without a week": undated})
+    out = pd.DataFrame(rows, columns=["table", "first week", "last week", "rows in window", "rows without a week"])
     dated = out[out["last week"] != ""]
     if len(dated) and dated["rows in window"].sum() == 0:  # undated tables (reviews without dates) are shown whole
         span = "; ".join(f"{r['table']} {r['first week']} to {r['last week']}" for _, r in dated.iterrows())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from carelib import periods
@@ -21,7 +22,7 @@ from carelib.qual.coding import auto_code
 from carelib.report import findings
 from carelib.report.html import md
 from carelib.text.redact import Redactor
-from carelib.text.themes import ThemeModel
+from carelib.text.themes import UNASSIGNED, ThemeModel
 
 __all__ = ["Shown", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED",
            "load_report"]
@@ -240,6 +241,9 @@ def code_texts(texts: pd.DataFrame, ws: Workspace, *, text: str = "text", id: st
         return auto_code(texts, load_codebook(book), text=text, id=id, threshold=threshold), "the codebook"
     clean = texts[text].map(redact or redactor(ws).redact)
     model = ThemeModel(k_range=k_range, seed=seed).fit(clean)
-    coded = pd.DataFrame({id: texts[id].to_numpy(), "code": [model.themes_["label"][t] for t in model.labels_],
-                          "confidence": 1 - model.distances_})
+    # a text with no content (a non-answer, only a redacted name) is in no theme (label -1): it gets no code
+    themed = model.labels_ != UNASSIGNED
+    coded = pd.DataFrame({id: texts[id].to_numpy()[themed],
+                          "code": model.themes_["label"].loc[model.labels_[themed]].to_numpy(),
+                          "confidence": 1 - np.asarray(model.distances_)[themed]})
     return coded, "themes found in the texts (no codebook)"

@@ -31,7 +31,7 @@ from carelib.text.themes import ThemeModel
 
 __all__ = ["Review", "open_review", "overview", "the_case", "headline", "publish_headline", "exclusions",
            "nps_trend", "nps_chart", "nps_by_segment", "nps_blocks", "enps", "csat", "ces_pmf", "public_reviews",
-           "category_rates", "complaint_rates", "response_times", "hour_of_week", "segment_scan",
+           "category_rates", "category_counts", "complaint_counts", "complaint_rates", "response_times", "hour_of_week", "segment_scan",
            "segments_below", "detractor_factors", "detractor_drivers", "kaizen_actions", "definitions"]
 
 #: Columns of the actions table the kaizen section lists.
@@ -83,6 +83,11 @@ class Review:
             return None
         reviews = self.ws["reviews"]
         return review.with_week(reviews, "created_at") if reviews["created_at"].notna().any() else reviews
+
+    @cached_property
+    def complaints(self) -> pd.DataFrame | None:
+        """Complaints with their ``week`` (blank when undated), or None without a complaints table."""
+        return review.with_week(self.ws["complaints"], "received_at") if "complaints" in self.have else None
 
     @cached_property
     def complaints_orders(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
@@ -214,6 +219,8 @@ def _headline_rows(r: Review) -> list:
         rows.append(review.stars_row(r.reviews, *args))
     if r.complaints_orders is not None:
         rows.append(review.rate_row(*r.complaints_orders, *args))
+    elif r.complaints is not None:  # no orders to divide by: complaints per week
+        rows.append(review.count_row(r.complaints, *args))
     if r.times is not None:
         rows += review.response_row(r.times, *args, sla_minutes=r.sla_minutes)
     return rows
@@ -415,10 +422,65 @@ def category_rates(complaints: pd.DataFrame, orders: pd.DataFrame, current: list
     return pd.DataFrame(rows).sort_values("per_1000", ascending=False, ignore_index=True)
 
 
+def category_counts(complaints: pd.DataFrame, current: list[str], previous: list[str],
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """Complaints per week by category, in the window and before, with the exact rate-ratio test (exposure = weeks).
+
+    Parameters
+    ----------
+    complaints : DataFrame
+        With ``week`` and ``category`` (an empty category is shown as "(none)").
+    current, previous : list of str
+        The weeks under review and those compared with.
+    confidence : float
+        Level of the rate-ratio interval.
+
+    Returns
+    -------
+    DataFrame
+        ``category, complaints, per_week, before, before_per_week`` and the columns of
+        :func:`carelib.metrics.rate_ratio`, most complaints first.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"category": ["late", "late", "late", "rude"], "week": ["W3", "W3", "W1", "W2"]})
+    >>> category_counts(c, ["W3"], ["W1", "W2"])[["category", "complaints", "per_week", "before_per_week"]].values.tolist()
+    [['late', 2, 2.0, 0.5], ['rude', 0, 0.0, 0.5]]
+    """
+    e1, e0 = len(current), len(previous)
+    cats = complaints.assign(category=complaints["category"].fillna("(none)").replace("", "(none)"))
+    rows = []
+    for cat, g in cats.groupby("category"):
+        k1, k0 = int(g["week"].isin(current).sum()), int(g["week"].isin(previous).sum())
+        if k1 + k0 == 0:
+            continue
+        rows.append({"category": cat, "complaints": k1, "per_week": k1 / e1, "before": k0,
+                     "before_per_week": k0 / e0, **metrics.rate_ratio(k1, e1, k0, e0, confidence)})
+    cols = ["category", "complaints", "per_week", "before", "before_per_week"]
+    out = pd.DataFrame(rows) if rows else pd.DataFrame(columns=cols)
+    return out.sort_values(["complaints", "before", "category"], ascending=[False, False, True], ignore_index=True)
+
+
+def complaint_counts(r: Review) -> common.Shown:
+    """Complaints without orders: the XmR chart of weekly counts, its signals, and counts per week by category."""
+    counts = review.weekly_counts(r.complaints, r.trend)
+    if len(counts) >= 2:
+        chart = spc.xmr(counts.to_numpy(float), counts.index)
+        found = spc.signals(chart, r.rules)
+        plots.control_chart(chart, found, title="Complaints per week, XmR chart", ylabel="complaints")
+    else:
+        found = None
+    said = Markdown("_No orders table: complaints are counted per week (a rate per 1,000 orders needs `orders`)._")
+    return common.Shown(said, found, category_counts(r.complaints, r.current, r.previous, r.confidence))
+
+
 def complaint_rates(r: Review) -> common.Shown:
-    """Section 6: the Laney p′ chart of weekly complaints per 1,000 orders, its signals, and rates by category."""
+    """Section 6: the Laney p′ chart of weekly complaints per 1,000 orders, its signals, and rates by category;
+    without orders, complaints per week (:func:`complaint_counts`)."""
+    if r.complaints_orders is None and r.complaints is not None:
+        return complaint_counts(r)
     if r.complaints_orders is None:
-        return common.Shown(Markdown("_Complaint rates need the complaints and orders tables._"))
+        return common.Shown(Markdown("_Complaint rates need the complaints table (and orders for a rate)._"))
     complaints, orders = r.complaints_orders
     w = metrics.rate(complaints[complaints["week"].isin(r.trend)], orders[orders["week"].isin(r.trend)],
                      by="week", confidence=r.confidence)

@@ -112,17 +112,25 @@ def load_playbook(path: str | Path) -> Playbook:
     return book
 
 
+# The project's own playbooks (beside the package in a source or editable install): found from any folder
+PROJECT_PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+
+
 def find_playbook(name: str | Path, folder: str | Path = "playbooks") -> Path:
     """A playbook by file path or by name in ``folder``; the error lists the known ones."""
     p = Path(name)
     if p.suffix in (".yml", ".yaml") and p.is_file():
         return p
-    for suffix in (".yml", ".yaml"):
-        candidate = Path(folder) / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    known = sorted(q.stem for q in Path(folder).glob("*.y*ml")) if Path(folder).is_dir() else []
-    raise ParameterError(f"no playbook {str(name)!r} in {folder}/; known: {', '.join(known) or 'none'}")
+    folders = [Path(folder)]
+    if str(folder) == "playbooks" and not folders[0].is_dir():  # run from a workspace, not the project folder
+        folders.append(PROJECT_PLAYBOOKS)
+    for where in folders:
+        for suffix in (".yml", ".yaml"):
+            candidate = where / f"{name}{suffix}"
+            if candidate.is_file():
+                return candidate
+    known = sorted({q.stem for f in folders if f.is_dir() for q in f.glob("*.y*ml")})
+    raise ParameterError(f"no playbook {str(name)!r} in {folders[-1]}/; known: {', '.join(known) or 'none'}")
 
 
 def render_template(value: Any, params: dict[str, Any], where: str) -> Any:
