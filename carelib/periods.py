@@ -29,7 +29,7 @@ from carelib.errors import ParameterError
 
 __all__ = ["iso_week", "week_bounds", "week_range", "parse_week", "last_weeks", "blocks", "today", "future_limit",
            "TODAY_ENV", "FUTURE_TOLERANCE", "PRECISIONS", "PARTIAL", "parse_dates", "stated_precision", "precision_column",
-           "precise", "week_of"]
+           "precise", "week_of", "wave_of"]
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -339,3 +339,37 @@ def week_of(frame: pd.DataFrame, column: str) -> pd.Series:
     """
     keep = precise(frame, column)
     return iso_week(pd.to_datetime(frame[column])).where(keep, float("nan"))
+
+
+def wave_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Wave labels of the dates in ``column`` for data dated coarser than a week: the year (``"2013"``) when any
+    date is known only to the year, else the month (``"2013-05"``); missing for empty dates.
+
+    A survey run once a year (or a month) and exported with the year alone is compared wave against wave, never
+    placed in a week it does not have (:func:`week_of`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A loaded table (with its ``<column>_precision`` companion when some dates are partial).
+    column : str
+        A datetime column of it.
+
+    Returns
+    -------
+    Series
+        Labels on the index of ``frame``; NaN where the date is empty.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"at": pd.to_datetime(["2012-01-01", "2013-05-01", None]),
+    ...                       "at_precision": ["year", "month", None]})
+    >>> wave_of(frame, "at").tolist()
+    ['2012', '2013', nan]
+    >>> wave_of(frame.iloc[1:], "at").tolist()
+    ['2013-05', nan]
+    """
+    dates = pd.to_datetime(frame[column])
+    stated = frame.get(precision_column(column))
+    yearly = stated is not None and bool((stated == "year").any())
+    return dates.dt.strftime("%Y" if yearly else "%Y-%m").where(dates.notna(), float("nan"))

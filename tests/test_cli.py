@@ -91,7 +91,7 @@ def test_a_very_long_period_is_refused_in_one_short_line(capsys, demo_dir, tmp_p
     code, _, err = cli(capsys, "run", ROOT / "notebooks" / "metric_review.ipynb", "-p", f"period={LONG_PERIOD}",
                        "--data", demo_dir, "--out", tmp_path / "out")
     line = one_line(err)
-    assert code == 2 and len(line) < 400 and "expects latest or an ISO week such as 2026-W47" in line
+    assert code == 2 and len(line) < 400 and "expects latest, an ISO week such as 2026-W47 or a year or a month such as 2013" in line
     code, _, err = cli(capsys, "playbook", "run", ROOT / "playbooks" / "weekly-care-review.yml",
                        "-p", f"period={LONG_PERIOD}", "--data", demo_dir, "--runs", tmp_path / "runs")
     line = one_line(err)

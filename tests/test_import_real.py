@@ -118,7 +118,8 @@ def test_usability_notes_per_participant(shared_data, tmp_path):
     interviews = report.tables[0]
     assert (interviews.rows_in, interviews.rows_written, interviews.set_aside) == (1581, notes.sum(), {"no text": 1581 - notes.sum()})
     people = _loaded(tmp_path, "participants")
-    assert sorted(people["participant_id"]) == sorted(raw["Code Name"].unique()) and len(people) == 20
+    assert sorted(people["name"]) == sorted(raw["Code Name"].unique()) and len(people) == 20
+    assert not people["participant_id"].isin(raw["Code Name"]).any()  # the code names are never the ids shown
 
 
 def test_app_reviews_star_counts(shared_data, tmp_path):
@@ -181,7 +182,8 @@ def test_abcd_conversations_and_messages(shared_data, tmp_path):
     got = turns.groupby("interview_id").size()
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False, check_index_type=False)
     assert len(got) == 3
-    speakers = {str(c["convo_id"]): [s.capitalize() for s, _ in c["original"]] for c in raw}
+    said = {"agent": "Agent", "customer": "Customer", "action": "Action"}  # the mapping's value map
+    speakers = {str(c["convo_id"]): [said[s] for s, _ in c["original"]] for c in raw}
     for iid, group in turns.groupby("interview_id"):
         assert list(group["speaker"]) == speakers[iid]
     people = _loaded(tmp_path, "participants")

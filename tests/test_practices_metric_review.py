@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from carelib import periods
-from carelib.errors import DataError
+from carelib.errors import DataError, ParameterError
 from carelib.practices import metric_review as mr
 from carelib.report import findings
 
@@ -276,3 +276,20 @@ def test_complaints_without_orders_are_counted_per_week(tmp_path):
     assert table.set_index("category")["complaints"].to_dict() == {"billing": 5, "late": 5}
     assert table.set_index("category")["before"].to_dict() == {"billing": 3, "late": 2}
     assert "No orders table" in texts(shown)[0]
+
+
+def test_dates_known_only_to_the_year_are_reviewed_wave_against_wave(tmp_path):
+    """A yearly staff survey exported with the year alone: each year is a wave, never a week it does not have."""
+    scores = {"2012": [10] * 6 + [0] * 4, "2013": [10] * 7 + [0] * 2 + [8]}
+    rows = [{"response_id": f"R{y}-{i}", "submitted_at": y, "survey": "enps", "score": s}
+            for y, ss in scores.items() for i, s in enumerate(ss)]
+    rows.append({"response_id": "R-undated", "submitted_at": "", "survey": "enps", "score": 10})
+    folder = workspace(tmp_path, responses=pd.DataFrame(rows))
+    r = open_(folder, period="latest")
+    assert (r.grain, r.period, r.current, r.previous) == ("wave", "2013", ["2013"], ["2012"])
+    head = r.head.set_index("metric").loc["enps"]
+    assert (head["value"], head["previous"]) == (100 * (7 - 2) / 10, 100 * (6 - 4) / 10)  # % yes - % no
+    assert "the wave 2013" in texts(mr.overview(r))[0]
+    assert open_(folder, period="2012").previous == []
+    with pytest.raises(ParameterError, match="known only to the year; give one of its waves: 2012, 2013"):
+        open_(folder, period="2026-W47")

@@ -201,3 +201,19 @@ def test_messages_are_the_customers_side_only(tmp_path):
     assert review.accounting["rows"].tolist() == [20, 10, 0, 10]
     assert review.accounting.index[1] == "left out: agent messages (not the customer's voice)"
     assert _said(practice.who_raises(review)).endswith("drivers need a star rating or an NPS score._")
+
+
+def test_answers_without_a_survey_kind_are_read_not_dropped(tmp_path):
+    """A survey export with comments but no survey kind (blank ``survey``): every comment is read, none vanishes."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"response_id": [f"R{i}" for i in range(6)], "respondent_id": "", "submitted_at": "",
+                         "survey": "", "score": "", "comment": ["slow to load", "", "love the editor", "n/a",
+                                                                 "crashes on save", "great"]})
+    rows.to_csv(tmp_path / "responses.csv", index=False)
+    from carelib.practices import voice_of_customer as voc
+
+    r = voc.open_review(str(tmp_path), source="auto")
+    assert r.source == "responses"
+    assert r.accounting["rows"].to_dict() == {"rows in the table": 6, "left out: staff answers (eNPS survey)": 0,
+                                              "left out: no text": 1, "texts used": 5}

@@ -449,7 +449,10 @@ def _interviews(made: _Made, out: Path) -> list[Path]:
 
 
 def _distinct(made: _Made) -> None:
-    _set_aside(made, made.data.duplicated(keep="first"), "same record as an earlier row (distinct: true)")
+    # the id is left out of the comparison: a hashed id of identical rows carries a -2, -3 suffix
+    id_col = ID_COLUMNS.get(made.mapping.target)
+    same = [c for c in made.data.columns if c != id_col] or list(made.data.columns)
+    _set_aside(made, made.data.duplicated(subset=same, keep="first"), "same record as an earlier row (distinct: true)")
 
 
 def _apply_mapping(mapping: Mapping, kind: str, source: str | Path, *, sheet: str | None = None,

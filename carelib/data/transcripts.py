@@ -93,7 +93,8 @@ __all__ = ["Transcript", "Transcripts", "read_transcript", "read_transcripts", "
 TURN_COLUMNS = ["interview_id", "participant_id", "speaker", "role", "turn", "start", "end", "text", "char_start",
                 "char_end", "source"]
 SUFFIXES = (".txt", ".md", ".vtt", ".srt", ".docx", ".pdf")
-INTERVIEWER_NAMES = re.compile(r"^(interviewer|host|moderator|researcher|facilitator|int|i)\b", re.IGNORECASE)
+# the asking side: a research interviewer, or the company's side of a support conversation (agent, bot, action)
+INTERVIEWER_NAMES = re.compile(r"^(interviewer|host|moderator|researcher|facilitator|int|i|agent|bot|action)\b", re.IGNORECASE)
 PARTICIPANT_NAMES = re.compile(r"^(participant|interviewee|guest|respondent|user|customer|p\d*)\b", re.IGNORECASE)
 SKIP_SPEAKERS = {"break", "ad", "music", "intro", "outro"}
 

@@ -7,6 +7,7 @@ of the cells that used to be copied between notebooks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
 
 __all__ = ["Shown", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED",
-           "load_report"]
+           "load_report", "import_report"]
 
 #: The time column of each dated table: what "latest" and the weekly windows read.
 DATED = {"responses": "submitted_at", "reviews": "created_at", "complaints": "received_at", "tickets": "created_at"}
@@ -111,8 +112,18 @@ def load_report(ws: Workspace, *, rows: int = 10) -> Shown:
     Shown
     """
     report = ws.load_report()
+    imported = import_report(ws.path)
+    if imported is not None and not report.empty:
+        imported = imported[imported["table"].isin(report["table"])]
+    before = None if imported is None or imported.empty else Shown(
+        note("**From the export** (`carelib import`): rows in the export = rows written + rows set aside."), imported)
     if report.empty:
         return Shown(note("_No table of the workspace was read here._"))
+    shown = _loaded(ws, report, rows)
+    return before + shown if before is not None else shown
+
+
+def _loaded(ws: Workspace, report: pd.DataFrame, rows: int) -> Shown:
     table = report.rename(columns={"rows_read": "rows read", "rows_kept": "rows used", "rows_excluded": "set aside"})
     said = note("**Rows read = rows used + rows set aside:** {n} read, {k} used, {x} set aside.",
                 n=f"{int(report['rows_read'].sum()):,}", k=f"{int(report['rows_kept'].sum()):,}",
@@ -124,6 +135,35 @@ def load_report(ws: Workspace, *, rows: int = 10) -> Shown:
                .sort_values(["source", "rows"], ascending=[True, False], ignore_index=True))
     first = readable(excluded.head(rows), ["found"], redactor(ws).redact, max_chars=40)
     return Shown(said, table, note("**Set aside, by reason**"), reasons, first)
+
+
+def import_report(folder: str | Path) -> pd.DataFrame | None:
+    r"""What ``carelib import`` made of the export, per table: rows in the export = rows written + rows set aside,
+    with the reasons (``WORKSPACE/import/report.csv``); None for a workspace that was not imported.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> ws = pathlib.Path(tempfile.mkdtemp()); (ws / "import").mkdir()
+    >>> _ = (ws / "import" / "report.csv").write_text(
+    ...     "table,source,rows_in,rows_written,reason,rows\n"
+    ...     "responses,x.csv,10,7,written,7\nresponses,x.csv,10,7,set aside: empty answer,3\n")
+    >>> import_report(ws).values.tolist()
+    [['responses', 'x.csv', 10, 7, 3, 'empty answer 3']]
+    """
+    path = Path(folder) / "import" / "report.csv"
+    if not path.is_file():
+        return None
+    rows = pd.read_csv(path, dtype={"table": str, "source": str, "reason": str})
+    out = []
+    for (table, source), g in rows.groupby(["table", "source"], sort=False):
+        aside = g[g["reason"].str.startswith("set aside")]
+        reasons = "; ".join(f"{r.removeprefix('set aside: ')} {n:,}" for r, n in zip(aside["reason"], aside["rows"],
+                                                                                   strict=True))
+        out.append({"table": table, "export": source, "rows in the export": int(g["rows_in"].iloc[0]),
+                    "written": int(g["rows_written"].iloc[0]), "set aside": int(aside["rows"].sum()),
+                    "why set aside": reasons or "–"})
+    return pd.DataFrame(out)
 
 
 def redactor(ws: Workspace | Iterable[str] | Mapping[str, str] | None, *, greetings: bool = True) -> Redactor:
@@ -152,6 +192,12 @@ def table_weeks(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str,
     """ISO week of every row of each dated table present (``DATED``), by table name."""
     wanted = DATED if tables is None else {t: DATED[t] for t in tables}
     return {t: periods.week_of(ws[t], c) for t, c in wanted.items() if ws.has(t)}
+
+
+def table_waves(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str, pd.Series]:
+    """Wave (year or month, :func:`carelib.periods.wave_of`) of every row of each dated table present."""
+    wanted = DATED if tables is None else {t: DATED[t] for t in tables}
+    return {t: periods.wave_of(ws[t], c) for t, c in wanted.items() if ws.has(t)}
 
 
 def resolve_period(period: str, weeks: dict[str, pd.Series] | Iterable[pd.Series]) -> str:

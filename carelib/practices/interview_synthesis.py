@@ -18,19 +18,21 @@ import pandas as pd
 
 from carelib import exports
 from carelib.data.transcripts import read_transcripts
-from carelib.practices.common import Shown, note, redactor
+from carelib.practices.common import Shown, import_report, note, redactor
 from carelib.qual import coding, quotes
-from carelib.qual.codebook import load_codebook
+from carelib.qual.codebook import CODEBOOK_COLUMNS, codebook_from_records, load_codebook
 from carelib.report import findings
 from carelib.text.redact import Redactor
 from carelib.text.sentiment import sentiment
-from carelib.text.themes import ThemeModel
+from carelib.text.themes import UNASSIGNED, ThemeModel
 
 __all__ = ["Review", "Coding", "open_review", "interview_overview", "participant_table", "participants_summary",
-           "code_review", "code_counts", "coding_summary", "code_pairs", "insights", "uncoded_excerpts",
+           "code_review", "themes_as_codes", "code_counts", "coding_summary", "code_pairs", "insights", "uncoded_excerpts",
            "uncovered_themes", "user_stories"]
 
 PARTICIPANT = "participant"
+#: The codebook a workspace holds by default; without it, the themes of the excerpts are the codes.
+DEFAULT_CODEBOOK = "codebook.yml"
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,10 @@ def participants_summary(review: Review) -> Shown:
     said = note("**{n} interviews**, **{p} participants**, {t} turns; participants by {by}: {counts}",
                 n=len(review.overview), p=len(review.people), t=f"{len(review.turns):,}", by=review.segment,
                 counts=", ".join(f"{k} {v}" for k, v in counts.items()))
+    imported = import_report(review.base)
+    if imported is not None:  # transcripts made by carelib import: what became of each row of the export
+        said = Shown(said, note("**From the export** (`carelib import`): rows in the export = rows written + rows "
+                                "set aside."), imported)
     if not review.warnings:
         return Shown(said, note("Every transcript line was read as a turn or as the text of one."))
     listed = pd.DataFrame({"line read as text of the turn before": list(review.warnings)})
@@ -187,8 +193,11 @@ def participants_summary(review: Review) -> Shown:
                             n=len(review.warnings)), listed)
 
 
-def code_review(review: Review, codebook: str, *, threshold: float, method: str) -> Coding:
+def code_review(review: Review, codebook: str, *, threshold: float, method: str, seed: int = 0) -> Coding:
     """Code every participant turn (an excerpt ``<interview>#<turn>``) with the codebook.
+
+    Without a codebook in the workspace (the default name ``codebook.yml`` absent), the themes found in the
+    excerpts become the codes (:func:`themes_as_codes`); a codebook named otherwise must exist.
 
     Parameters
     ----------
@@ -200,18 +209,69 @@ def code_review(review: Review, codebook: str, *, threshold: float, method: str)
         Minimum coding confidence.
     method : {"lexical", "embeddings"}
         See :func:`carelib.qual.coding.auto_code`.
+    seed : int
+        Seed of theme discovery when there is no codebook.
 
     Returns
     -------
     Coding
     """
-    book = load_codebook(review.base / codebook)
     excerpts = review.turns[review.turns["role"] == PARTICIPANT].copy()
     excerpts["excerpt_id"] = excerpts["interview_id"] + "#" + excerpts["turn"].astype(str)
+    if codebook and not (review.base / codebook).is_file() and codebook == DEFAULT_CODEBOOK:
+        # no codebook in the workspace: the themes of the excerpts are the codes (a named codebook must exist)
+        book, coded = themes_as_codes(excerpts, review.redact.redact, seed=seed)
+        return _coding(review, book, excerpts, coded, threshold, "themes found in the excerpts (no codebook)")
+    book = load_codebook(review.base / codebook)
     coded = coding.auto_code(excerpts, book, text="text", id="excerpt_id", threshold=threshold, method=method)
+    return _coding(review, book, excerpts, coded, threshold, method)
+
+
+def _coding(review: Review, book: pd.DataFrame, excerpts: pd.DataFrame, coded: pd.DataFrame, threshold: float,
+            method: str) -> Coding:
     coded = coded.merge(excerpts[["excerpt_id", "interview_id", "turn", "participant_id", "speaker", "text", "start"]],
                         on="excerpt_id")
     return Coding(review=review, book=book, excerpts=excerpts, coded=coded, threshold=threshold, method=method)
+
+
+def themes_as_codes(excerpts: pd.DataFrame, redact: Any, *, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A codebook drawn from the excerpts themselves, and their codings, for a workspace without a codebook.
+
+    The excerpts are redacted, grouped into themes (:class:`carelib.text.themes.ThemeModel`), and each theme
+    becomes a code named by its label, with its terms as keywords. Every excerpt with content is coded with its
+    theme (confidence = 1 - its distance to the theme's centre); non-answers get no code.
+
+    Parameters
+    ----------
+    excerpts : DataFrame
+        With ``excerpt_id`` and ``text``.
+    redact : callable
+        Applied to every text first.
+    seed : int
+        Seed of theme discovery.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The codebook table and the codings (``excerpt_id, code, confidence, matched``).
+    """
+    columns = ["excerpt_id", "code", "confidence", "matched"]
+    if len(excerpts) < 4:
+        return pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=columns)
+    model = ThemeModel(k_range=(2, max(2, min(12, len(excerpts) // 5))), seed=seed).fit(
+        excerpts["text"].map(redact))
+    names: dict[int, str] = {}
+    for theme, label in zip(model.themes_["theme"], model.themes_["label"], strict=True):
+        names[int(theme)] = label if label not in names.values() else f"{label} ({theme})"
+    book = codebook_from_records([{"code": names[int(t)], "keywords": list(terms),
+                                   "definition": f"A theme found in the excerpts (no codebook): {', '.join(terms)}"}
+                                  for t, terms in zip(model.themes_["theme"], model.themes_["terms"], strict=True)],
+                                 "themes of the excerpts")
+    themed = model.labels_ != UNASSIGNED
+    coded = pd.DataFrame({"excerpt_id": excerpts["excerpt_id"].to_numpy()[themed],
+                          "code": [names[int(t)] for t in model.labels_[themed]],
+                          "confidence": 1 - model.distances_[themed], "matched": ""}, columns=columns)
+    return book, coded
 
 
 def code_counts(coded: pd.DataFrame, people: pd.DataFrame, segment: str) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from IPython.display import Markdown
 from carelib import metrics, periods
 from carelib.analysis import drivers, review, segments
 from carelib.data.tables import Workspace
+from carelib.errors import ParameterError
 from carelib.exports import readable
 from carelib.metrics import response_times as rt
 from carelib.metrics import spc
@@ -66,6 +67,14 @@ class Review:
     sla_minutes: float = 60.0
     seed: int = 0
 
+    grain: str = "week"
+
+    def dated(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        """A copy of ``frame`` with its period in ``week``: the ISO week, or the wave when the review runs by waves."""
+        if self.grain == "week":
+            return review.with_week(frame, column)
+        return frame.assign(week=periods.wave_of(frame, column))
+
     @cached_property
     def have(self) -> frozenset[str]:
         """The tables present in the workspace."""
@@ -74,7 +83,7 @@ class Review:
     @cached_property
     def answers(self) -> pd.DataFrame | None:
         """Survey answers with their ``week``, or None without a responses table."""
-        return review.with_week(self.ws["responses"], "submitted_at") if "responses" in self.have else None
+        return self.dated(self.ws["responses"], "submitted_at") if "responses" in self.have else None
 
     @cached_property
     def reviews(self) -> pd.DataFrame | None:
@@ -82,27 +91,27 @@ class Review:
         if "reviews" not in self.have:
             return None
         reviews = self.ws["reviews"]
-        return review.with_week(reviews, "created_at") if reviews["created_at"].notna().any() else reviews
+        return self.dated(reviews, "created_at") if reviews["created_at"].notna().any() else reviews
 
     @cached_property
     def complaints(self) -> pd.DataFrame | None:
         """Complaints with their ``week`` (blank when undated), or None without a complaints table."""
-        return review.with_week(self.ws["complaints"], "received_at") if "complaints" in self.have else None
+        return self.dated(self.ws["complaints"], "received_at") if "complaints" in self.have else None
 
     @cached_property
     def complaints_orders(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         """Complaints and orders with their ``week``, or None unless both tables are present."""
         if not {"complaints", "orders"} <= self.have:
             return None
-        complaints = review.with_week(self.ws["complaints"], "received_at")
-        return complaints, review.with_week(self.ws["orders"], "ordered_at")
+        complaints = self.dated(self.ws["complaints"], "received_at")
+        return complaints, self.dated(self.ws["orders"], "ordered_at")
 
     @cached_property
     def times(self) -> pd.DataFrame | None:
         """Per ticket first response and resolution times with a ``week``; None without tickets and messages."""
         if not {"tickets", "messages"} <= self.have:
             return None
-        return review.with_week(rt.ticket_times(self.ws["tickets"], self.ws["messages"]), "created_at")
+        return self.dated(rt.ticket_times(self.ws["tickets"], self.ws["messages"]), "created_at")
 
     @cached_property
     def nps_answers(self) -> pd.DataFrame | None:
@@ -172,11 +181,33 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
     """
     ws = common.open_workspace(data_dir, today=today)
     weeks_of = common.table_weeks(ws)
+    kw = {"window": window, "segment": segment, "segments_by": list(segments_by), "confidence": confidence,
+          "method": method, "min_n": min_n, "rules": rules, "sla_minutes": sla_minutes, "seed": seed}
+    waves = {} if _any_dated(weeks_of) else common.table_waves(ws)
+    if _any_dated(waves):  # dates known only to the year or month: wave against wave, never an invented week
+        period, current, previous, trend = _waves(period, waves, weeks)
+        return Review(ws, period, current, previous, trend, waves, grain="wave", **kw)
     period = common.resolve_period(period, weeks_of)
     current, previous = review.review_weeks(period, window, compare_to)
-    return Review(ws, period, current, previous, periods.last_weeks(period, weeks), weeks_of, window=window,
-                  segment=segment, segments_by=list(segments_by), confidence=confidence, method=method,
-                  min_n=min_n, rules=rules, sla_minutes=sla_minutes, seed=seed)
+    return Review(ws, period, current, previous, periods.last_weeks(period, weeks), weeks_of, **kw)
+
+
+def _any_dated(labels: dict[str, pd.Series]) -> bool:
+    return any(s.notna().any() for s in labels.values())
+
+
+def _waves(period: str, waves: dict[str, pd.Series], count: int) -> tuple[str, list[str], list[str], list[str]]:
+    """The wave under review (``period``, or the latest for ``"latest"``), the wave before it, and ``count`` waves
+    of trend ending with it."""
+    known = sorted({str(w) for s in waves.values() for w in s.dropna()})
+    if period == "latest":
+        period = known[-1]
+    if period not in known:
+        raise ParameterError(f"period {period!r}: this workspace's dates are known only to the "
+                             f"{'year' if len(known[0]) == 4 else 'month'}; give one of its waves: "
+                             f"{', '.join(known[-8:])}, or \"latest\"")
+    i = known.index(period)
+    return period, [period], known[max(0, i - 1):i], known[max(0, i - count + 1):i + 1]
 
 
 def overview(r: Review) -> common.Shown:
@@ -184,6 +215,13 @@ def overview(r: Review) -> common.Shown:
 
     Raises :class:`carelib.errors.DataError` when no table has a row in the weeks under review.
     """
+    if r.grain == "wave":
+        said = common.note("**Under review:** the wave {a} · **compared with:** {c} · **tables:** {t}. The dates are "
+                           "known only to the {g}: each wave is compared with the one before, and no week is "
+                           "invented (the columns headed week hold the wave).", a=r.period,
+                           c=r.previous[0] if r.previous else "no earlier wave", t=", ".join(sorted(r.have)),
+                           g="year" if len(r.period) == 4 else "month")
+        return common.Shown(said, review.coverage(r.weeks_of, r.current))
     said = common.note("**Under review:** {a} to {b} · **compared with:** {c} to {d} · **tables:** {t}",
                        a=r.current[0], b=r.current[-1], c=r.previous[0], d=r.previous[-1], t=", ".join(sorted(r.have)))
     return common.Shown(said, review.coverage(r.weeks_of, r.current))
@@ -381,7 +419,7 @@ def public_reviews(r: Review) -> common.Shown:
         recommended = metrics.proportion(reviews.assign(recommended=metrics.as_bool(reviews["recommended"])),
                                          "recommended", confidence=r.confidence)
     if reviews["created_at"].notna().any():
-        dated = review.with_week(reviews, "created_at")
+        dated = r.dated(reviews, "created_at")
         wk = metrics.ratings(dated[dated["week"].isin(r.trend)], by="week", confidence=r.confidence)
         plots.trend(wk, x="week", y="mean", title="Mean review stars by week", ylabel="stars")
     return common.Shown(ranked, recommended)

@@ -31,7 +31,7 @@ from carelib.text.emotion import EMOTIONS, emotions
 from carelib.text.sentiment import sentiment
 from carelib.text.themes import ThemeModel
 
-__all__ = ["COLUMNS", "Review", "open_review", "overview", "themes", "feelings", "who_raises", "emerging"]
+__all__ = ["COLUMNS", "Review", "auto_source", "open_review", "overview", "themes", "feelings", "who_raises", "emerging"]
 
 #: Each source's usual text column and its time column.
 COLUMNS = {"responses": ("comment", "submitted_at"), "reviews": ("text", "created_at"),
@@ -111,11 +111,13 @@ class Review:
 def _customer_side(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[str, int]]:
     """The rows that are the customers' voice, and the rows left out by reason."""
     excluded: dict[str, int] = {}
+    # comparisons with a blank cell give <NA>, which a filter drops silently: every mask is plain True/False
     if source == "messages":
-        excluded["agent messages (not the customer's voice)"] = int((table["author_role"] != "customer").sum())
-        table = table[table["author_role"] == "customer"]
+        customer = table["author_role"].eq("customer").fillna(False).astype(bool)
+        excluded["agent messages (not the customer's voice)"] = int((~customer).sum())
+        table = table[customer]
     if source == "responses" and "survey" in table.columns:  # the staff's eNPS is not the customers' voice
-        staff = table["survey"].eq("enps")
+        staff = table["survey"].eq("enps").fillna(False).astype(bool)
         excluded["staff answers (eNPS survey)"] = int(staff.sum())
         table = table[~staff]
     return table, excluded
@@ -147,6 +149,16 @@ def _source_table(ws: Workspace, source: str, text_col: str, time_col: str) -> t
     return table, missing
 
 
+def auto_source(ws: Workspace) -> str:
+    """The first source the workspace holds with any text, in the order complaints, reviews, responses (comments),
+    messages; ``"complaints"`` when none has (the sections then say the workspace has no texts)."""
+    for source in ("complaints", "reviews", "responses", "messages"):
+        column = COLUMNS[source][0]
+        if ws.has(source) and column in ws[source].columns and _has_text(ws[source][column]).any():
+            return source
+    return "complaints"
+
+
 def open_review(data_dir: str, *, source: str = "complaints", text_column: str = "", period: str = "latest",
                 window: int = 2, baseline: int = 8, n_themes: int = 0, vectorizer: str = "tfidf",
                 segment: str = "region", min_count: int = 5, confidence: float = 0.95, seed: int = 0) -> Review:
@@ -156,8 +168,9 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
     ----------
     data_dir : str
         The workspace folder.
-    source : {"responses", "reviews", "complaints", "messages"}
-        The table whose texts are read (messages: the customers' side only; responses: not the staff's eNPS).
+    source : {"auto", "responses", "reviews", "complaints", "messages"}
+        The table whose texts are read (messages: the customers' side only; responses: not the staff's eNPS);
+        ``"auto"``: the first the workspace holds with text (:func:`auto_source`).
     text_column : str
         Column holding the text; empty: the source's usual one (``COLUMNS``).
     period : str
@@ -190,6 +203,8 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
     (True, [0, 0, 0])
     """
     ws = open_workspace(data_dir)
+    if source == "auto":
+        source = auto_source(ws)
     default_text, time_col = COLUMNS.get(source, ("", ""))
     text_col = text_column or default_text
     table, missing = _source_table(ws, source, text_col, time_col)

@@ -257,6 +257,10 @@ def _workspace_of(notebook: Path, declared: dict[str, NotebookParameter], values
     return path if path.is_absolute() else notebook.parent / path
 
 
+#: The tables a ``source: "auto"`` parameter may pick (``carelib.practices.voice_of_customer.auto_source``).
+AUTO_SOURCES = ("complaints", "reviews", "responses", "messages")
+
+
 def _check_rules(notebook: Path, declared: dict[str, NotebookParameter], values: dict[str, Any],
                  data: str | Path | None) -> None:
     """Each given value against its parameter's rule; ``column of`` rules read table headers only."""
@@ -269,6 +273,8 @@ def _check_rules(notebook: Path, declared: dict[str, NotebookParameter], values:
         if spec.startswith("{"):
             ref = current.get(spec[1:-1])
             names = [str(ref)] if isinstance(ref, str) and ref else []
+            if names == ["auto"]:  # a source chosen by the notebook: a column of any table it may choose
+                names = list(AUTO_SOURCES)
         else:
             names = spec.split("|")
         found = [hit for n in names if (hit := table_columns(folder, n)) is not None]

@@ -14,6 +14,8 @@ before any data is loaded (``carelib run`` and ``carelib playbook run`` alike). 
     * ``<iso-week>``: an ISO week that exists, e.g. ``2026-W47``;
     * ``<iso-week-range>``: ``2026-W20..2026-W27``, first week not after the last;
     * ``<date>``: a calendar date, e.g. ``2026-11-22``;
+    * ``<wave>``: a year or a month, ``2013`` or ``2013-05`` (data dated only that finely is reviewed
+      wave against wave);
     * ``<column of TABLE>``: a column in the header of a workspace table (``responses``,
       several as ``responses|customers``), or of the table or workspace file named by
       another parameter, ``<column of {source}>``. Only the header is read; when the
@@ -66,6 +68,7 @@ FORMATS = {
     "iso-week": "an ISO week such as 2026-W47",
     "iso-week-range": "a range of ISO weeks such as 2026-W20..2026-W27",
     "date": "a date such as 2026-11-22",
+    "wave": "a year or a month such as 2013 or 2013-05",
     "column of ...": "a column of a workspace table",
 }
 
@@ -93,7 +96,12 @@ def _date(text: str) -> bool:
     return True
 
 
-_CHECKS: dict[str, Callable[[str], bool]] = {"iso-week": _iso_week, "iso-week-range": _week_range, "date": _date}
+def _wave(text: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d\d(-(0[1-9]|1[0-2]))?", text))
+
+
+_CHECKS: dict[str, Callable[[str], bool]] = {"iso-week": _iso_week, "iso-week-range": _week_range, "date": _date,
+                                             "wave": _wave}
 
 
 def table_columns(folder: Path, name: str) -> tuple[Path, list[str]] | None:

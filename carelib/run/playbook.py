@@ -37,6 +37,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -355,8 +356,29 @@ def _absent(book: Playbook, params: dict[str, Any], data_dir: Path | None) -> di
     return out
 
 
-def _check_steps(book: Playbook, params: dict[str, Any], data_dir: Path | None) -> dict[str, tuple[Path, dict[str, Any]]]:
-    """Each step's notebook and typed parameters, checked against the notebook's types and rules."""
+def _without_a_default(nb: Path, templates: dict[str, Any], rendered: dict[str, Any], given: Iterable[str],
+                       data_dir: Path | None) -> dict[str, Any] | None:
+    """The step's typed parameters without the one playbook default that made them fail, or None."""
+    from carelib.run.notebook import coerce_parameters
+
+    defaults = [k for k, v in templates.items()
+                if isinstance(v, str) and v.startswith("{") and v.endswith("}") and v[1:-1] not in set(given)]
+    for key in defaults:
+        try:
+            return coerce_parameters(nb, {k: v for k, v in rendered.items() if k != key}, data=data_dir)
+        except ParameterError:
+            continue
+    return None
+
+
+def _check_steps(book: Playbook, params: dict[str, Any], data_dir: Path | None,
+                 given: Iterable[str] = ()) -> dict[str, tuple[Path, dict[str, Any]]]:
+    """Each step's notebook and typed parameters, checked against the notebook's types and rules.
+
+    A value the user gave must pass. A playbook default that this workspace cannot take (the demo's ``plan``
+    column in a workspace without one) is not passed on: the notebook keeps its own default and each section
+    says what it cannot show, rather than the whole run failing on a value nobody chose.
+    """
     from carelib.run.notebook import DATA_PARAMETER, coerce_parameters
 
     checked = {}
@@ -367,7 +389,9 @@ def _check_steps(book: Playbook, params: dict[str, Any], data_dir: Path | None) 
         try:
             typed = coerce_parameters(nb, rendered, data=data_dir)
         except ParameterError as exc:
-            raise ParameterError(f"{where}: {exc}") from None
+            typed = _without_a_default(nb, step.parameters, rendered, given, data_dir)
+            if typed is None:
+                raise ParameterError(f"{where}: {exc}") from None
         if data_dir is not None:
             typed[DATA_PARAMETER] = str(data_dir.resolve())
         checked[step.id] = (nb, typed)
@@ -430,7 +454,7 @@ def run_playbook(
     if params.get("period") == "latest" and data_dir is not None:
         params["period"] = _latest_week(data_dir)
     _order(book.steps)
-    checked = _check_steps(book, params, data_dir)  # before any data is read
+    checked = _check_steps(book, params, data_dir, given)  # before any data is read
     fingerprint = _fingerprint(data_dir)
     versions = {**_package_versions(), "carelib-files": _carelib_files_hash()}
     resolved = {sid: (nb, typed, cache_key(nb, {k: v for k, v in typed.items() if k != DATA_PARAMETER},

@@ -1,0 +1,88 @@
+"""From a real export to a rendered report with the command line only: ``carelib import`` with the example
+mapping in ``docs/examples/``, then ``carelib playbook run`` or ``carelib run`` — what a user types, no Python.
+
+Shared by ``tests/test_reports_real_*.py``: the runs, the report as text (tags stripped), and the privacy grep
+over every artefact a run leaves for people (the report, findings, CSV exports).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from carelib import cli
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "docs" / "examples"
+TODAY = "2026-12-01"
+
+
+def cli_ok(*args: str) -> None:
+    """Run one ``carelib`` command in-process; it must exit 0."""
+    code = cli.main([str(a) for a in args])
+    assert code == 0, f"carelib {' '.join(map(str, args))} exited {code}"
+
+
+def import_export(kind: str, source: Path, example: str, ws: Path) -> None:
+    cli_ok("import", kind, source, "--out", ws, "--map", EXAMPLES / f"{example}.mapping.yml")
+
+
+def playbook(name: str, ws: Path, runs: Path, *params: str) -> Path:
+    """Run a playbook on ``ws``; the folder of the run (report.html, findings.json, executed notebooks)."""
+    cli_ok("playbook", "run", name, "--data", ws, "--runs", runs, *(x for p in params for x in ("-p", p)))
+    folders = sorted(p for p in (runs / name).iterdir() if p.is_dir() and p.name != ".cache")
+    assert (folders[-1] / "report.html").is_file()
+    return folders[-1]
+
+
+def notebook(name: str, ws: Path, out: Path, *params: str) -> Path:
+    """Run one notebook on ``ws``; the rendered report."""
+    cli_ok("run", ROOT / "notebooks" / f"{name}.ipynb", "--data", ws, "--out", out,
+           *(x for p in params for x in ("-p", p)))
+    return out / f"{name}.html"
+
+
+def text_of(report: Path) -> str:
+    """The report as a reader sees it: no tags, no styles, table cells separated by ' | ', one line a row."""
+    page = report.read_text(encoding="utf-8")
+    page = re.sub(r"<style.*?</style>", "", page, flags=re.S)
+    page = re.sub(r"</t[dh]>\s*<t[dh][^>]*>", " | ", page)
+    page = re.sub(r"<(tr|p|h\d|li|div|section)[^>]*>", "\n", page)
+    page = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return re.sub(r"[ \t]+", " ", page)
+
+
+def findings(run: Path) -> dict[str, dict]:
+    return {f["key"]: f for f in json.loads((run / "findings.json").read_text(encoding="utf-8"))}
+
+
+def artefacts(folder: Path) -> dict[str, str]:
+    """Every file a run leaves for people (HTML reports, findings JSON, CSV exports) and its text."""
+    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in (".html", ".json", ".csv")}
+
+
+def leaks(folder: Path, secrets: set[str]) -> list[tuple[str, str]]:
+    """(file, value) for every identifier of ``secrets`` found in an artefact of ``folder`` (whole words)."""
+    found = []
+    for name, body in artefacts(folder).items():
+        for s in secrets:
+            if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", body):
+                found.append((name, s))
+    return found
+
+
+def iso_week(dates: pd.Series) -> pd.Series:
+    iso = pd.to_datetime(dates).dt.isocalendar()
+    return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+
+
+def weeks_ending(last: str, n: int) -> list[str]:
+    """``n`` ISO weeks ending with ``last``, by the calendar (independent of carelib.periods)."""
+    year, week = int(last[:4]), int(last[-2:])
+    monday = pd.Timestamp.fromisocalendar(year, week, 1)
+    return [iso_week(pd.Series([monday - pd.Timedelta(weeks=k)])).iloc[0] for k in range(n - 1, -1, -1)]
