@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from carelib.errors import DataError
 from carelib.practices import interview_synthesis as practice
 from carelib.report import findings
 from carelib.text.redact import Redactor
@@ -200,3 +201,23 @@ def test_demo_planted_themes_surface_as_the_committed_findings(demo_dir, publish
             "insight.relationship"} <= keys
     committed = findings.read_findings(ROOT / "notebooks" / "interview_synthesis.ipynb")
     assert published == committed
+
+
+def test_without_a_codebook_the_themes_of_the_excerpts_are_the_codes(workspace, published):
+    (workspace / "codebook.yml").unlink()
+    review = practice.open_review(str(workspace), "interviews", "participants.csv", segment="plan")
+    c = practice.code_review(review, "codebook.yml", threshold=0.35, method="lexical")
+    assert c.method == "themes found in the excerpts (no codebook)"
+    assert len(c.book) >= 2 and set(c.coded["code"]) <= set(c.book["code"])
+    assert c.coded["excerpt_id"].is_unique  # one theme an excerpt
+    assert all(d.startswith("A theme found in the excerpts") for d in c.book["definition"])
+    practice.insights(c, min_participants=1)  # the readout goes on with them
+    assert published and all(f["key"].startswith("insight.") for f in published)
+    with pytest.raises(DataError, match="cannot be read"):  # a codebook named on purpose must exist
+        practice.code_review(review, "our-codes.yml", threshold=0.35, method="lexical")
+
+
+def test_non_answers_only_give_no_codes_and_no_error():
+    excerpts = pd.DataFrame({"excerpt_id": [f"i#{k}" for k in range(6)], "text": ["n/a", "-", "none", "n/a", ".", ""]})
+    book, coded = practice.themes_as_codes(excerpts, lambda s: s)
+    assert book.empty and coded.empty

@@ -16,7 +16,7 @@ import pandas as pd
 from carelib import periods
 from carelib.analysis import cases
 from carelib.data.tables import Workspace, load_workspace
-from carelib.errors import ParameterError
+from carelib.errors import DataError, ParameterError
 from carelib.exports import readable
 from carelib.qual.codebook import load_codebook
 from carelib.qual.coding import auto_code
@@ -155,6 +155,10 @@ def import_report(folder: str | Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     rows = pd.read_csv(path, dtype={"table": str, "source": str, "reason": str})
+    expected = ["table", "source", "rows_in", "rows_written", "reason", "rows"]
+    if missing := [c for c in expected if c not in rows.columns]:
+        raise DataError(f"{path.parent.name}/{path.name}: expected the columns {', '.join(expected)} that carelib "
+                        f"import writes; found no {', '.join(missing)} (run carelib import again)")
     out = []
     for (table, source), g in rows.groupby(["table", "source"], sort=False):
         aside = g[g["reason"].str.startswith("set aside")]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from carelib import exports
 from carelib.data.transcripts import read_transcripts
+from carelib.errors import DataError
 from carelib.practices.common import Shown, import_report, note, redactor
 from carelib.qual import coding, quotes
 from carelib.qual.codebook import CODEBOOK_COLUMNS, codebook_from_records, load_codebook
@@ -256,10 +257,14 @@ def themes_as_codes(excerpts: pd.DataFrame, redact: Any, *, seed: int = 0) -> tu
         The codebook table and the codings (``excerpt_id, code, confidence, matched``).
     """
     columns = ["excerpt_id", "code", "confidence", "matched"]
+    none = pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=columns)
     if len(excerpts) < 4:
-        return pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=columns)
-    model = ThemeModel(k_range=(2, max(2, min(12, len(excerpts) // 5))), seed=seed).fit(
-        excerpts["text"].map(redact))
+        return none
+    try:
+        model = ThemeModel(k_range=(2, max(2, min(12, len(excerpts) // 5))), seed=seed).fit(
+            excerpts["text"].map(redact))
+    except DataError:  # fewer than two excerpts with content (non-answers only): nothing to code
+        return none
     names: dict[int, str] = {}
     for theme, label in zip(model.themes_["theme"], model.themes_["label"], strict=True):
         names[int(theme)] = label if label not in names.values() else f"{label} ({theme})"
