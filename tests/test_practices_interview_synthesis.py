@@ -221,3 +221,11 @@ def test_non_answers_only_give_no_codes_and_no_error():
     excerpts = pd.DataFrame({"excerpt_id": [f"i#{k}" for k in range(6)], "text": ["n/a", "-", "none", "n/a", ".", ""]})
     book, coded = practice.themes_as_codes(excerpts, lambda s: s)
     assert book.empty and coded.empty
+
+
+def test_without_participants_csv_people_are_known_by_speaker_not_by_a_crash(workspace):
+    (workspace / "participants.csv").unlink()
+    review = practice.open_review(str(workspace), "interviews", "participants.csv", segment="plan")
+    assert len(review.people) > 0 and set(review.people["plan"]) == {"all"}
+    with pytest.raises(DataError, match="roster 'people.csv' not found"):  # a roster named on purpose must exist
+        practice.open_review(str(workspace), "interviews", "people.csv", segment="plan")

@@ -34,6 +34,8 @@ __all__ = ["Review", "Coding", "open_review", "interview_overview", "participant
 PARTICIPANT = "participant"
 #: The codebook a workspace holds by default; without it, the themes of the excerpts are the codes.
 DEFAULT_CODEBOOK = "codebook.yml"
+#: The roster a workspace holds by default; without it, people are known by their speaker names.
+DEFAULT_ROSTER = "participants.csv"
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def open_review(data_dir: str, transcripts: str, roster: str, *, segment: str) -
     Review
     """
     base = Path(data_dir)
-    people = pd.read_csv(base / roster) if roster else None
+    people = _roster(base, roster)
     tr = read_transcripts(base / transcripts, people)
     # from here on: interviews by number, people by participant id; names in the text become ids when shown
     turns, documents, names = quotes.pseudonymise(tr.turns, tr.documents, people)
@@ -175,6 +177,19 @@ def open_review(data_dir: str, transcripts: str, roster: str, *, segment: str) -
                   overview=interview_overview(turns), segment=segment, base=base,
                   # file names (often first names) stay out: `carelib validate` names the files for the data's owner
                   warnings=tuple(redact.redact(re.sub(r"^.*?(?= line \d+:)", "a transcript", w)) for w in tr.warnings))
+
+
+def _roster(base: Path, roster: str) -> pd.DataFrame | None:
+    """The roster CSV; None when none is named, or when the default ``participants.csv`` is absent (people are then
+    known by the speaker names of the transcripts). A roster named on purpose must exist."""
+    if not roster:
+        return None
+    path = base / roster
+    if not path.is_file():
+        if roster == DEFAULT_ROSTER:
+            return None
+        raise DataError(f"roster {roster!r} not found in the workspace {base.name!r} (give roster=\"\" for none)")
+    return pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None)
 
 
 def participants_summary(review: Review) -> Shown:
