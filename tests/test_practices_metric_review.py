@@ -293,3 +293,18 @@ def test_dates_known_only_to_the_year_are_reviewed_wave_against_wave(tmp_path):
     assert open_(folder, period="2012").previous == []
     with pytest.raises(ParameterError, match="known only to the year; give one of its waves: 2012, 2013"):
         open_(folder, period="2026-W47")
+
+
+def test_a_workspace_with_no_date_at_all_is_counted_not_dated(tmp_path):
+    """Complaints exported without dates: one undated period, the count with its exact interval, no trend."""
+    rows = pd.DataFrame({"complaint_id": ["C1", "C2", "C3"], "customer_id": "", "received_at": "",
+                         "category": ["billing", "delivery", "delivery"], "text": ["charged twice", "late", "late"]})
+    r = open_(workspace(tmp_path, complaints=rows), period="latest")
+    assert (r.grain, r.current, r.previous) == ("undated", ["undated"], [])
+    head = r.head.set_index("metric").loc["complaints_per_week"]
+    assert (head["value"], head["unit"], head["n"]) == (3.0, "count", 3) and pd.isna(head["previous"])
+    shown = mr.overview(r)
+    assert "No row of any table has a date" in texts(shown)[0]
+    assert shown.parts[1].iloc[0].tolist() == ["complaints", "", "", 0, 3]
+    table = mr.complaint_rates(r).parts[-1]
+    assert table.set_index("category")["complaints"].to_dict() == {"delivery": 2, "billing": 1}

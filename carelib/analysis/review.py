@@ -310,6 +310,9 @@ def count_row(events: pd.DataFrame, current: list[str], previous: list[str], tre
     k1, k0 = int(events["week"].isin(current).sum()), int(events["week"].isin(previous).sum())
     e1, e0 = len(current), len(previous)
     lo, hi = metrics.garwood(k1, confidence)
+    if not e0 and len(trend) < 2:  # one period and nothing before it (an undated table): the count itself
+        return _row(metric, label.replace(" per week", ""), "count", value=float(k1), ci_low=float(lo[0]),
+                    ci_high=float(hi[0]), n=k1, note="undated: no weeks, no trend")
     rr = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {"p_value": np.nan}
     counts = weekly_counts(events, trend)
     signal = _signal(spc.xmr(counts.to_numpy(float), counts.index), current, rules) if len(counts) >= 2 else ""

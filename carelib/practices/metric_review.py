@@ -73,6 +73,8 @@ class Review:
         """A copy of ``frame`` with its period in ``week``: the ISO week, or the wave when the review runs by waves."""
         if self.grain == "week":
             return review.with_week(frame, column)
+        if self.grain == "undated":
+            return frame.assign(week=UNDATED)
         return frame.assign(week=periods.wave_of(frame, column))
 
     @cached_property
@@ -187,9 +189,16 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
     if _any_dated(waves):  # dates known only to the year or month: wave against wave, never an invented week
         period, current, previous, trend = _waves(period, waves, weeks)
         return Review(ws, period, current, previous, trend, waves, grain="wave", **kw)
+    if period == "latest" and weeks_of and not _any_dated(weeks_of):  # nothing dated at all: one undated period
+        whole = {t: pd.Series(UNDATED, index=s.index) for t, s in weeks_of.items()}
+        return Review(ws, UNDATED, [UNDATED], [], [UNDATED], whole, grain="undated", **kw)
     period = common.resolve_period(period, weeks_of)
     current, previous = review.review_weeks(period, window, compare_to)
     return Review(ws, period, current, previous, periods.last_weeks(period, weeks), weeks_of, **kw)
+
+
+#: The one period of a workspace where nothing is dated.
+UNDATED = "undated"
 
 
 def _any_dated(labels: dict[str, pd.Series]) -> bool:
@@ -215,6 +224,11 @@ def overview(r: Review) -> common.Shown:
 
     Raises :class:`carelib.errors.DataError` when no table has a row in the weeks under review.
     """
+    if r.grain == "undated":
+        said = common.note("**No row of any table has a date** (tables: {t}): every row is counted once, as one "
+                           "period; trends, comparisons and control charts are skipped, and no date is invented.",
+                           t=", ".join(sorted(r.have)))
+        return common.Shown(said, review.coverage(common.table_weeks(r.ws), r.current))
     if r.grain == "wave":
         said = common.note("**Under review:** the wave {a} · **compared with:** {c} · **tables:** {t}. The dates are "
                            "known only to the {g}: each wave is compared with the one before, and no week is "
@@ -492,8 +506,9 @@ def category_counts(complaints: pd.DataFrame, current: list[str], previous: list
         k1, k0 = int(g["week"].isin(current).sum()), int(g["week"].isin(previous).sum())
         if k1 + k0 == 0:
             continue
+        test = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {}  # nothing before: nothing to compare
         rows.append({"category": cat, "complaints": k1, "per_week": k1 / e1, "before": k0,
-                     "before_per_week": k0 / e0, **metrics.rate_ratio(k1, e1, k0, e0, confidence)})
+                     "before_per_week": k0 / e0 if e0 else float("nan"), **test})
     cols = ["category", "complaints", "per_week", "before", "before_per_week"]
     out = pd.DataFrame(rows) if rows else pd.DataFrame(columns=cols)
     return out.sort_values(["complaints", "before", "category"], ascending=[False, False, True], ignore_index=True)
