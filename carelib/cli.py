@@ -256,12 +256,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _one_line(text: str, limit: int = 400) -> str:
-    """An error message as one line: its first line, with a count of the lines left out."""
+    r"""An error message as one line: its first line and the first detail under it (the file, row, column, value
+    found), with a count of the lines left out.
+
+    Examples
+    --------
+    >>> _one_line("responses: 2 value(s) break the contract\nex.csv row 3, column 'Score': found 'x'\nex.csv row 9 ...")
+    "responses: 2 value(s) break the contract; first: ex.csv row 3, column 'Score': found 'x' (and 1 more line(s); rerun with --debug to see them)"
+    """
     lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
     if not lines:
         return "no message"
-    line = lines[0] if len(lines[0]) <= limit else lines[0][:limit] + "…"
-    return line + (f" (and {len(lines) - 1} more line(s); rerun with --debug to see them)" if len(lines) > 1 else "")
+    cut = [ln if len(ln) <= limit else ln[:limit] + "…" for ln in lines[:2]]
+    line = cut[0] + (f"; first: {cut[1]}" if len(cut) > 1 else "")
+    return line + (f" (and {len(lines) - 2} more line(s); rerun with --debug to see them)" if len(lines) > 2 else "")
 
 
 def _os_error(exc: OSError) -> tuple[str, int]:

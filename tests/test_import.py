@@ -279,6 +279,19 @@ def test_cli_import_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert code == 2 and "no built-in mapping for kind 'csv'" in capsys.readouterr().err
 
 
+def test_cli_value_errors_show_the_first_file_row_column_and_value_on_the_line(tmp_path, capsys):
+    src = tmp_path / "ex.csv"
+    src.write_text("Date,Score\n2020-04-03,9\n2020-04-15,Very likely\n2020-04-16,maybe\n", encoding="utf-8")
+    (tmp_path / "map.yml").write_text("tables:\n  responses:\n    id: {hash: ['@row']}\n    columns:\n"
+                                      "      submitted_at: Date\n      score: Score\n    constants: {survey: nps}\n",
+                                      encoding="utf-8")
+    code = main(["import", "csv", str(src), "--out", str(tmp_path / "ws"), "--map", str(tmp_path / "map.yml")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "first: ex.csv row 3, column 'Score'" in err and "found 'Very likely'" in err and "map.yml line 6" in err
+    assert "(and 1 more line(s)" in err
+
+
 def test_cli_infer_prints_or_writes_a_draft(tmp_path, capsys):
     src = export(tmp_path, NPS_CSV)
     assert main(["import", "csv", str(src), "--infer"]) == 0
