@@ -84,6 +84,32 @@ def _tracked_manager() -> type:
     return TrackedKernelManager
 
 
+def _without_shutdown_races(lines: list[str]) -> list[str]:
+    r"""The lines less tornado's report of a ZMQ send on a socket already closed as the kernel shuts down (a
+    harmless race, seen when a run stops early, e.g. on a full disk); any other traceback is kept whole.
+
+    Examples
+    --------
+    >>> race = ["ERROR:tornado.general:Uncaught exception in ZMQStream callback\n", "Traceback (most recent...\n",
+    ...         "  File zmqstream.py\n", "zmq.error.ZMQError: Socket operation on non-socket\n"]
+    >>> _without_shutdown_races(["a\n", *race, "b\n"])
+    ['a\n', 'b\n']
+    >>> _without_shutdown_races(race[:3] + ["ValueError: real\n"]) == race[:3] + ["ValueError: real\n"]
+    True
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if "Uncaught exception in ZMQStream callback" in lines[i]:
+            end = next((j for j in range(i + 1, len(lines)) if not lines[j].startswith((" ", "Traceback"))), None)
+            if end is not None and lines[end].startswith("zmq.error.ZMQError"):
+                i = end + 1
+                continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
 class KernelStderr:
     """A kernel's stderr kept in a temporary file; read back without the two expected noise lines.
 
@@ -103,7 +129,7 @@ class KernelStderr:
             raw = self.file.read().decode("utf-8", "replace")
         except (OSError, ValueError):
             return ""
-        return "".join(line for line in raw.splitlines(keepends=True) if not NOISE.search(line))
+        return "".join(line for line in _without_shutdown_races(raw.splitlines(keepends=True)) if not NOISE.search(line))
 
     def forward(self, stream: Any = None) -> None:
         """Pass anything real the kernel wrote on to ``stream`` (default: our stderr)."""
