@@ -466,12 +466,24 @@ def category_rates(complaints: pd.DataFrame, orders: pd.DataFrame, current: list
     [['late', 5.0, 10.0], ['rude', 5.0, 0.0]]
     """
     e1, e0 = int(orders["week"].isin(current).sum()), int(orders["week"].isin(previous).sum())
-    rows = []
+    table = _by_category(complaints, current, previous, (e1, e0), 1000.0, "per_1000", confidence)
+    return table.sort_values("per_1000", ascending=False, ignore_index=True)
+
+
+def _by_category(complaints: pd.DataFrame, current: list[str], previous: list[str], exposure: tuple[int, int],
+                 per: float, name: str, confidence: float) -> pd.DataFrame:
+    """Complaints per category in the window and before, each as a rate ``per`` unit of ``exposure`` (window,
+    before) in the column ``name`` (and ``before_<name>``), with the exact rate-ratio test when there is a before."""
+    (e1, e0), rows = exposure, []
     for cat, g in complaints.groupby("category"):
         k1, k0 = int(g["week"].isin(current).sum()), int(g["week"].isin(previous).sum())
-        rows.append({"category": cat, "complaints": k1, "per_1000": 1000 * k1 / e1, "before": k0,
-                     "before_per_1000": 1000 * k0 / e0, **metrics.rate_ratio(k1, e1, k0, e0, confidence)})
-    return pd.DataFrame(rows).sort_values("per_1000", ascending=False, ignore_index=True)
+        if k1 + k0 == 0:
+            continue
+        test = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {}  # nothing before: nothing to compare
+        rows.append({"category": cat, "complaints": k1, name: per * k1 / e1, "before": k0,
+                     f"before_{name}": per * k0 / e0 if e0 else float("nan"), **test})
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["category", "complaints", name, "before",
+                                                                  f"before_{name}"])
 
 
 def category_counts(complaints: pd.DataFrame, current: list[str], previous: list[str],
@@ -499,18 +511,8 @@ def category_counts(complaints: pd.DataFrame, current: list[str], previous: list
     >>> category_counts(c, ["W3"], ["W1", "W2"])[["category", "complaints", "per_week", "before_per_week"]].values.tolist()
     [['late', 2, 2.0, 0.5], ['rude', 0, 0.0, 0.5]]
     """
-    e1, e0 = len(current), len(previous)
     cats = complaints.assign(category=complaints["category"].fillna("(none)").replace("", "(none)"))
-    rows = []
-    for cat, g in cats.groupby("category"):
-        k1, k0 = int(g["week"].isin(current).sum()), int(g["week"].isin(previous).sum())
-        if k1 + k0 == 0:
-            continue
-        test = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {}  # nothing before: nothing to compare
-        rows.append({"category": cat, "complaints": k1, "per_week": k1 / e1, "before": k0,
-                     "before_per_week": k0 / e0 if e0 else float("nan"), **test})
-    cols = ["category", "complaints", "per_week", "before", "before_per_week"]
-    out = pd.DataFrame(rows) if rows else pd.DataFrame(columns=cols)
+    out = _by_category(cats, current, previous, (len(current), len(previous)), 1.0, "per_week", confidence)
     return out.sort_values(["complaints", "before", "category"], ascending=[False, False, True], ignore_index=True)
 
 
