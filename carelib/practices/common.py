@@ -15,6 +15,7 @@ import pandas as pd
 
 from carelib import periods
 from carelib.analysis import cases
+from carelib.data.importer import REPORT_FILE
 from carelib.data.tables import Workspace, load_workspace
 from carelib.errors import DataError, ParameterError
 from carelib.exports import readable
@@ -26,7 +27,7 @@ from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
 
 __all__ = ["Shown", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED",
-           "load_report", "import_report"]
+           "load_report", "import_report", "export_accounting"]
 
 #: The time column of each dated table: what "latest" and the weekly windows read.
 DATED = {"responses": "submitted_at", "reviews": "created_at", "complaints": "received_at", "tickets": "created_at"}
@@ -112,15 +113,9 @@ def load_report(ws: Workspace, *, rows: int = 10) -> Shown:
     Shown
     """
     report = ws.load_report()
-    imported = import_report(ws.path)
-    if imported is not None and not report.empty:
-        imported = imported[imported["table"].isin(report["table"])]
-    before = None if imported is None or imported.empty else Shown(
-        note("**From the export** (`carelib import`): rows in the export = rows written + rows set aside."), imported)
     if report.empty:
         return Shown(note("_No table of the workspace was read here._"))
-    shown = _loaded(ws, report, rows)
-    return before + shown if before is not None else shown
+    return export_accounting(ws.path, report["table"]) + _loaded(ws, report, rows)
 
 
 def _loaded(ws: Workspace, report: pd.DataFrame, rows: int) -> Shown:
@@ -137,6 +132,18 @@ def _loaded(ws: Workspace, report: pd.DataFrame, rows: int) -> Shown:
     return Shown(said, table, note("**Set aside, by reason**"), reasons, first)
 
 
+def export_accounting(folder: str | Path, tables: Iterable[str] | None = None) -> Shown:
+    """What ``carelib import`` made of the export (:func:`import_report`), for ``tables`` (default all), as a
+    sentence and a table; nothing for a workspace that was not imported."""
+    imported = import_report(folder)
+    if imported is not None and tables is not None:
+        imported = imported[imported["table"].isin(list(tables))]
+    if imported is None or imported.empty:
+        return Shown()
+    return Shown(note("**From the export** (`carelib import`): rows in the export = rows written + rows set aside."),
+                 imported)
+
+
 def import_report(folder: str | Path) -> pd.DataFrame | None:
     r"""What ``carelib import`` made of the export, per table: rows in the export = rows written + rows set aside,
     with the reasons (``WORKSPACE/import/report.csv``); None for a workspace that was not imported.
@@ -151,7 +158,7 @@ def import_report(folder: str | Path) -> pd.DataFrame | None:
     >>> import_report(ws).values.tolist()
     [['responses', 'x.csv', 10, 7, 3, 'empty answer 3']]
     """
-    path = Path(folder) / "import" / "report.csv"
+    path = Path(folder) / REPORT_FILE
     if not path.is_file():
         return None
     rows = pd.read_csv(path, dtype={"table": str, "source": str, "reason": str})

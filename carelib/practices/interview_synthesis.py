@@ -19,7 +19,7 @@ import pandas as pd
 from carelib import exports
 from carelib.data.transcripts import read_transcripts
 from carelib.errors import DataError
-from carelib.practices.common import Shown, import_report, note, redactor
+from carelib.practices.common import Shown, export_accounting, note, redactor
 from carelib.qual import coding, quotes
 from carelib.qual.codebook import CODEBOOK_COLUMNS, codebook_from_records, load_codebook
 from carelib.report import findings
@@ -198,15 +198,12 @@ def participants_summary(review: Review) -> Shown:
     said = note("**{n} interviews**, **{p} participants**, {t} turns; participants by {by}: {counts}",
                 n=len(review.overview), p=len(review.people), t=f"{len(review.turns):,}", by=review.segment,
                 counts=", ".join(f"{k} {v}" for k, v in counts.items()))
-    imported = import_report(review.base)
-    if imported is not None:  # transcripts made by carelib import: what became of each row of the export
-        said = Shown(said, note("**From the export** (`carelib import`): rows in the export = rows written + rows "
-                                "set aside."), imported)
+    shown = Shown(said) + export_accounting(review.base)  # transcripts made by carelib import: each row's fate
     if not review.warnings:
-        return Shown(said, note("Every transcript line was read as a turn or as the text of one."))
+        return shown + Shown(note("Every transcript line was read as a turn or as the text of one."))
     listed = pd.DataFrame({"line read as text of the turn before": list(review.warnings)})
-    return Shown(said, note("**{n} line(s) look like a speaker's but could not be read as one** (kept as text):",
-                            n=len(review.warnings)), listed)
+    return shown + Shown(note("**{n} line(s) look like a speaker's but could not be read as one** (kept as text):",
+                              n=len(review.warnings)), listed)
 
 
 def code_review(review: Review, codebook: str, *, threshold: float, method: str, seed: int = 0) -> Coding:

@@ -190,8 +190,7 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
         period, current, previous, trend = _waves(period, waves, weeks)
         return Review(ws, period, current, previous, trend, waves, grain="wave", **kw)
     if period == "latest" and weeks_of and not _any_dated(weeks_of):  # nothing dated at all: one undated period
-        whole = {t: pd.Series(UNDATED, index=s.index) for t, s in weeks_of.items()}
-        return Review(ws, UNDATED, [UNDATED], [], [UNDATED], whole, grain="undated", **kw)
+        return Review(ws, UNDATED, [UNDATED], [], [UNDATED], weeks_of, grain="undated", **kw)
     period = common.resolve_period(period, weeks_of)
     current, previous = review.review_weeks(period, window, compare_to)
     return Review(ws, period, current, previous, periods.last_weeks(period, weeks), weeks_of, **kw)
@@ -228,7 +227,7 @@ def overview(r: Review) -> common.Shown:
         said = common.note("**No row of any table has a date** (tables: {t}): every row is counted once, as one "
                            "period; trends, comparisons and control charts are skipped, and no date is invented.",
                            t=", ".join(sorted(r.have)))
-        return common.Shown(said, review.coverage(common.table_weeks(r.ws), r.current))
+        return common.Shown(said, review.coverage(r.weeks_of, r.current))
     if r.grain == "wave":
         said = common.note("**Under review:** the wave {a} · **compared with:** {c} · **tables:** {t}. The dates are "
                            "known only to the {g}: each wave is compared with the one before, and no week is "
