@@ -106,7 +106,9 @@ def test_a_very_long_period_is_refused_in_one_short_line(capsys, demo_dir, tmp_p
      ("metric_review", "method=exact", "parameter 'method' expects one of adjusted-wald, wald, bootstrap"),
      ("metric_review", "segment=regoin", "parameter 'segment' expects a column of responses"),
      ("service_quality", "by=tema", "parameter 'by' expects a column of tickets"),
-     ("segments_and_journeys", "segment_by=shoe", "expects behaviour or a column of customers or responses or reviews")],
+     ("segments_and_journeys", "segment_by=shoe", "expects behaviour or a column of customers or responses or reviews"),
+     ("metric_review", "period=2013-13", "or a year or a month such as 2013 or 2013-05"),
+     ("voice_of_customer", "text_column=body", "have no column 'body'")],  # source auto: every source
 )
 def test_parameter_values_are_checked_before_any_data_loads(capsys, demo_dir, tmp_path, monkeypatch,
                                                            notebook, param, message):

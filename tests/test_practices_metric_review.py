@@ -308,3 +308,13 @@ def test_a_workspace_with_no_date_at_all_is_counted_not_dated(tmp_path):
     assert shown.parts[1].iloc[0].tolist() == ["complaints", "", "", 0, 3]
     table = mr.complaint_rates(r).parts[-1]
     assert table.set_index("category")["complaints"].to_dict() == {"delivery": 2, "billing": 1}
+
+
+def test_an_import_report_that_is_not_carelib_s_is_named(tmp_path):
+    from carelib.practices import common
+
+    (tmp_path / "import").mkdir()
+    (tmp_path / "import" / "report.csv").write_text("table,rows\nresponses,3\n", encoding="utf-8")
+    with pytest.raises(DataError, match="import/report.csv: expected the columns .* found no source, rows_in"):
+        common.import_report(tmp_path)
+    assert common.import_report(tmp_path / "nowhere") is None and not common.export_accounting(tmp_path / "x").parts
