@@ -185,8 +185,10 @@ def _duration(td: Any) -> str:
 class CaseCard:
     """A rendered case: ``html`` (escaped, redacted markup) and ``text`` (plain summary)."""
 
-    def __init__(self, html_: str, text: str) -> None:
+    def __init__(self, html_: str, text: str, *, words: str = "", why: str = "", outcome: str = "") -> None:
         self.html, self.text = html_, text
+        #: plain, redacted: the customer's own words, why this case was chosen, and how it ended
+        self.words, self.why, self.outcome = words, why, outcome
 
     def _repr_html_(self) -> str:
         return self.html
@@ -235,12 +237,17 @@ def case_card(case: Case, redact: Callable[[str], str] | None = None, max_messag
     more = len(case.timeline) - max_messages
     if more > 0:
         rows.append(f'<tr><td colspan="3">… {more} more message(s)</td></tr>')
+    def plain(x: Any) -> str:
+        return redact(str(x)) if x is not None and not (isinstance(x, float) and np.isnan(x)) else ""
+
     outcome = "No recovery logged for this customer."
+    said = outcome
     if case.recovery:
         r = case.recovery
         cost = f" · cost €{float(r['cost']):,.2f}" if pd.notna(r.get("cost")) else ""
         outcome = (f"Recovery: {clean(r.get('compensating_action'))}{cost} · outcome: {clean(r.get('outcome'))}"
                    f" · learning: “{clean(r.get('learning'))}”")
+        said = f"Recovery: {plain(r.get('compensating_action'))}{cost}; outcome: {plain(r.get('outcome'))}"
     page = (
         '<section class="case-card" style="border-left:4px solid #b5523b;padding:0.5em 1em;background:#fbf6f3">'
         f"<h3>The case: customer {html.escape(str(c['customer_id']))}, {received:%d %B %Y}</h3>"
@@ -253,4 +260,5 @@ def case_card(case: Case, redact: Callable[[str], str] | None = None, max_messag
     )
     text = (f"Case: customer {c['customer_id']} ({received:%Y-%m-%d}), theme {case.theme!r}; "
             f"{case.same_problem} customers with the same problem; {len(case.timeline)} messages")
-    return CaseCard(page, text)
+    why = f"{case.why}. {case.same_problem} customers had the same problem in this window."
+    return CaseCard(page, text, words=plain(c.get("text")), why=why, outcome=said)

@@ -23,6 +23,7 @@ from carelib.qual.codebook import load_codebook
 from carelib.qual.coding import auto_code
 from carelib.report import findings
 from carelib.report.html import md
+from carelib.report.tables import Table
 from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
 
@@ -55,10 +56,35 @@ class Shown:
         return f"Shown({len(self.parts)} parts)"
 
     def _ipython_display_(self) -> None:
-        from IPython.display import display
+        from IPython.display import Markdown, display
 
-        for part in self.parts:
-            display(part)
+        parts = list(self.parts)
+        i = 0
+        while i < len(parts):
+            part, following = parts[i], parts[i + 1] if i + 1 < len(parts) else None
+            table_next = isinstance(following, pd.DataFrame) or (
+                isinstance(following, Table) and not (following.caption or following.caption_html))
+            if isinstance(part, Markdown) and table_next and _caption_like(part.data):
+                table = following if isinstance(following, Table) else Table(following)
+                table.caption_html = _inline_markdown(part.data)  # the note says what the table is
+                display(table)
+                i += 2
+                continue
+            display(Table(part) if isinstance(part, pd.DataFrame) else part)
+            i += 1
+
+
+def _caption_like(text: str | None) -> bool:
+    """A short one-paragraph note right before a table is that table's caption."""
+    return bool(text) and "\n\n" not in text.strip() and len(text) <= 240 and not text.lstrip().startswith(("#", "-", ">"))
+
+
+def _inline_markdown(text: str) -> str:
+    """One Markdown paragraph as inline HTML (the caption of a table); sanitised where the report is assembled."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    out = markdown2html_mistune(text).strip()
+    return out[3:-4].strip() if out.startswith("<p>") and out.endswith("</p>") else out
 
 
 def display_options(*, decimals: int = 3, max_colwidth: int = 120, max_columns: int = 20, width: int = 160) -> None:
@@ -80,6 +106,31 @@ def display_options(*, decimals: int = 3, max_colwidth: int = 120, max_columns: 
     pd.set_option("display.max_colwidth", max_colwidth)
     pd.set_option("display.max_columns", max_columns)
     pd.set_option("display.width", width)
+    _use_table_renderer()
+
+
+def _use_table_renderer() -> None:
+    """Every DataFrame a notebook displays goes through the one table renderer (:mod:`carelib.report.tables`)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type(pd.DataFrame, lambda frame: Table(frame).html())
+    formatters["text/plain"].for_type(pd.DataFrame, lambda frame, p, cycle: p.text(Table(frame).text()))
+    formatters["image/png"].for_type_by_name("matplotlib.figure", "Figure", _png_with_alt)
+
+
+def _png_with_alt(fig: Any) -> tuple[bytes, dict[str, str]]:
+    """A chart as PNG with its alt text (titles, axes and the range of each series) for screen readers."""
+    from IPython.core.pylabtools import print_figure
+
+    from carelib.report.plots import describe
+
+    return print_figure(fig, "png", bbox_inches="tight"), {"alt": describe(fig)}
 
 
 def note(template: str, **values: Any) -> Any:
@@ -260,7 +311,8 @@ def the_case(ws: Workspace, period: str, *, weeks: int = 4, seed: int | None = 0
     case = cases.pick_case(ws["complaints"], ws["tickets"], ws["messages"], period, weeks=weeks, seed=seed,
                            recoveries=ws["recoveries"] if ws.has("recoveries") else None)
     card = cases.case_card(case, redact=redact or redactor(ws).redact)
-    findings.publish("case", case.theme, label="The case", text=card.text.removeprefix("Case: "), kind="case")
+    findings.publish("case", case.theme, label="The case", text=card.text.removeprefix("Case: "), kind="case",
+                     words=card.words, why=card.why, outcome=card.outcome)
     return Shown(HTML(card.html))
 
 

@@ -148,6 +148,13 @@ class Review:
         """The weeks under review as a phrase, e.g. ``2026-W44 to 2026-W47``."""
         return f"{self.current[0]} to {self.current[-1]}"
 
+    @property
+    def compared_with(self) -> str:
+        """What the window is compared with, as a phrase, e.g. ``2026-W40 to 2026-W43``."""
+        if not self.previous:
+            return "the weeks compared with"
+        return self.previous[0] if len(self.previous) == 1 else f"{self.previous[0]} to {self.previous[-1]}"
+
 
 def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, compare_to: str = "previous",
                 weeks: int = 52, segment: str = "region", segments_by: Iterable[str] = ("region", "plan", "channel"),
@@ -277,24 +284,33 @@ def _headline_rows(r: Review) -> list:
     return rows
 
 
-def publish_headline(head: pd.DataFrame) -> None:
-    """Publish ``headline.<metric>`` for every headline row with a value: value, interval, change and signal."""
+def publish_headline(head: pd.DataFrame, *, alpha: float = 0.05, comparison: str = "the weeks compared with") -> None:
+    """Publish ``headline.<metric>`` for every headline row with a value: value, interval, change and signal.
+
+    Besides the text, each finding carries its numbers for the brief and the run history: ``unit``,
+    ``change``, ``p_value``, ``significant`` (p below ``alpha``), ``signal`` (the control-chart rule that
+    fired in the window, or empty) and ``comparison``.
+    """
     for row in head.itertuples():
         if pd.isna(row.value):
             continue
         scale = 100 if row.unit == "share" else 1
         unit = "%" if row.unit == "share" else f" {row.unit}" if row.unit != "points" else ""
         change = f"; {row.change * scale:+.1f} vs comparison, p = {row.p_value:.3f}" if pd.notna(row.p_value) else ""
-        findings.publish(f"headline.{row.metric}", float(row.value), label=row.label,
+        findings.publish(f"headline.{row.metric}", float(row.value), label=row.label, show=False,
                          ci=(float(row.ci_low), float(row.ci_high)),
                          text=f"{row.value * scale:.1f}{unit} ({row.ci_low * scale:.1f} to "
                               f"{row.ci_high * scale:.1f}){change}",
-                         note=row.signal if row.signal not in ("", "no signal") else None)
+                         note=row.signal if row.signal not in ("", "no signal") else None,
+                         unit=row.unit, change=float(row.change) if pd.notna(row.change) else None,
+                         p_value=float(row.p_value) if pd.notna(row.p_value) else None,
+                         significant=bool(pd.notna(row.p_value) and row.p_value < alpha),
+                         signal=row.signal if row.signal not in ("", "no signal") else "", comparison=comparison)
 
 
 def headline(r: Review) -> common.Shown:
     """Section 1: the headline table as leadership reads it; each metric published as ``headline.<metric>``."""
-    publish_headline(r.head)
+    publish_headline(r.head, alpha=1 - r.confidence, comparison=r.compared_with)
     return common.Shown(review.format_headline(r.head, r.confidence))
 
 

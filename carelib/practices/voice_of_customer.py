@@ -26,6 +26,7 @@ from carelib.practices.common import (
     resolve_period,
 )
 from carelib.report import findings
+from carelib.report.tables import Table
 from carelib.text import voc
 from carelib.text.emotion import EMOTIONS, emotions
 from carelib.text.sentiment import sentiment
@@ -345,5 +346,5 @@ def emerging(review: Review) -> Shown:
     return Shown(note("Window {a} to {b} ({n} texts) against {c} to {d} ({m} texts).", a=current[0], b=current[-1],
                       n=n_now, c=before[0], d=before[-1], m=n_before), trend,
                  note("_No theme is new or significantly rising in this window._") if moved.empty else None,
-                 note("**Share of each theme by week** (baseline and window; each column sums to 1)"),
-                 _weekly(review, trend))
+                 note("**Share of each theme by week** (baseline and window; each column sums to 100 %)"),
+                 Table(_weekly(review, trend), shares=True))

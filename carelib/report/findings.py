@@ -95,11 +95,17 @@ def finding(
     return rec
 
 
-def publish(key: str, value: Any, **kwargs: Any) -> None:
-    """Display a finding in the notebook and carry it for reports (see :func:`finding`)."""
+def publish(key: str, value: Any, *, show: bool = True, **kwargs: Any) -> None:
+    """Display a finding in the notebook and carry it for reports (see :func:`finding`).
+
+    ``show=False`` carries the finding without a line of its own (a table beside it already shows it).
+    """
     from IPython.display import display
 
     rec = finding(key, value, **kwargs)
+    if not show:
+        display({MIME: rec, "text/plain": ""}, raw=True)
+        return
     note = f" <em>({html.escape(rec['note'])})</em>" if rec.get("note") else ""
     shown = f"<p><strong>{html.escape(rec['label'])}</strong>: {html.escape(rec['text'])}{note}</p>"
     plain = f"{rec['label']}: {rec['text']}" + (f" ({rec['note']})" if rec.get("note") else "")

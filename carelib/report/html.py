@@ -33,6 +33,7 @@ import pandas as pd
 
 from carelib import __version__
 from carelib.errors import RunError
+from carelib.report.look import css_variables
 
 __all__ = [
     "Section",
@@ -47,32 +48,55 @@ __all__ = [
 ]
 
 _CSS = """
-:root{--ink:#1f2933;--muted:#52606d;--line:#d9e2ec;--accent:#2f5d8a;--bg:#ffffff;--soft:#f5f7fa;--warn:#b44d12}
+:root{VARS}
 *{box-sizing:border-box}
 body{margin:0;background:var(--soft);color:var(--ink);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1000px;margin:0 auto;background:var(--bg);padding:32px 48px 48px;min-height:100vh}
-h1{font-size:1.9em;margin:.2em 0 .1em} h2{font-size:1.4em;margin-top:1.8em;border-bottom:1px solid var(--line);padding-bottom:.2em}
+main{max-width:1000px;margin:0 auto;background:#fff;padding:32px 48px 48px;min-height:100vh}
+h1{font-size:1.9em;margin:.2em 0 .1em} h2{font-size:1.4em;margin-top:1.8em;border-bottom:1px solid var(--rule);padding-bottom:.2em}
 h3{font-size:1.15em;margin-top:1.4em} .subtitle{color:var(--muted);margin:0 0 1.2em}
-a{color:var(--accent)} a.anchor-link{display:none}
-table{border-collapse:collapse;margin:.6em 0 1em;font-size:.9em;font-variant-numeric:tabular-nums}
-th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:right;vertical-align:top}
-th{background:var(--soft);font-weight:600} td:first-child,th:first-child{text-align:left}
-tbody tr:nth-child(even){background:#fafbfc}
+a{color:var(--link)} a.anchor-link{display:none}
 img{max-width:100%;height:auto}
-.findings{background:#eef4fa;border-left:4px solid var(--accent);padding:12px 20px;margin:1em 0 1.5em}
+.table{margin:.6em 0 1.2em;max-width:100%}
+table{border-collapse:collapse;font-size:.86em;font-variant-numeric:tabular-nums;max-width:100%}
+table.carekit{width:auto}
+caption{caption-side:top;text-align:left;font-weight:600;color:var(--ink);padding:0 0 .35em;font-size:1.05em}
+th,td{border-bottom:1px solid var(--rule);padding:3px 6px;vertical-align:top;overflow-wrap:break-word}
+td.txt,tbody th.txt{min-width:6em} td.long{min-width:12em}
+thead th{background:var(--soft);font-weight:600;vertical-align:bottom;overflow-wrap:anywhere}
+td.num,th.num{text-align:right} td.num{white-space:nowrap} td.txt,th.txt{text-align:left}
+tbody th{font-weight:600;text-align:left}
+tbody tr:nth-child(even){background:#fafbfc}
+tbody tr.hl{background:var(--highlight)} tbody tr.hl th:first-child::before{content:"● ";color:var(--accent)}
+td ul,th ul{margin:0;padding-left:1.1em;text-align:left} td li{margin:0}
+td ul.inline{padding:0;list-style:none;display:inline} td ul.inline li{display:inline}
+td ul.inline li:not(:last-child)::after{content:", "}
+.table-note{color:var(--muted);font-size:.82em;margin:.2em 0}
+.table-caption{font-weight:600;margin:.2em 0}
+details{margin:.4em 0} summary{cursor:pointer;color:var(--link)}
+details.more-rows summary{font-size:.88em}
+details.appendix{border-top:1px solid var(--rule);padding-top:.4em;margin-top:1em}
+details.appendix>summary{font-weight:600;color:var(--ink)}
+.findings{background:#eef4fa;border-left:4px solid var(--line);padding:12px 20px;margin:1em 0 1.5em}
 .findings h2{border:0;margin-top:.2em} .findings li{margin:.25em 0}
 .finding-value{font-weight:600} .finding-note{color:var(--muted)}
 nav.toc{font-size:.92em;margin:0 0 1.5em} nav.toc ol{margin:.3em 0;padding-left:1.4em}
 section.notebook{margin-top:2em}
-.jp-OutputArea-output pre,pre{white-space:pre-wrap;background:var(--soft);padding:8px 10px;border-radius:4px;font-size:.85em}
+.jp-OutputArea-output pre,pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--soft);padding:8px 10px;border-radius:4px;font-size:.85em}
 .jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]{display:none} .output_stderr{display:none}
-.dataframe thead th{text-align:right} .dataframe tbody tr th{vertical-align:top}
-.dataframe tbody tr th:only-of-type{vertical-align:middle}
-.case-card{border-left:4px solid #b5523b;padding:.5em 1em;background:#fbf6f3}
-footer.provenance{margin-top:3em;border-top:2px solid var(--line);padding-top:1em;color:var(--muted);font-size:.85em}
+.case-card{border-left:4px solid var(--accent);padding:.5em 1em;background:#fbf6f3}
+.brief{border:1px solid var(--rule);padding:16px 24px;margin:0 0 1.5em;background:#fff}
+.brief h2{margin-top:.2em;border:0;font-size:1.3em} .brief h3{margin:.8em 0 .3em;font-size:1.05em}
+.brief ol,.brief ul{margin:.2em 0;padding-left:1.3em} .brief li{margin:.2em 0}
+.brief .case-quote{border-left:4px solid var(--accent);background:#fbf6f3;padding:.4em .8em;margin:.3em 0}
+.signal{color:var(--accent);font-weight:600} .noise{color:var(--muted)} .better{color:var(--good);font-weight:600}
+.tag{display:inline-block;border:1px solid currentColor;border-radius:3px;padding:0 4px;font-size:.78em;margin-left:4px}
+footer.provenance{margin-top:3em;border-top:2px solid var(--rule);padding-top:1em;color:var(--muted);font-size:.85em}
 footer.provenance table{font-size:1em} footer.provenance td{text-align:left;word-break:break-all}
-@media print{body{background:#fff} main{padding:0} nav.toc{display:none}}
-"""
+@media (max-width:700px){main{padding:16px 14px} .table{overflow-x:auto}}
+@media print{body{background:#fff;font-size:12px} main{padding:0;max-width:none} nav.toc{display:none}
+ .brief{break-after:page;border:0;padding:0} table,figure,img,tr,.case-card{break-inside:avoid}
+ h2,h3{break-after:avoid}}
+""".replace("VARS", css_variables())
 
 # No script, no fetch, no frame; images from data: only. Inline styles stay allowed: the page's own <style> and
 # the print stylesheet carelib.report.browser.to_pdf adds to a copy; the sanitiser strips styles from content. base-uri
@@ -305,6 +329,11 @@ class Section:
     body_html: str
     anchor: str
     findings: list[dict[str, Any]] = field(default_factory=list)
+    #: the outputs of cells tagged ``report-detail``: shown collapsed at the end of the section
+    detail_html: str = ""
+    #: carelib-made Markdown-rendered HTML around the body: what the section shows, what to do with it
+    lead_html: str = ""
+    after_html: str = ""
 
     @classmethod
     def from_notebook(cls, nb: nbformat.NotebookNode, name: str, title: str | None = None) -> Section:
@@ -341,10 +370,18 @@ class Section:
             sanitize_html=False,  # nbconvert's would escape all HTML wholesale; render_report sanitises instead
         )
         nb = _strip_for_report(nb)
-        body, _ = exporter.from_notebook_node(nb)
+        main, detail = nbformat.from_dict(nb), nbformat.from_dict(nb)
+        main.cells = [c for c in nb.cells if "report-detail" not in c.get("metadata", {}).get("tags", [])]
+        detail.cells = [c for c in nb.cells if "report-detail" in c.get("metadata", {}).get("tags", [])]
+        body, _ = exporter.from_notebook_node(main)
+        more = exporter.from_notebook_node(detail)[0] if detail.cells and _has_output(detail) else ""
         heading = title or _first_heading(nb) or Path(name).stem.replace("_", " ").capitalize()
         anchor = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
-        return cls(heading, body, anchor, read_findings(nb))
+        return cls(heading, body, anchor, read_findings(nb), detail_html=more)
+
+
+def _has_output(nb: nbformat.NotebookNode) -> bool:
+    return any(c.cell_type == "markdown" or c.get("outputs") for c in nb.cells)
 
 
 def _first_heading(nb: nbformat.NotebookNode) -> str | None:
@@ -401,6 +438,7 @@ def render_report(
     findings: list[dict[str, Any]] | None = None,
     definitions: pd.DataFrame | None = None,
     provenance: dict[str, str] | None = None,
+    brief_html: str = "",
 ) -> str:
     """Assemble one self-contained HTML page.
 
@@ -429,6 +467,9 @@ def render_report(
         Appendix of metric definitions, shown as an escaped table.
     provenance : dict of str to str, optional
         Footer rows (from :func:`provenance`).
+    brief_html : str
+        The one-page brief (:func:`carelib.report.brief.render_brief`); when given it takes the
+        place of the key-findings box.
 
     Returns
     -------
@@ -451,20 +492,33 @@ def render_report(
     ]
     if subtitle:
         parts.append(f'<p class="subtitle">{html.escape(subtitle)}</p>')
-    parts.append(_clean("key findings", _findings_html(all_findings), own_classes=True))
+    if brief_html:
+        parts.append(_clean("brief", brief_html, own_classes=True))
+    else:
+        parts.append(_clean("key findings", _findings_html(all_findings), own_classes=True))
     parts.append(_clean("introduction", intro_html, own_classes=True))
     if len(sections) > 1 or has_definitions:
         parts.append(f'<nav class="toc"><strong>Contents</strong><ol>{toc}</ol></nav>')
     for s in sections:
         heading = f"<h2>{html.escape(s.title)}</h2>" if len(sections) > 1 else ""
+        lead = _clean(f"section {s.anchor!r} lead", s.lead_html, own_classes=True)
         body = _clean(f"section {s.anchor!r}", s.body_html)
-        parts.append(f'<section class="notebook" id="{html.escape(s.anchor)}">{heading}{body}</section>')
+        if s.detail_html:
+            body += ('<details class="appendix"><summary>Detail: the full tables and how they were made</summary>'
+                     + _clean(f"section {s.anchor!r} detail", s.detail_html) + "</details>")
+        after = _clean(f"section {s.anchor!r} what to do", s.after_html, own_classes=True)
+        parts.append(f'<section class="notebook" id="{html.escape(s.anchor)}">{heading}{lead}{body}{after}</section>')
     if has_definitions:
-        table = definitions.to_html(index=False, escape=True, border=0)
-        parts.append(f'<section id="definitions"><h2>Definitions</h2>{_clean("definitions", table)}</section>')
+        from carelib.report.tables import render_table
+
+        table = render_table(definitions, "How each metric is defined, with its interval and reference",
+                             visible_rows=len(definitions))
+        parts.append('<section id="definitions"><h2>Definitions</h2><details class="appendix"><summary>'
+                     f'{len(definitions)} metric definitions</summary>{_clean("definitions", table)}</details></section>')
     if provenance:
         table = _clean("provenance", _table_html(provenance, "provenance"), own_classes=True)
-        parts.append(f'<footer class="provenance"><h3>Provenance</h3>{table}</footer>')
+        parts.append('<footer class="provenance"><details><summary>Provenance: parameters, data fingerprint, '
+                     f'versions, run id</summary>{table}</details></footer>')
     parts.append("</main></body></html>")
     page = "\n".join(p for p in parts if p)
     problems = check_offline(page)

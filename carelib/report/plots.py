@@ -13,13 +13,10 @@ import numpy as np
 import pandas as pd
 
 from carelib.errors import ParameterError
+from carelib.report.look import LOOK
 
 __all__ = ["LOOK", "trend", "forest", "control_chart", "drivers", "survival", "hour_of_week", "bars"]
 
-LOOK = {
-    "ink": "#2b2b2b", "muted": "#8a8a8a", "band": "#c9d8e8", "line": "#2f5d8a", "accent": "#b5523b",
-    "grid": "#e6e6e6", "font": 9, "figsize": (8, 3.2),
-}
 
 
 def _axes(ax: Any, figsize: tuple[float, float] | None = None):
@@ -293,7 +290,7 @@ def survival(curves: dict[str, pd.DataFrame], *, xlabel: str = "minutes", title:
     1
     """
     ax = _axes(ax)
-    colours = [LOOK["line"], LOOK["accent"], "#6b8e23", "#7a5195", "#444444", "#d4a017"]
+    colours = list(LOOK["cycle"])
     for i, (name, km) in enumerate(curves.items()):
         _need(km, ["time", "survival", "low", "high"], "survival")
         col = colours[i % len(colours)]
@@ -340,7 +337,7 @@ def hour_of_week(grid: pd.DataFrame, *, label: str = "", title: str = "", ax: An
     """
     ax = _axes(ax, (8, 2.8))
     ax.grid(False)
-    img = ax.imshow(grid.to_numpy(float), aspect="auto", cmap="Blues", interpolation="nearest")
+    img = ax.imshow(grid.to_numpy(float), aspect="auto", cmap="cividis", interpolation="nearest")
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
     ax.set_xticks(range(0, grid.shape[1], 2), [str(c) for c in grid.columns[::2]])
     ax.set_xlabel("hour of day", fontsize=LOOK["font"])
@@ -390,3 +387,49 @@ def bars(labels: list[Any], values: list[float] | pd.Series, *, xlabel: str = ""
     if title:
         ax.set_title(title, fontsize=LOOK["font"] + 1, loc="left")
     return ax
+
+
+def describe(fig: Any) -> str:
+    """Alt text for a chart, read from the figure itself: titles, axes, and the range of each series.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        A figure drawn by this module (or any figure with titled, labelled axes).
+
+    Returns
+    -------
+    str
+        One or two sentences a screen reader can read in place of the chart.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = trend(pd.DataFrame({"week": ["W1", "W2"], "nps": [30.0, 34.5], "ci_low": [25.0, 30.0],
+    ...                          "ci_high": [35.0, 39.0]}), x="week", title="NPS by week", ylabel="NPS")
+    >>> describe(ax.figure)
+    'Chart: NPS by week. NPS over 2 points (W1 to W2): from 30.0 to 34.5, lowest 30.0, highest 34.5.'
+    """
+    parts = []
+    for ax in fig.get_axes():
+        if not ax.get_visible() or (not ax.lines and not ax.patches and not ax.collections and not ax.images):
+            continue
+        title = ax.get_title(loc="left") or ax.get_title() or (fig._suptitle.get_text() if fig._suptitle else "")
+        said = [f"Chart: {title}." if title else "Chart."]
+        ylabel, xlabel = ax.get_ylabel(), ax.get_xlabel()
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        line = next((ln for ln in ax.lines if len(ln.get_ydata()) >= 2 and ln.get_linestyle() not in ("--", ":")), None)
+        if line is not None:
+            y = np.asarray(line.get_ydata(), dtype=float)
+            y = y[np.isfinite(y)]
+            if len(y):
+                span = f" ({ticks[0]} to {ticks[-1]})" if len(ticks) >= 2 else ""
+                said.append(f"{ylabel or 'The series'} over {len(y)} points{span}: from {y[0]:.1f} to {y[-1]:.1f}, "
+                            f"lowest {y.min():.1f}, highest {y.max():.1f}.")
+        elif ax.patches:
+            said.append(f"{len(ax.patches)} bars" + (f" of {xlabel or ylabel}" if (xlabel or ylabel) else "") + ".")
+        elif ylabel or xlabel:
+            said.append(" by ".join(x for x in (ylabel, xlabel) if x) + ".")
+        parts.append(" ".join(said))
+    return " ".join(parts) or "Chart."

@@ -463,7 +463,7 @@ def run_playbook(
     started = time.time()
     base = Path(runs_dir) / book.name
     folder = _new_run_folder(base, params)
-    run = PlaybookRun(book.name, folder.name, folder, "running", 0.0)
+    run = PlaybookRun(book.name, folder.name, folder, "running", 0.0, started=started)
     absent = _absent(book, params, data_dir)
     if absent and len(absent) == len(book.steps):
         raise DataError(f"playbook {book.name}: no step can run on this workspace: "
@@ -515,20 +515,52 @@ def _hold_signals() -> None:
 
 def _write_report(book: Playbook, run: PlaybookRun, params: dict[str, Any], data: Any, fingerprint: str,
                   versions: dict[str, str], base: Path) -> None:
-    from carelib.run.playbook_report import render_playbook_report
+    from carelib.run.playbook_report import read_actions, render_playbook_report
 
-    run.findings, html = render_playbook_report(book, run, params, data, fingerprint, versions)
+    last = _last_good_run(base, run.run_id)
+    run.findings, html = render_playbook_report(book, run, params, data, fingerprint, versions, last=last)
     write_atomic(run.folder / "report.html", html)
     write_atomic(run.folder / "findings.json", json.dumps(run.findings, indent=2, sort_keys=True) + "\n")
+    actions = read_actions(data)
+    if actions is not None and {"action_id", "status"} <= set(actions.columns):
+        statuses = dict(zip(actions["action_id"].astype(str), actions["status"].astype(str), strict=True))
+        write_atomic(run.folder / "actions.json", json.dumps(statuses, indent=2, sort_keys=True) + "\n")
     write_atomic(base / "report.html", html)  # the latest good report, replaced whole
     run.report = base / "report.html"
+
+
+def _last_good_run(base: Path, current: str) -> Any:
+    """The newest good run of this playbook before ``current`` (its findings and action statuses), or None."""
+    from carelib.run.playbook_report import LastRun
+
+    index = base.parent / "index.jsonl"
+    if not index.is_file():
+        return None
+    for line in reversed(index.read_text(encoding="utf-8").splitlines()):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if rec.get("playbook") != base.name or rec.get("status") != "ok" or rec.get("run_id") == current:
+            continue
+        folder = base / str(rec.get("run_id"))
+        try:
+            found = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        try:
+            actions = json.loads((folder / "actions.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            actions = None
+        return LastRun(str(rec["run_id"]), str(rec.get("period") or ""), found, actions)
+    return None
 
 
 def _record(run: PlaybookRun, params: dict[str, Any], runs_dir: Path, *, quiet: bool) -> None:
     """run.log in the run's folder and a line in the index; ``quiet``: a failure to write is not raised."""
     try:
         _write_log(run, params)
-        _append_index(runs_dir, run)
+        _append_index(runs_dir, run, params)
     except OSError:
         if not quiet:
             raise
@@ -547,11 +579,17 @@ def _headline(findings: list[dict[str, Any]], limit: int = 4) -> str:
     return "; ".join(parts[:limit])
 
 
-def _append_index(runs_dir: Path, run: PlaybookRun) -> None:
+def _append_index(runs_dir: Path, run: PlaybookRun, params: dict[str, Any] | None = None) -> None:
+    from carelib.report.brief import numbers
+
     rec = {
         "playbook": run.playbook, "run_id": run.run_id, "status": run.status, "seconds": round(run.seconds, 1),
+        "period": str((params or {}).get("period", "") or ""),
+        "started": _dt.datetime.fromtimestamp(run.started, tz=_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if run.started else "",
         "steps": {r.step.id: r.status for r in run.steps},
         "headline": _headline(run.findings),
+        "numbers": numbers(run.findings),
         "report": str(run.folder / "report.html") if run.report else None,
     }
     append_line(runs_dir / "index.jsonl", json.dumps(rec, sort_keys=True))

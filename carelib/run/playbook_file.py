@@ -32,6 +32,9 @@ class Step:
     #: what the step reads: table names (``tickets``), ``interviews`` (the transcripts folder), alternatives as
     #: ``responses|reviews``, templated like parameters (``"{voice}"``); a workspace without them skips the step
     needs: tuple[str, ...] = ()
+    #: one sentence of what the section shows, and what a reader does with it (Markdown, shown around the section)
+    shows: str = ""
+    todo: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def load_playbook(path: str | Path) -> Playbook:
                 title=s.get("title"),
                 after=tuple(s.get("after") or ()),
                 needs=tuple(str(n) for n in (s.get("needs") or ())),
+                shows=str(s.get("shows") or ""),
+                todo=str(s.get("todo") or ""),
             )
         )
     ids = [s.id for s in steps]
@@ -196,3 +201,5 @@ class PlaybookRun:
     steps: list[StepResult] = field(default_factory=list)
     report: Path | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
+    #: POSIX time the run started (0: unknown)
+    started: float = 0.0

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import fnmatch
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 
+from carelib import periods
+from carelib.errors import ParameterError
+from carelib.report.brief import actions_due, headline_changes, render_brief, what_changed
 from carelib.report.html import Section, provenance, render_report
 from carelib.run.playbook_file import Playbook, PlaybookRun
 
-__all__ = ["render_playbook_report", "order_findings"]
+__all__ = ["render_playbook_report", "order_findings", "LastRun", "read_actions"]
 
 MAX_LEAD = 12
 
@@ -65,6 +70,40 @@ def _definitions():
     return definitions_table()
 
 
+@dataclass
+class LastRun:
+    """What the brief compares with: the last good run of the same playbook."""
+
+    run_id: str
+    period: str
+    findings: list[dict[str, Any]]
+    actions: dict[str, str] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"the last run ({self.period}, {self.run_id})" if self.period else f"the last run ({self.run_id})"
+
+
+def read_actions(data: str | Path | None) -> pd.DataFrame | None:
+    """The workspace's ``actions.csv`` (owner, due, status ...), or None when it has none or it cannot be read."""
+    if data is None:
+        return None
+    path = Path(data) / "actions.csv"
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+
+
+def _period_end(period: str) -> pd.Timestamp | None:
+    try:
+        return periods.week_bounds(period)[1]
+    except (ParameterError, ValueError):
+        return None
+
+
 def render_playbook_report(
     book: Playbook,
     run: PlaybookRun,
@@ -72,6 +111,7 @@ def render_playbook_report(
     data: str | Path | None,
     fingerprint: str,
     versions: dict[str, str],
+    last: LastRun | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """Findings (ordered) and the HTML page of a successful run.
 
@@ -89,6 +129,9 @@ def render_playbook_report(
         The workspace's data fingerprint.
     versions : dict of str to str
         Package → version, listed in the footer.
+    last : LastRun, optional
+        The last good run of this playbook, for "what changed since the last run" (None: this is
+        the first).
 
     Returns
     -------
@@ -105,6 +148,10 @@ def render_playbook_report(
         nb = nbformat.read(r.executed, as_version=4)
         section = Section.from_notebook(nb, r.step.notebook, title=r.step.title)
         section.anchor = r.step.id
+        if r.step.shows:
+            section.lead_html = f'<p class="shows">{_inline(r.step.shows)}</p>'
+        if r.step.todo:
+            section.after_html = f'<p class="todo"><strong>What to do with it:</strong> {_inline(r.step.todo)}</p>'
         sections.append(section)
         findings += [{**f, "step": r.step.id} for f in section.findings]
     if skipped:  # said before the evidence: what this report cannot show, and why
@@ -131,13 +178,27 @@ def render_playbook_report(
             "packages": ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
         },
     )
+    actions = read_actions(data)
+    period = str(params.get("period", "") or "")
+    changed = what_changed(ordered, last.findings if last else None, actions_now=actions,
+                           actions_before=last.actions if last else None,
+                           before_label=last.label if last else "the last run")
+    brief = render_brief(ordered, period=period, changed=changed,
+                         compared=headline_changes(ordered, last.findings) if last else None,
+                         actions=actions_due(actions, _period_end(period)) if actions is not None else None)
     page = render_report(
         sections,
         title=book.title,
-        subtitle=" · ".join(x for x in (str(params.get("period", "")), book.audience) if x),
+        subtitle=" · ".join(x for x in (period, book.audience) if x),
         intro_html=practice,
         findings=lead,
         definitions=_definitions(),
         provenance=prov,
+        brief_html=brief,
     )
     return ordered, page
+
+
+def _inline(text: str) -> str:
+    out = _markdown(text).strip()
+    return out[3:-4] if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1 else out
