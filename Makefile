@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed-$(shell (cat pyproject.toml; echo "$(EXTRAS)") | sh
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: demo test test-fast lab notebooks demo-data datadict lint bench-nps bench-themes clean help
+.PHONY: demo test test-fast lab notebooks demo-data datadict lint screenshots bench-nps bench-themes clean help
 
 help:
 	@echo "make demo   - set up .venv, run the demo on data/demo (one line per step) and print the report's path"
@@ -21,6 +21,7 @@ help:
 	@echo "make lab    - JupyterLab on notebooks/ with the project's environment"
 	@echo "make notebooks - re-execute every notebook in place on the demo workspace"
 	@echo "make demo-data - regenerate data/demo and data/README.md"
+	@echo "make screenshots - refresh docs/screens/ (the four playbook reports at 1280 px and 390 px)"
 
 # uv (MIT/Apache-2.0, from PyPI) installs the same packages as pip in a fraction of the time; where it cannot be
 # had, pip does the work. A local wheel folder (FIND_LINKS, e.g. the machine's CPU build of torch) is used when present.
@@ -68,6 +69,10 @@ lab: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/carelib refresh notebooks/*.ipynb
+
+# the four playbook reports at 1280 px and 390 px (needs Chromium: apt-get install chromium)
+screenshots: $(STAMP)
+	$(BIN)/python docs/screenshots.py
 
 demo-data: $(STAMP)
 	$(BIN)/carelib demo-data data/demo

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import numbers
 import os
 import signal
 import sys
@@ -115,7 +116,8 @@ def _cmd_playbook_run(args: argparse.Namespace) -> int:
     if args.pdf:
         from carelib.report.browser import to_pdf
 
-        print(f"pdf: {to_pdf(run.report, Path(run.report).with_suffix('.pdf'))}", flush=True)
+        pdf = to_pdf(run.report, Path(run.report).with_suffix(".pdf"), footer=f"{run.playbook} · run {run.run_id}")
+        print(f"pdf: {pdf}", flush=True)
     print(f"report: {run.report}", flush=True)
     return 0
 
@@ -126,9 +128,19 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     table = list_runs(args.runs, args.playbook)
     if table.empty:
         print(f"no runs in {args.runs}/")
-        return 0
     for row in table.head(args.last).itertuples(index=False):
-        print(f"{row.playbook:22} {row.run_id:34} {row.status:11} {row.seconds:7.1f} s  {row.headline or ''}")
+        seconds = f"{float(row.seconds):7.1f} s" if isinstance(row.seconds, numbers.Real) and row.seconds == row.seconds else " " * 9
+        headline = row.headline if isinstance(row.headline, str) else ""  # older lines may have none
+        print(f"{row.playbook!s:22} {row.run_id!s:34} {row.status!s:11} {seconds}  {headline}")
+    if Path(args.runs).is_dir():  # the page of every playbook's runs (a folder that is not there stays so)
+        from carelib.run.history import HISTORY_FILE, write_history
+
+        try:
+            page = write_history(args.runs)
+        except OSError as exc:
+            what = exc.strerror or str(exc)
+            raise RunError(f"cannot write the run history {Path(args.runs) / HISTORY_FILE}: {what}") from exc
+        print(f"history: {page}")
     return 0
 
 
@@ -224,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     pbr.add_argument("--pdf", action="store_true", help="also print the report to PDF with headless Chromium")
     pbr.set_defaults(func=_cmd_playbook_run)
 
-    runs = sub.add_parser("runs", help="list past playbook runs with status, duration and headline values")
+    runs = sub.add_parser("runs", help="list past playbook runs with status, duration and headline values and "
+                                      "write the run history page RUNS/index.html")
     runs.add_argument("--playbook")
     runs.add_argument("--runs", default="runs")
     runs.add_argument("--last", type=int, default=20)

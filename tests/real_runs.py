@@ -86,3 +86,27 @@ def weeks_ending(last: str, n: int) -> list[str]:
     year, week = int(last[:4]), int(last[-2:])
     monday = pd.Timestamp.fromisocalendar(year, week, 1)
     return [iso_week(pd.Series([monday - pd.Timedelta(weeks=k)])).iloc[0] for k in range(n - 1, -1, -1)]
+
+
+_NOT_A_NUMBER = re.compile(r"(?<![\w-])(NaN|nan|<NA>|NaT)(?![\w-])")
+_LIST_REPR = re.compile(r"\[\s*(?:'[^'\n]*'|\"[^\"\n]*\")\s*(?:,\s*(?:'[^'\n]*'|\"[^\"\n]*\")\s*)*\]")
+_COUNT_WITH_DECIMALS = re.compile(r"(?<![\w.])\d[\d,]*\.000(?!\d)")
+_LONG_DECIMALS = re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w])")
+_INDEX_ROW = re.compile(r"<tbody>\s*<tr[^>]*>\s*<th[^>]*>\s*0\s*</th>")
+
+
+def unreadable(report: Path) -> list[str]:
+    """What a reader should never meet in a report: NaN/nan/<NA>/NaT, a Python list repr, a count shown with
+    decimals (``75.000``), a float with four or more decimals, a pandas index column, a raw pandas table."""
+    page = report.read_text(encoding="utf-8")
+    text = text_of(report)
+    found = []
+    for name, pattern, where in (("missing value", _NOT_A_NUMBER, text), ("list repr", _LIST_REPR, text),
+                                 ("count with decimals", _COUNT_WITH_DECIMALS, text),
+                                 ("float with 4+ decimals", _LONG_DECIMALS, text),
+                                 ("index column", _INDEX_ROW, page)):
+        for m in pattern.finditer(where):
+            found.append(f"{report.name}: {name}: …{where[max(0, m.start() - 60):m.end() + 30]!r}…")
+    if 'class="dataframe' in page:
+        found.append(f"{report.name}: a raw pandas table (class=dataframe), not the table renderer")
+    return found

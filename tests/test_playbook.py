@@ -87,7 +87,7 @@ def test_run_renders_report_findings_first_and_caches(project):
     first = run(project, params={"weeks": 3})
     assert first.status == "ok" and [r.status for r in first.steps] == ["ran", "ran"]
     page = (project / "runs" / "tinybook" / "report.html").read_text(encoding="utf-8")
-    assert page.index("Key findings") < page.index("What customers wrote")
+    assert page.index("The brief") < page.index("What customers wrote")
     assert page.index("First comment") < page.index("A value &lt;b&gt;")  # lead findings first
     assert "Open with <strong>one</strong> customer" in page
     assert (first.folder / "findings.json").exists() and (first.folder / "run.log").exists()

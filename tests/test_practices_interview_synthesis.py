@@ -106,8 +106,10 @@ def test_participants_get_their_segment_redacted_or_a_default():
 
 def test_open_review_numbers_interviews_and_redacts(workspace):
     review = practice.open_review(str(workspace), "interviews", "participants.csv", segment="plan")
-    assert review.overview.index.tolist() == ["interview 1", "interview 2", "interview 3"]
-    assert review.overview["turns"].tolist() == [4, 4, 4] and review.overview["participant_turns"].tolist() == [2, 2, 2]
+    overview = review.overview.frame  # shown as a captioned table
+    assert overview.index.tolist() == ["interview 1", "interview 2", "interview 3"]
+    assert overview["turns"].tolist() == [4, 4, 4] and overview["participant_turns"].tolist() == [2, 2, 2]
+    assert review.overview.caption.startswith("The interviews read")
     assert review.people["participant_id"].tolist() == ["P01", "P02", "P03"]
     assert review.redact.redact("Ann Berg wrote to ann@berg.io") == "P01 wrote to [email]"
     text = practice.participants_summary(review).parts[0].data
@@ -126,9 +128,10 @@ def test_coding_counts_people_per_code_and_segment(coded):
         ("interview 3#2", "app")]
     shown = practice.coding_summary(coded).parts
     assert shown[0].data == "4 of 6 excerpts coded (67%); 4 codings, threshold 0\\.35, method lexical."
-    assert shown[1].reset_index().values.tolist() == [["app", 1, 1, 2], ["delivery", 1, 1, 2]]
-    assert practice.code_pairs(coded).to_dict() == {"app": {"app": 2, "delivery": 1},
-                                                   "delivery": {"app": 1, "delivery": 2}}
+    assert shown[1].frame.reset_index().values.tolist() == [["app", 1, 1, 2], ["delivery", 1, 1, 2]]
+    assert shown[1].caption.startswith("Participants voicing each code, by plan")
+    assert practice.code_pairs(coded).frame.to_dict() == {"app": {"app": 2, "delivery": 1},
+                                                         "delivery": {"app": 1, "delivery": 2}}
 
 
 def test_code_counts_count_people_not_mentions():
@@ -173,7 +176,7 @@ def test_themes_of_uncoded_excerpts_count_participants():
                              overview=excerpts, segment="plan", base=Path("."))
     c = practice.Coding(review=review, book=pd.DataFrame(), excerpts=excerpts,
                         coded=pd.DataFrame({"excerpt_id": []}), threshold=0.35, method="lexical")
-    table = practice.uncovered_themes(c, min_chars=0, seed=0).parts[0]
+    table = practice.uncovered_themes(c, min_chars=0, seed=0).parts[0].frame
     assert table.columns.tolist() == ["theme", "label", "size", "participants", "terms", "quotes"]
     assert table["size"].sum() == 6 and sorted(table["participants"]) == [1, 2]  # gardens: P01+P02; dogs: P03
     assert "ann" not in " ".join(table["label"]).lower()
@@ -181,10 +184,10 @@ def test_themes_of_uncoded_excerpts_count_participants():
 
 def test_user_stories_are_exported(coded, tmp_path):
     stories = practice.user_stories(coded, export_dir=str(tmp_path / "out"))
-    assert stories.to_dict("records")[0] == {
+    assert stories.frame.to_dict("records")[0] == {
         "code": "app", "story": "As a Plus customer, I want an app that opens, so that I can order on the go.",
         "segment": "Plus", "participants": 2, "quotes": 2}
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "user_stories.csv"), stories)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "user_stories.csv"), stories.frame)
     practice.user_stories(coded)  # no export_dir: nothing written
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["user_stories.csv"]
 

@@ -69,7 +69,8 @@ def test_open_review_resolves_latest_and_the_weeks(tmp_path):
     assert r.trend == [f"2026-W{w:02d}" for w in range(1, 9)]
     shown = mr.overview(r)
     assert "2026\\-W07 to 2026\\-W08" in texts(shown)[0] and "**tables:** responses" in texts(shown)[0]
-    coverage = shown.parts[1]
+    coverage = shown.parts[1].frame
+    assert shown.parts[1].caption.startswith("Dates of each table: first and last week, rows in 2026-W07 to 2026-W08")
     assert coverage.iloc[0].tolist() == ["responses", "2026-W03", "2026-W08", 1, 1]
     assert list(coverage.columns)[-1] == "rows without a week"
 
@@ -111,10 +112,11 @@ def test_headline_nps_against_a_hand_computation(tmp_path, published):
     assert f["ci"] == [pytest.approx(row["ci_low"]), pytest.approx(row["ci_high"])] and f["ci"][0] < value < f["ci"][1]
     assert f["text"] == f"40.0 ({row['ci_low']:.1f} to {row['ci_high']:.1f}); +40.0 vs comparison, p = {row['p_value']:.3f}"
     assert "note" not in f  # "no signal"
-    table = shown.parts[0]
+    assert shown.parts[0].caption.startswith("Headline, 2026-W09 to 2026-W10 against 2026-W07 to 2026-W08")
+    table = shown.parts[0].frame
     assert table.iloc[0]["metric"] == "NPS" and table.iloc[0]["value"] == "40.0"
     assert "n too small (10 < 30)" in table.iloc[0]["signal / note"]
-    assert mr.definitions(r)["metric"].tolist()[:1] == ["nps"]
+    assert mr.definitions(r).frame["metric"].tolist()[:1] == ["nps"]
 
 
 def test_publish_headline_formats_shares_and_units(published):
@@ -166,7 +168,7 @@ def test_response_times_median_by_hand(tmp_path):
                              "sent_at": [str(pd.Timestamp(c) + pd.Timedelta(minutes=w)) for c, w in zip(created, waits, strict=True)],
                              "author_role": "agent", "author_id": "a", "text": "hello"})
     r = open_(workspace(tmp_path, tickets=tickets, messages=messages), min_n=1)
-    first, _, sla = mr.response_times(r).parts
+    first, _, sla = (t.frame for t in mr.response_times(r).parts)
     assert first["p50"].iloc[0] == pytest.approx(20.0) and int(first["n"].iloc[0]) == 3
     assert sla["share"].iloc[0] == pytest.approx(1.0)  # all answered within 60 minutes
 
@@ -179,7 +181,7 @@ def test_segments_below_publishes_the_flagged_segment(tmp_path, published):
                      answers("2026-W10", [10] * 40, start=40, region="South"),
                      answers("2026-W10", [10] * 40, start=80, region="East")])
     r = open_(workspace(tmp_path, responses=nps), segments_by=["region", "plan"])
-    seg = mr.segments_below(r).parts[0]
+    seg = mr.segments_below(r).parts[0].frame
     assert set(seg["metric"]) == {"nps"} and set(seg["attribute"]) == {"region"}  # no plan column, no CSAT
     north = seg[seg["segment"] == "North"].iloc[0]
     # %P - %D: North 0 - 40/40, the rest 80/80 - 0 (the adjusted-Wald centres only centre the interval)
@@ -210,7 +212,7 @@ def test_detractor_factors_without_comments(tmp_path):
 
 def test_detractor_drivers_by_hand(tmp_path, published):
     r = open_(workspace(tmp_path, responses=_driver_answers()))
-    table = mr.detractor_drivers(r).parts[0]
+    table = mr.detractor_drivers(r).parts[0].frame
     north = table[(table["factor"] == "region") & (table["level"] == "North")].iloc[0]
     assert north["rr"] == pytest.approx((40 / 60) / (20 / 120))  # 4.0
     assert north["attributable"] == pytest.approx((40 / 60) * (4 - 1) / 4)  # Miettinen: 0.5
@@ -253,7 +255,7 @@ def test_kaizen_limits_before_and_after_the_action(tmp_path):
                             "segment": ["region=North", ""], "description": ["call back", "open"],
                             "due": "", "status": ["done", "open"], "closed_at": [at("2026-W06", 50), ""]})
     r = open_(workspace(tmp_path, responses=pd.concat(north + south), actions=actions))
-    listed, limits = mr.kaizen_actions(r).parts
+    listed, limits = (t.frame for t in mr.kaizen_actions(r).parts)
     assert list(listed.columns) == mr.ACTION_COLUMNS and len(listed) == 2
     assert limits.loc["before", "centre"] == pytest.approx(0.0)  # 1 promoter, 1 detractor each week up to W06
     # after: 3 promoters, 1 detractor of 4 each week, NPS 100 * (3 - 1) / 4
@@ -272,7 +274,7 @@ def test_complaints_without_orders_are_counted_per_week(tmp_path):
     assert (head["value"], head["previous"], head["n"], head["unit"]) == ((6 + 4) / 2, (3 + 2) / 2, 10, "per week")
     assert head["ci_low"] < head["value"] < head["ci_high"]
     shown = mr.complaint_rates(r)
-    table = shown.parts[-1]
+    table = shown.parts[-1].frame
     assert table.set_index("category")["complaints"].to_dict() == {"billing": 5, "late": 5}
     assert table.set_index("category")["before"].to_dict() == {"billing": 3, "late": 2}
     assert "No orders table" in texts(shown)[0]
@@ -305,8 +307,8 @@ def test_a_workspace_with_no_date_at_all_is_counted_not_dated(tmp_path):
     assert (head["value"], head["unit"], head["n"]) == (3.0, "count", 3) and pd.isna(head["previous"])
     shown = mr.overview(r)
     assert "No row of any table has a date" in texts(shown)[0]
-    assert shown.parts[1].iloc[0].tolist() == ["complaints", "", "", 0, 3]
-    table = mr.complaint_rates(r).parts[-1]
+    assert shown.parts[1].frame.iloc[0].tolist() == ["complaints", "", "", 0, 3]
+    table = mr.complaint_rates(r).parts[-1].frame
     assert table.set_index("category")["complaints"].to_dict() == {"delivery": 2, "billing": 1}
 
 
@@ -318,3 +320,93 @@ def test_an_import_report_that_is_not_carelib_s_is_named(tmp_path):
     with pytest.raises(DataError, match="import/report.csv: expected the columns .* found no source, rows_in"):
         common.import_report(tmp_path)
     assert common.import_report(tmp_path / "nowhere") is None and not common.export_accounting(tmp_path / "x").parts
+
+
+# ------------------------------------------------------------------ captions
+
+
+def _every_table_workspace(tmp_path):
+    """A small workspace with every table the review reads, one answer that breaks the contract (set aside)."""
+    weeks = [f"2026-W{w:02d}" for w in range(3, 11)]
+    nps = [answers(w, [10, 9, 8, 3, 0, 10], start=10 * i, region=["North", "South"] * 3) for i, w in enumerate(weeks)]
+    csat = [answers(w, [5, 4, 2, 5], survey="csat", start=10 * i, team=["A", "B"] * 2) for i, w in enumerate(weeks)]
+    staff = [answers("2026-W05", [9, 10, 3, 7], survey="enps", team=["A", "B"] * 2),
+             answers("2026-W05", [4, 5, 2], survey="ces", plan=["Plus", "Std", "Plus"]),
+             answers("2026-W05", [3, 2, 1], survey="pmf", plan=["Plus", "Std", "Plus"])]
+    bad = answers("2026-W10", [0], start=99).assign(score="lots")  # not an int: set aside, listed in exclusions
+    complaints = pd.DataFrame([{"complaint_id": f"CP{w}-{i}", "customer_id": "C1", "received_at": at(w),
+                                "category": "late" if i % 2 else "billing", "text": "late again"}
+                               for w in weeks for i in range(3)])
+    orders = pd.DataFrame([{"order_id": f"O{w}-{i}", "customer_id": "C1", "ordered_at": at(w), "amount": 20.0}
+                           for w in weeks for i in range(50)])
+    created = [at("2026-W10", h) for h in (9, 10, 11)]
+    tickets = pd.DataFrame({"ticket_id": ["t1", "t2", "t3"], "customer_id": "C1", "channel": "email",
+                            "created_at": created, "closed_at": "", "status": "open", "team": ["A", "B", "A"]})
+    messages = pd.DataFrame({"ticket_id": ["t1", "t2", "t3"], "message_id": ["m1", "m2", "m3"],
+                             "sent_at": [str(pd.Timestamp(c) + pd.Timedelta(minutes=20)) for c in created],
+                             "author_role": "agent", "author_id": "a", "text": "hello"})
+    reviews = pd.DataFrame({"review_id": [f"RV{i}" for i in range(12)], "created_at": [at(weeks[i % 8]) for i in range(12)],
+                            "rating": [5, 4, 1, 3] * 3, "text": "fine", "product_name": ["lamp", "towel", "clock"] * 4,
+                            "recommended": [True, False, True] * 4})
+    actions = pd.DataFrame({"action_id": ["A1"], "opened_at": at("2026-W02"), "owner": "ops", "metric": "nps",
+                            "segment": ["region=North"], "description": ["call back"], "due": "", "status": ["done"],
+                            "closed_at": [at("2026-W06", 50)]})
+    return workspace(tmp_path, responses=pd.concat([*nps, *csat, *staff, bad]), complaints=complaints, orders=orders,
+                     tickets=tickets, messages=messages, reviews=reviews, actions=actions)
+
+
+def _displayed(part, monkeypatch) -> list:
+    """What the notebook displays for a section: Shown's display, each Table as it is rendered (caption merged)."""
+    import IPython.display
+
+    from carelib.practices import common
+
+    seen: list = []
+    with monkeypatch.context() as m:
+        m.setattr(IPython.display, "display", lambda *objs, **kw: seen.extend(objs))
+        (part if isinstance(part, common.Shown) else common.Shown(part))._ipython_display_()
+    return seen
+
+
+def test_every_table_of_the_review_says_what_it_is(tmp_path, published, monkeypatch):
+    """Each table the review shows has a caption of its own (never "12 rows: a, b, c"), and no table is empty:
+    what is absent is said in a sentence."""
+    import re
+
+    from carelib.practices import common
+    from carelib.report.tables import Table
+
+    r = open_(_every_table_workspace(tmp_path), min_n=2)
+    sections = [mr.overview, mr.headline, mr.load_report, mr.exclusions, mr.nps_trend, mr.nps_chart,
+                mr.nps_by_segment, mr.nps_blocks, mr.enps, mr.csat, mr.ces_pmf, mr.public_reviews, mr.complaint_rates,
+                mr.response_times, mr.hour_of_week, mr.segments_below, mr.detractor_drivers, mr.kaizen_actions,
+                mr.definitions]
+    tables, said = [], []
+    for section in sections:
+        out = section(r)
+        parts = out.parts if isinstance(out, common.Shown) else [out]
+        for part in parts:
+            assert not (isinstance(part, (pd.DataFrame, Table)) and len(part.frame if isinstance(part, Table) else part)
+                        == 0), f"{section.__name__} shows an empty table"
+        for shown in _displayed(out, monkeypatch):
+            if isinstance(shown, Table):
+                caption = re.search(r"<caption>(.*?)</caption>", shown.html()).group(1)
+                assert len(shown.frame), f"{section.__name__} shows an empty table"
+                assert not re.match(r"^\d[\d,]* rows: ", caption) and caption != "A table", (section.__name__, caption)
+                tables.append((section.__name__, caption))
+            elif isinstance(getattr(shown, "data", None), str):
+                said.append(shown.data)
+    captions = dict(tables)
+    assert len(tables) >= 20 and {"headline", "nps_by_segment", "complaint_rates", "definitions"} <= set(captions)
+    assert captions["nps_by_segment"] == "NPS by region, 2026-W09 to 2026-W10 (95% interval)"
+    assert captions["exclusions"].startswith("Rows set aside: file, row, column and why")
+    # a control chart without a signal says so in a sentence (western-electric rules on 8 steady weeks)
+    assert "_No control-chart signal in NPS by week, 2026\\-W03 to 2026\\-W10 (western\\-electric rules)._" in said
+
+
+def test_empty_tables_become_sentences(tmp_path):
+    r = open_(workspace(tmp_path, responses=answers("2026-W10", [9, 10])))
+    assert texts(mr.exclusions(r)) == ["_No row set aside: every row of the tables read so far meets its table's "
+                                       "contract._"]
+    assert texts(mr.segments_below(r)) == ["_No segment to scan: no NPS or CSAT answers in 2026\\-W09 to 2026\\-W10 "
+                                           "with a value of region, plan, channel._"]

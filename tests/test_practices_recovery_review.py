@@ -86,12 +86,15 @@ def test_recovery_log_publishes_the_cost(review, published):
     assert loaded["rows read"].sum() == loaded["rows used"].sum() + loaded["set aside"].sum()
     assert published["recovery.cost"] == findings.finding(
         "recovery.cost", 27.0, label="Cost of recoveries", text="€27 over 4 incidents and 3 customers")
-    assert summary.iloc[0]["total cost (EUR)"] == 27.0
-    assert outcomes["incidents"].to_dict() == {"retained": 2, "churned": 1, "unknown": 1}
+    assert summary.frame.iloc[0]["total cost (EUR)"] == 27.0 and summary.caption.startswith("The recovery log in one row")
+    assert outcomes.frame["incidents"].to_dict() == {"retained": 2, "churned": 1, "unknown": 1}
+    assert outcomes.caption == "Incidents by outcome, most frequent first"
 
 
 def test_backlog_publishes_modes_shows_stories_and_exports(review, published):
     table, stories = practice.backlog(review).parts
+    assert table.caption.startswith("Failure modes as a backlog")
+    table = table.frame
     labels = dict(zip(review.backlog["mode"], review.backlog["mode_label"], strict=True))
     # tie on incidents (2 and 2): the payment mode costs more (10 + 12) than the late parcels (5 + missing)
     assert published["recovery.mode.1"] == findings.finding(
@@ -119,6 +122,8 @@ def test_cost_chart_draws_the_modes(review):
 
 def test_who_to_call_rules_finding_and_export(review, published):
     (calls,) = practice.who_to_call(review).parts
+    assert calls.caption.startswith("Customers to call this week (the last 28 days")
+    calls = calls.frame
     by = calls.set_index("customer_id")
     assert calls["customer_id"].tolist() == ["C1", "C2"]  # same number of reasons: higher value first
     assert by.loc["C1", "reasons"] == "high-value customer hit a failure"

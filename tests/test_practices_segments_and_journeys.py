@@ -117,14 +117,17 @@ def test_sections_without_their_tables_say_so(tiny, tmp_path_factory, monkeypatc
     (tiny / "customers.csv").rename(lone / "customers.csv")
     (lone / "responses.csv").unlink()
     review = practice.open_review(str(lone), segment_by="plan")
-    assert practice.show_segments(review).parts[0]["customers"].to_dict() == {"Plus": 2, "Standard": 1}
+    sizes = practice.show_segments(review).parts[0]
+    assert sizes.frame["customers"].to_dict() == {"Plus": 2, "Standard": 1}
+    assert sizes.caption == "Customers per segment (segments by plan), largest first"
     assert "No customer texts" in practice.show_needs(review).parts[0].data
-    assert practice.show_opportunities(review).parts[0].empty
+    # no break and no need: a sentence, never an empty table
+    assert "No segment has a stage where care breaks" in practice.show_opportunities(review).parts[0].data
 
 
 def test_satisfaction_on_the_tiny_workspace(tiny):
     review = practice.open_review(str(tiny), segment_by="plan", min_n=1)
-    table = practice.show_satisfaction(review).parts[0]
+    table = practice.show_satisfaction(review).parts[0].frame
     assert table[["segment", "metric", "n"]].values.tolist() == [["Standard", "csat", 1], ["Plus", "nps", 2]]
     assert table["value"].tolist() == [1.0, 0.0]  # one 5 on 1-5; one promoter and one detractor
 
@@ -136,7 +139,8 @@ def test_segments_section_publishes_the_stability(tiny, published):
                                    profiles_=pd.DataFrame({"segment": [1, 2], "customers": [2, 1]}))
     shown = practice.show_segments(review)
     assert shown.parts[0].data == "**Criterion:** mean silhouette per number of segments; chosen: **2**."
-    assert shown.parts[2]["segment"].tolist() == ["S1", "S2"]
+    assert shown.parts[2].frame["segment"].tolist() == ["S1", "S2"]
+    assert shown.parts[2].caption.startswith("The 2 behaviour segments (as of the latest order)")
     assert published == [findings.finding("segments.stability", 0.9, label="Segment stability (bootstrap ARI)",
                                           text="median 0.90 (range 0.80 to 1.00) over 3 refits; 2 segments by silhouette")]
 
@@ -148,7 +152,7 @@ def test_journeys_section_publishes_where_care_breaks(tiny, published):
                                  "ratio": [0.83, 4.0, 1.2, 0.25], "ci_low": [3.0, 20.2, 4.0, 5.0],
                                  "ci_high": [8.0, 42.8, 9.0, 10.0], "q_value": [0.5, 0.001, 0.3, 0.001],
                                  "significant": [False, True, False, True]})
-    pivot, breaks = practice.show_journeys(review).parts
+    pivot, breaks = (t.frame for t in practice.show_journeys(review).parts)
     assert pivot.loc["a", "get help"] == 30.0 and breaks["segment"].tolist() == ["a"]
     assert published == [findings.finding(
         "journey.a", 4.0, kind="signal", label="Where care breaks for a",
@@ -184,7 +188,7 @@ def test_opportunities_join_breaks_needs_and_sizes(tiny):
     review.texts = pd.DataFrame({"text_id": [0], "text": ["x"], "segment": ["a"]})
     review.needs = pd.DataFrame({"segment": ["a"], "code": ["login"], "share": [0.5], "rest_share": [0.1], "rr": [5.0],
                                  "ci_low": [1.2], "ci_high": [20.5], "quotes": [["stuck"]]})
-    table = practice.show_opportunities(review).parts[0]
+    table = practice.show_opportunities(review).parts[0].frame
     assert table[["segment", "stage", "problem", "customers"]].values.tolist() == [["a", "", "login", 1],
                                                                                   ["b", "deliver", "", 2]]
 

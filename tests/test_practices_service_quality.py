@@ -92,9 +92,11 @@ def test_open_review_and_overview(review):
 
 def test_availability_medians_by_hand(review, published):
     shown = practice.availability(review)
-    first = shown.parts[1].set_index("team")
+    assert [p.caption.split(" by team")[0] for p in shown.parts] == [
+        "First response (minutes)", "Next responses (minutes)", "Conversations answered within 60 minutes,"]
+    first = shown.parts[0].frame.set_index("team")
     assert first.loc["A", "p50"] == pytest.approx(20) and first.loc["B", "n"] == 2
-    later = shown.parts[3]
+    later = shown.parts[1].frame
     assert later["n"].sum() == 1 and later["p50"].iloc[0] == pytest.approx(30)  # T1's second wait
     assert [f["key"] for f in published] == ["availability.first_response"]
     f = published[0]
@@ -103,7 +105,7 @@ def test_availability_medians_by_hand(review, published):
 
 
 def test_skill_shares_and_findings_by_hand(review, published):
-    card = practice.skills(review).parts[0].set_index("team")
+    card = practice.skills(review).parts[0].frame.set_index("team")
     assert card.loc["A", "n"] == 3 and card.loc["A", "plan"] == pytest.approx(0.333)
     assert card.loc["B", "rigid"] == pytest.approx(0.5)  # T4 of T4, T5
     got = {f["key"]: f for f in published}
@@ -143,14 +145,14 @@ def test_sentiment_table_by_hand():
 
 
 def test_sentiment_shift_section(review):
-    table = practice.sentiment_shift(review).parts[0]
+    table = practice.sentiment_shift(review).parts[0].frame
     assert table["conversations"].to_dict() == {"A": 3, "B": 2}
 
 
 def test_waves_publish_the_worst_hour(review, published):
     shown = practice.waves(review, top=3)
-    assert len(shown.parts[0]) <= 3
-    worst = shown.parts[0].iloc[0]
+    assert len(shown.parts[0].frame) <= 3
+    worst = shown.parts[0].frame.iloc[0]
     if worst["gap_agents"] > 0:
         assert published[0]["key"] == "availability.wave" and published[0]["kind"] == "signal"
         assert published[0]["value"] == pytest.approx(float(worst["gap_agents"]))
@@ -202,7 +204,7 @@ def test_csat_findings_and_absent_table(review, tmp_path, published):
                         by="team", min_n=30, tickets=pd.DataFrame(), messages=pd.DataFrame(), redact=str)
     r.conversations = conv  # the skills of the conversations, planted
     shown = practice.csat(r)
-    assert len(shown.parts[0]) == 2
+    assert len(shown.parts[0].frame) == 2
     got = {f["key"]: f for f in published}
     assert list(got) == ["skills.csat.plan", "skills.csat.rigid"]
     assert got["skills.csat.plan"]["value"] == pytest.approx(0.65) and got["skills.csat.plan"]["kind"] == "driver"
@@ -235,5 +237,5 @@ def test_a_group_too_small_to_test_publishes_no_finding(review, tmp_path, publis
                         by="team", min_n=10_000, tickets=pd.DataFrame(), messages=pd.DataFrame(), redact=str)
     r.conversations = conv
     shown = practice.csat(r)
-    assert set(shown.parts[0]["flag"]) == {"n too small"}
+    assert set(shown.parts[0].frame["flag"]) == {"n too small"}
     assert published == []

@@ -10,6 +10,7 @@ import pytest
 from carelib.errors import ParameterError
 from carelib.practices import voice_of_customer as practice
 from carelib.report import findings
+from carelib.report.tables import Table
 
 LATE = ["my parcel is late again", "the courier never delivered my parcel", "delivery is two weeks late",
         "parcel still not delivered", "late delivery and no tracking update"]
@@ -44,7 +45,8 @@ def _said(shown) -> str:
 
 
 def _frames(shown) -> list[pd.DataFrame]:
-    return [p for p in shown.parts if isinstance(p, pd.DataFrame)]
+    """The tables a section shows, as DataFrames (a captioned :class:`Table` by its frame)."""
+    return [p.frame if isinstance(p, Table) else p for p in shown.parts if isinstance(p, (pd.DataFrame, Table))]
 
 
 def _complaints(rows: list[tuple[str, str]]) -> pd.DataFrame:

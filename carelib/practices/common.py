@@ -27,7 +27,7 @@ from carelib.report.tables import Table
 from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
 
-__all__ = ["Shown", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED",
+__all__ = ["Shown", "Captioned", "table", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED",
            "load_report", "import_report", "export_accounting"]
 
 #: The time column of each dated table: what "latest" and the weekly windows read.
@@ -72,6 +72,71 @@ class Shown:
                 continue
             display(Table(part) if isinstance(part, pd.DataFrame) else part)
             i += 1
+
+
+class Captioned(Table):
+    """A table a section shows, with the caption that says what it is, that still reads as its DataFrame.
+
+    The notebook shows the :class:`~carelib.report.tables.Table`; code that looks into what a section
+    shows reads the frame as before: ``t["n"]``, ``t.columns``, ``t.iloc``, ``len(t)`` and every other public
+    DataFrame attribute are the frame's (``t.frame`` is the frame itself).
+
+    Examples
+    --------
+    >>> t = Captioned(pd.DataFrame({"team": ["A", "B"], "n": [3, 4]}), "Tickets by team")
+    >>> t["n"].tolist(), len(t), list(t.columns), t.caption
+    ([3, 4], 2, ['team', 'n'], 'Tickets by team')
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "frame":  # display hooks (_repr_*_) stay the Table's, never the frame's
+            raise AttributeError(name)
+        return getattr(self.frame, name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.frame[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.frame)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def table(frame: pd.DataFrame, caption: str, *, absent: Any = None, **options: Any) -> Any:
+    """``frame`` with its caption (:class:`Captioned`), or, when it has no row, the sentence ``absent`` instead.
+
+    An empty table is never shown: ``absent`` (a :func:`note`) says what is not there; without one, a sentence
+    is made from the caption.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table; not changed.
+    caption : str
+        What the table is (plain text, escaped when shown), with its period, segment and units.
+    absent : Markdown, optional
+        What the section shows instead when ``frame`` has no row.
+    **options
+        Passed to :class:`~carelib.report.tables.Table` (``shares``, ``highlight``, ``notes`` …).
+
+    Returns
+    -------
+    Captioned or Markdown
+
+    Examples
+    --------
+    >>> table(pd.DataFrame({"n": [1]}), "Answers").caption
+    'Answers'
+    >>> table(pd.DataFrame({"n": []}), "Signals").data
+    '_Signals: none._'
+    """
+    if len(frame) == 0:
+        return absent if absent is not None else note("_{what}: none._", what=caption)
+    return Captioned(frame, caption, **options)
 
 
 def _caption_like(text: str | None) -> bool:
@@ -180,7 +245,9 @@ def _loaded(ws: Workspace, report: pd.DataFrame, rows: int) -> Shown:
     reasons = (excluded.groupby(["source", "reason"]).size().rename("rows").reset_index()
                .sort_values(["source", "rows"], ascending=[True, False], ignore_index=True))
     first = readable(excluded.head(rows), ["found"], redactor(ws).redact, max_chars=40)
-    return Shown(said, table, note("**Set aside, by reason**"), reasons, first)
+    return Shown(said, table, note("**Set aside, by reason**"), reasons,
+                 Captioned(first, f"The first {len(first):,} of {len(excluded):,} rows set aside: file, row, column "
+                                  "and why (the value found redacted, cut to 40 characters)"))
 
 
 def export_accounting(folder: str | Path, tables: Iterable[str] | None = None) -> Shown:

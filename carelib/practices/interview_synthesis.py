@@ -19,7 +19,7 @@ import pandas as pd
 from carelib import exports
 from carelib.data.transcripts import read_transcripts
 from carelib.errors import DataError
-from carelib.practices.common import Shown, export_accounting, note, redactor
+from carelib.practices.common import Captioned, Shown, export_accounting, note, redactor, table
 from carelib.qual import coding, quotes
 from carelib.qual.codebook import CODEBOOK_COLUMNS, codebook_from_records, load_codebook
 from carelib.report import findings
@@ -53,7 +53,8 @@ class Review:
     people : DataFrame
         One row per participant, with the ``segment`` column (roster text redacted).
     overview : DataFrame
-        One row per interview (see :func:`interview_overview`).
+        One row per interview (see :func:`interview_overview`); :func:`open_review` gives it as a captioned
+        table (:class:`~carelib.practices.common.Captioned`, read as the DataFrame).
     segment : str
         The column participants are counted by.
     base : Path
@@ -174,7 +175,9 @@ def open_review(data_dir: str, transcripts: str, roster: str, *, segment: str) -
     redact = redactor(names)
     return Review(turns=turns, documents=documents, redact=redact,
                   people=participant_table(turns, people, segment, redact),
-                  overview=interview_overview(turns), segment=segment, base=base,
+                  overview=Captioned(interview_overview(turns), "The interviews read, in order: format, turns, "
+                                                                 "speakers, participant turns and minutes"),
+                  segment=segment, base=base,
                   # file names (often first names) stay out: `carelib validate` names the files for the data's owner
                   warnings=tuple(redact.redact(re.sub(r"^.*?(?= line \d+:)", "a transcript", w)) for w in tr.warnings))
 
@@ -326,12 +329,18 @@ def coding_summary(c: Coding) -> Shown:
     share = n_coded / max(n, 1)
     return Shown(note("{k} of {n} excerpts coded ({share}); {c} codings, threshold {threshold}, method {method}.",
                       k=n_coded, n=n, share=f"{share:.0%}", c=len(c.coded), threshold=c.threshold, method=c.method),
-                 code_counts(c.coded, c.review.people, c.review.segment))
+                 table(code_counts(c.coded, c.review.people, c.review.segment),
+                       f"Participants voicing each code, by {c.review.segment} and in all (people, not mentions), "
+                       "most voiced first", absent=note("_No excerpt reached the threshold: no code to count._")))
 
 
-def code_pairs(c: Coding) -> pd.DataFrame | None:
-    """Codes x codes: participants voicing both (None when fewer than two codes were found)."""
-    return coding.co_occurrence(c.coded) if c.coded["code"].nunique() > 1 else None
+def code_pairs(c: Coding) -> Captioned | None:
+    """Codes x codes: participants voicing both, as a captioned table read as the DataFrame (None when fewer than
+    two codes were found)."""
+    if c.coded["code"].nunique() <= 1:
+        return None
+    return Captioned(coding.co_occurrence(c.coded), "Codes × codes: participants voicing both (on the diagonal, "
+                                                    "participants voicing the code)")
 
 
 def _quote_item(q: Any, text: str, feeling: str) -> str:
@@ -427,13 +436,20 @@ def uncovered_themes(c: Coding, *, min_chars: int, seed: int) -> Shown:
     clean = uncoded["text"].map(c.review.redact.redact)
     model = ThemeModel(k_range=(2, min(8, len(uncoded) - 1)), seed=seed).fit(clean)
     ids = uncoded["participant_id"].to_numpy()
-    table = model.themes_.assign(participants=[len(set(ids[m])) for m in model.themes_["members"]])
-    return Shown(table[["theme", "label", "size", "participants", "terms", "quotes"]])
+    themes = model.themes_.assign(participants=[len(set(ids[m])) for m in model.themes_["members"]])
+    return Shown(table(themes[["theme", "label", "size", "participants", "terms", "quotes"]],
+                       f"Themes among the {len(uncoded)} uncoded excerpts of {min_chars}+ characters: size, "
+                       "participants, terms and quotes (redacted)"))
 
 
-def user_stories(c: Coding, *, export_dir: str = "") -> pd.DataFrame:
-    """Each code as a backlog item with its evidence; written to ``<export_dir>/user_stories.csv`` when given."""
+def user_stories(c: Coding, *, export_dir: str = "") -> Any:
+    """Each code as a backlog item with its evidence; written to ``<export_dir>/user_stories.csv`` when given.
+
+    Shown as a captioned table, read as the DataFrame of :func:`carelib.qual.quotes.user_stories`; a sentence
+    when no code was voiced.
+    """
     stories = quotes.user_stories(c.coded, c.book, c.review.people, segment=c.review.segment)
     if export_dir:
         exports.to_csv(stories, Path(export_dir) / "user_stories.csv")
-    return stories
+    return table(stories, "User stories: one backlog item per code, with the participants voicing it and their "
+                          "quotes, most voiced first", absent=note("_No code was voiced: no user stories._"))

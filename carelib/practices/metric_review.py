@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown
@@ -33,7 +34,7 @@ from carelib.text.themes import ThemeModel
 __all__ = ["Review", "open_review", "overview", "the_case", "headline", "publish_headline", "exclusions",
            "nps_trend", "nps_chart", "nps_by_segment", "nps_blocks", "enps", "csat", "ces_pmf", "public_reviews",
            "category_rates", "category_counts", "complaint_counts", "complaint_rates", "response_times", "hour_of_week", "segment_scan",
-           "segments_below", "detractor_factors", "detractor_drivers", "kaizen_actions", "definitions"]
+           "segments_below", "detractor_factors", "detractor_drivers", "kaizen_actions", "definitions", "load_report"]
 
 #: Columns of the actions table the kaizen section lists.
 ACTION_COLUMNS = ["action_id", "owner", "metric", "segment", "description", "status", "due", "closed_at"]
@@ -225,6 +226,40 @@ def _waves(period: str, waves: dict[str, pd.Series], count: int) -> tuple[str, l
     return period, [period], known[max(0, i - 1):i], known[max(0, i - count + 1):i + 1]
 
 
+def _range(labels: Iterable[object]) -> str:
+    """Periods as a caption says them: ``first to last``, or the one period."""
+    labels = [str(x) for x in labels]
+    if not labels:
+        return "no period"
+    return labels[0] if labels[0] == labels[-1] else f"{labels[0]} to {labels[-1]}"
+
+
+def _per(r: Review) -> str:
+    """What one period of the review is: a week, a wave, or the one undated period."""
+    return {"week": "week", "wave": "wave"}.get(r.grain, "period")
+
+
+def _window(r: Review) -> str:
+    """The periods under review, as a caption says them."""
+    if r.grain == "undated":
+        return "all rows (undated)"
+    return f"the wave {r.period}" if r.grain == "wave" else _range(r.current)
+
+
+def _against(r: Review) -> str:
+    """`` against <the periods compared with>``, or nothing when there are none."""
+    return f" against {_range(r.previous)}" if r.previous else ""
+
+
+def _trend(r: Review) -> str:
+    """The periods of the trends and control charts, as a caption says them."""
+    return "all rows (undated)" if r.grain == "undated" else _range(r.trend)
+
+
+def _interval(r: Review) -> str:
+    return f"{r.confidence:.0%} interval"
+
+
 def overview(r: Review) -> common.Shown:
     """The weeks under review and compared with, the tables present, and each dated table's coverage.
 
@@ -234,17 +269,26 @@ def overview(r: Review) -> common.Shown:
         said = common.note("**No row of any table has a date** (tables: {t}): every row is counted once, as one "
                            "period; trends, comparisons and control charts are skipped, and no date is invented.",
                            t=", ".join(sorted(r.have)))
-        return common.Shown(said, review.coverage(r.weeks_of, r.current))
+        return common.Shown(said, common.table(review.coverage(r.weeks_of, r.current),
+                                               "Rows of each table (no row has a date)"))
     if r.grain == "wave":
         said = common.note("**Under review:** the wave {a} · **compared with:** {c} · **tables:** {t}. The dates are "
                            "known only to the {g}: each wave is compared with the one before, and no week is "
                            "invented (the columns headed week hold the wave).", a=r.period,
                            c=r.previous[0] if r.previous else "no earlier wave", t=", ".join(sorted(r.have)),
                            g="year" if len(r.period) == 4 else "month")
-        return common.Shown(said, review.coverage(r.weeks_of, r.current))
+        return common.Shown(said, _coverage(r))
     said = common.note("**Under review:** {a} to {b} · **compared with:** {c} to {d} · **tables:** {t}",
                        a=r.current[0], b=r.current[-1], c=r.previous[0], d=r.previous[-1], t=", ".join(sorted(r.have)))
-    return common.Shown(said, review.coverage(r.weeks_of, r.current))
+    return common.Shown(said, _coverage(r))
+
+
+def _coverage(r: Review) -> Any:
+    """Each dated table's first and last period and its rows under review (:func:`carelib.analysis.review.coverage`)."""
+    per = _per(r)
+    return common.table(review.coverage(r.weeks_of, r.current),
+                        f"Dates of each table: first and last {per}, rows in {_window(r)} (under review), rows "
+                        f"without a {per}")
 
 
 def _late_redactor(ws: Workspace) -> Callable[[str], str]:
@@ -290,6 +334,20 @@ def publish_headline(head: pd.DataFrame, *, alpha: float = 0.05, comparison: str
     Besides the text, each finding carries its numbers for the brief and the run history: ``unit``,
     ``change``, ``p_value``, ``significant`` (p below ``alpha``), ``signal`` (the control-chart rule that
     fired in the window, or empty) and ``comparison``.
+
+    Parameters
+    ----------
+    head : DataFrame
+        The headline (:func:`carelib.analysis.review.headline`).
+    alpha : float
+        A change with a p-value below it is significant (1 − the review's confidence).
+    comparison : str
+        What the window is compared with, as a phrase (``2026-W40 to 2026-W43``).
+
+    Returns
+    -------
+    None
+        One finding is displayed (without a line of its own) per headline row with a value.
     """
     for row in head.itertuples():
         if pd.isna(row.value):
@@ -311,14 +369,20 @@ def publish_headline(head: pd.DataFrame, *, alpha: float = 0.05, comparison: str
 def headline(r: Review) -> common.Shown:
     """Section 1: the headline table as leadership reads it; each metric published as ``headline.<metric>``."""
     publish_headline(r.head, alpha=1 - r.confidence, comparison=r.compared_with)
-    return common.Shown(review.format_headline(r.head, r.confidence))
+    return common.Shown(common.table(
+        review.format_headline(r.head, r.confidence),
+        f"Headline, {_window(r)}{_against(r)}: each metric with its {_interval(r)}, change and control-chart signal",
+        absent=common.note("_No survey answers, reviews, complaints or tickets in this workspace: no headline._")))
 
 
 def exclusions(r: Review, *, rows: int = 20) -> common.Shown:
     """The first ``rows`` rows set aside; a found value may be a customer's comment: redacted, cut to 40 characters."""
-    found = readable(r.ws.exclusions().head(rows), ["found"], common.redactor(r.ws).redact,
-                     max_chars=40)
-    return common.Shown(found)
+    excluded = r.ws.exclusions()
+    found = readable(excluded.head(rows), ["found"], common.redactor(r.ws).redact, max_chars=40)
+    which = "" if len(found) >= len(excluded) else f", the first {len(found):,} of {len(excluded):,}"
+    caption = f"Rows set aside{which}: file, row, column and why (the value found redacted, cut to 40 characters)"
+    return common.Shown(common.table(found, caption, absent=common.note(
+        "_No row set aside: every row of the tables read so far meets its table's contract._")))
 
 
 def _no_nps() -> common.Shown:
@@ -330,7 +394,9 @@ def nps_trend(r: Review) -> common.Shown:
     if r.nps_by_week is None:
         return _no_nps()
     plots.trend(r.nps_by_week, x="week", title=f"NPS by week ({r.confidence:.0%} interval)", ylabel="NPS")
-    return common.Shown(r.nps_by_week.tail(8))
+    last = r.nps_by_week.tail(8)
+    return common.Shown(common.table(last, f"NPS by {_per(r)}, {_range(last['week'])} ({_interval(r)})", absent=common.note(
+        "_No NPS answers in the {per}s of the trend ({span})._", per=_per(r), span=_trend(r))))
 
 
 def nps_chart(r: Review) -> common.Shown:
@@ -340,7 +406,14 @@ def nps_chart(r: Review) -> common.Shown:
     chart = spc.xmr(r.nps_by_week["nps"], r.nps_by_week["week"])
     found = spc.signals(chart, r.rules)
     plots.control_chart(chart, found, title=f"Weekly NPS, XmR chart ({r.rules} rules)", ylabel="NPS")
-    return common.Shown(found)
+    return common.Shown(_signals(found, f"NPS by {_per(r)}", r))
+
+
+def _signals(found: pd.DataFrame, what: str, r: Review) -> Any:
+    """The signals of a control chart of ``what``, or the sentence that it has none."""
+    return common.table(found, f"Control-chart signals of {what}, {_trend(r)} ({r.rules} rules)",
+                        absent=common.note("_No control-chart signal in {what}, {span} ({rules} rules)._",
+                                           what=what, span=_trend(r), rules=r.rules))
 
 
 def _segment_answers(r: Review) -> pd.DataFrame | None:
@@ -358,7 +431,8 @@ def nps_by_segment(r: Review) -> common.Shown:
     overall = metrics.nps(window, **kw)
     by_segment = metrics.nps(window, by=r.segment, min_n=r.min_n, **kw)
     plots.forest(by_segment, r.segment, reference=float(overall["nps"].iloc[0]), title=f"NPS by {r.segment}, {r.span}")
-    return common.Shown(by_segment)
+    return common.Shown(common.table(by_segment, f"NPS by {r.segment}, {_window(r)} ({_interval(r)})",
+                                     absent=common.note("_No NPS answers in {w}._", w=_window(r))))
 
 
 def nps_blocks(r: Review) -> common.Shown:
@@ -370,7 +444,10 @@ def nps_blocks(r: Review) -> common.Shown:
     block_of = periods.blocks(r.trend, size=4)
     grid = metrics.nps(recent.assign(block=recent["week"].map(block_of)), by=[r.segment, "block"],
                        confidence=r.confidence, method=r.method, min_n=r.min_n, seed=r.seed)
-    return common.Shown(grid.pivot(index="block", columns=r.segment, values="nps"))
+    return common.Shown(common.table(
+        grid.pivot(index="block", columns=r.segment, values="nps"),
+        f"NPS by {r.segment} in four-{_per(r)} blocks, {_trend(r)} (blocks down, each {r.segment} across)",
+        absent=common.note("_No NPS answers in the {per}s of the trend ({span})._", per=_per(r), span=_trend(r))))
 
 
 #: columns a staff survey is compared by, when its answers carry them (and the review's own segments)
@@ -385,7 +462,9 @@ def enps(r: Review) -> common.Shown:
     part = r.survey("enps")
     columns = [c for c in dict.fromkeys([*STAFF_SEGMENTS, *r.segments_by])]
     if not part.empty:
-        shown += common.Shown(metrics.enps(part, by="week", confidence=r.confidence, min_n=r.min_n))
+        shown += common.Shown(common.table(metrics.enps(part, by="week", confidence=r.confidence, min_n=r.min_n),
+                                           f"eNPS (staff) by {_per(r)}, every {_per(r)} with answers "
+                                           f"({_interval(r)})"))
         for c in (c for c in columns if c in part.columns and part[c].nunique() > 1):
             shown += common.Shown(common.note("**eNPS by {c}** (all waves; each {c} against the rest)", c=c),
                                   segments.enps_by_segment(part, c, confidence=r.confidence, min_n=r.min_n))
@@ -412,7 +491,9 @@ def csat(r: Review) -> common.Shown:
     chart = spc.p_chart(w["successes"], w["n"], w["week"])
     plots.control_chart(chart, spc.signals(chart, r.rules), percent=True,
                         title="CSAT top-2-box by week, Laney p′ chart", ylabel="% satisfied")
-    return common.Shown(table)
+    return common.Shown(common.table(table, f"CSAT (top-2-box){' by team' if by else ''}, {_window(r)} "
+                                            f"({_interval(r)})",
+                                     absent=common.note("_No CSAT answers in {w}._", w=_window(r))))
 
 
 def ces_pmf(r: Review) -> common.Shown:
@@ -443,10 +524,17 @@ def public_reviews(r: Review) -> common.Shown:
     ranked = recommended = None
     if item:
         ranked = metrics.ratings(reviews, by=item, confidence=r.confidence).sort_values("bayes_avg")
-        ranked = ranked.head(8)[[item, *RANKING_COLUMNS]]
+        products = len(ranked)
+        which = (f"The {products:,} products ranked by" if products <= 8
+                 else f"The 8 of {products:,} products with the lowest")
+        ranked = common.table(ranked.head(8)[[item, *RANKING_COLUMNS]],
+                              f"{which} Bayesian-average stars, lowest first (every review; {_interval(r)})",
+                              absent=common.note("_No reviews to rank the products by._"))
     if "recommended" in reviews.columns:
-        recommended = metrics.proportion(reviews.assign(recommended=metrics.as_bool(reviews["recommended"])),
-                                         "recommended", confidence=r.confidence)
+        recommended = common.table(
+            metrics.proportion(reviews.assign(recommended=metrics.as_bool(reviews["recommended"])),
+                               "recommended", confidence=r.confidence),
+            f"Reviews that recommend the product: share of every review ({_interval(r)})")
     if reviews["created_at"].notna().any():
         dated = r.dated(reviews, "created_at")
         wk = metrics.ratings(dated[dated["week"].isin(r.trend)], by="week", confidence=r.confidence)
@@ -541,7 +629,12 @@ def complaint_counts(r: Review) -> common.Shown:
     else:
         found = None
     said = Markdown("_No orders table: complaints are counted per week (a rate per 1,000 orders needs `orders`)._")
-    return common.Shown(said, found, category_counts(r.complaints, r.current, r.previous, r.confidence))
+    by_category = common.table(
+        category_counts(r.complaints, r.current, r.previous, r.confidence),
+        f"Complaints per {_per(r)} by category, {_window(r)}{_against(r)}"
+        + (f" (rate ratio with its {_interval(r)})" if r.previous else ""),
+        absent=common.note("_No complaints in {w}{a}._", w=_window(r), a=_against(r)))
+    return common.Shown(said, None if found is None else _signals(found, f"complaints per {_per(r)}", r), by_category)
 
 
 def complaint_rates(r: Review) -> common.Shown:
@@ -558,7 +651,11 @@ def complaint_rates(r: Review) -> common.Shown:
     found = spc.signals(chart, r.rules)
     per_1000 = chart.assign(**{c: chart[c] * 1000 for c in ("value", "centre", "lcl", "ucl")})
     plots.control_chart(per_1000, found, title="Complaints per 1,000 orders, Laney p′ chart", ylabel="per 1,000")
-    return common.Shown(found, category_rates(complaints, orders, r.current, r.previous, r.confidence))
+    rates = common.table(category_rates(complaints, orders, r.current, r.previous, r.confidence),
+                         f"Complaints per 1,000 orders by category, {_window(r)}{_against(r)}"
+                         + (f" (rate ratio with its {_interval(r)})" if r.previous else ""),
+                         absent=common.note("_No complaints in {w}{a}._", w=_window(r), a=_against(r)))
+    return common.Shown(_signals(found, f"the complaint rate by {_per(r)} (complaints per order)", r), rates)
 
 
 def response_times(r: Review) -> common.Shown:
@@ -574,7 +671,15 @@ def response_times(r: Review) -> common.Shown:
     groups = now.groupby(team) if team else [("all", now)]
     curves = {str(k): rt.kaplan_meier(rt.tally_durations(g, "first_response_min", "responded")) for k, g in groups}
     plots.survival(curves, title="Share of tickets answered, by minutes waited")
-    return common.Shown(first, resolution, sla)
+    by, when = " by team" if team else "", _window(r)
+    none = common.note("_No tickets opened in {w}._", w=when)
+    return common.Shown(
+        common.table(first, f"First response (minutes){by}, tickets opened in {when}: median and 90th percentile "
+                            f"({_interval(r)})", absent=none),
+        common.table(resolution, f"Resolution time (hours){by}, tickets opened in {when}: median and 90th "
+                                 f"percentile ({_interval(r)})", absent=none),
+        common.table(sla, f"Tickets answered within {r.sla_minutes:g} minutes{by}, opened in {when} "
+                          f"({_interval(r)})", absent=none))
 
 
 def hour_of_week(r: Review) -> common.Shown:
@@ -629,7 +734,14 @@ def segments_below(r: Review) -> common.Shown:
         findings.publish(f"segment.{row.metric}.{row.attribute}.{row.segment}", float(row.difference), kind="signal",
                          label=f"{row.metric.upper()}: {row.attribute} = {row.segment} below the rest",
                          text=f"{row.difference:+.3g} vs the rest (q = {row.q_value:.3f}, n = {row.n})")
-    return common.Shown(seg)
+    if seg.empty:
+        return common.Shown(common.note("_No segment to scan: no NPS or CSAT answers in {w} with a value of {c}._",
+                                        w=_window(r), c=", ".join(r.segments_by)))
+    scanned = " and ".join(m.upper() for m in dict.fromkeys(seg["metric"]))
+    by = ", ".join(dict.fromkeys(seg["attribute"].astype(str)))
+    return common.Shown(common.table(seg, f"{scanned} of each segment against the rest, by {by}, {_window(r)} "
+                                          f"({_interval(r)}; q controls the false discovery rate at "
+                                          f"{1 - r.confidence:.0%})"))
 
 
 def _with_codes(d: pd.DataFrame, ws: Workspace) -> tuple[pd.DataFrame, list[str]]:
@@ -700,7 +812,12 @@ def detractor_drivers(r: Review) -> common.Shown:
                               f"{row.attributable:.0%} of detractors")
     if len(top):
         plots.drivers(top, title="Drivers of detractors (relative risk, significant only)")
-    return common.Shown(table.head(12))
+    shown = table.head(12)
+    rows = f"all {len(table)}" if len(shown) == len(table) else f"the top {len(shown)} of {len(table)}"
+    return common.Shown(common.table(
+        shown, f"Drivers of detractors, {_trend(r)}: relative risk of a detractor for each factor, largest share of "
+               f"detractors first ({rows}; {_interval(r)})",
+        absent=common.note("_No factor to test against detractors in {span}._", span=_trend(r))))
 
 
 def _before_after(r: Review, action: pd.Series) -> pd.DataFrame:
@@ -724,11 +841,31 @@ def kaizen_actions(r: Review) -> common.Shown:
         return common.Shown(Markdown("_No actions table in this workspace._"))
     actions = r.ws["actions"]
     done = actions[(actions["status"] == "done") & actions["closed_at"].notna() & (actions["metric"] == "nps")]
-    limits = _before_after(r, done.iloc[-1]) if r.nps_answers is not None and len(done) else None
-    return common.Shown(actions[ACTION_COLUMNS], limits)
+    limits = None
+    if r.nps_answers is not None and len(done):
+        last = done.iloc[-1]
+        segment = last["segment"] if isinstance(last["segment"], str) and last["segment"] else "all answers"
+        limits = common.table(_before_after(r, last),
+                              f"NPS by {_per(r)}, XmR control limits before and after action {last['action_id']} "
+                              f"({segment}) was closed on {pd.Timestamp(last['closed_at']):%Y-%m-%d}")
+    listed = common.table(actions[ACTION_COLUMNS], "Improvement actions: owner, metric, segment, status, due and "
+                                                   "closed dates", absent=common.note("_The actions table has no rows._"))
+    return common.Shown(listed, limits)
 
 
-def definitions(r: Review) -> pd.DataFrame:
-    """The definitions appendix: the headline's metrics, then the charts and tests the review uses."""
+def definitions(r: Review) -> common.Captioned:
+    """The definitions appendix: the headline's metrics, then the charts and tests the review uses.
+
+    A captioned table that reads as the DataFrame of :func:`carelib.metrics.definitions.definitions_table`.
+    """
     used = [*r.head["metric"], "p_chart", "xmr", "segment_flag", "driver"]
-    return definitions_table(list(dict.fromkeys(used)))
+    return common.Captioned(definitions_table(list(dict.fromkeys(used))),
+                            "Definitions of the metrics, charts and tests this review uses")
+
+
+def load_report(r: Review) -> common.Shown:
+    """Rows read = rows used + rows set aside, for every table the sections before it read (the workspace's
+    :meth:`~carelib.data.tables.Workspace.load_report`), as a captioned table."""
+    return common.Shown(common.table(
+        r.ws.load_report(), "Rows read, kept and set aside, by table (the tables read so far; read = kept + set aside)",
+        absent=common.note("_No table of the workspace was read yet._")))

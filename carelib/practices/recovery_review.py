@@ -124,8 +124,11 @@ def recovery_log(review: Review) -> common.Shown:
     cost = pd.to_numeric(log["cost"], errors="coerce")
     findings.publish("recovery.cost", float(cost.sum()), label="Cost of recoveries",
                      text=f"€{cost.sum():,.0f} over {len(log)} incidents and {log['customer_id'].nunique()} customers")
-    return (common.Shown(log_summary(log), log["outcome"].value_counts().rename("incidents").to_frame())
-            + common.load_report(review.ws))
+    summary = common.table(log_summary(log), "The recovery log in one row: incidents, customers, total cost (EUR), "
+                                             "share retained and share fixed")
+    outcomes = common.table(log["outcome"].value_counts().rename("incidents").to_frame(),
+                            "Incidents by outcome, most frequent first")
+    return common.Shown(summary, outcomes) + common.load_report(review.ws)
 
 
 def backlog_table(backlog: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +158,10 @@ def backlog(review: Review) -> common.Shown:
                          text=f"{r.incidents} incidents, {r.customers} customers, €{r.total_cost:,.0f}; fixed: {r.fixed}")
     if review.export_dir is not None:
         exports.to_csv(items, review.export_dir / "recovery_backlog.csv")
-    return common.Shown(backlog_table(items), Markdown(stories(items)))
+    shown = common.table(backlog_table(items), "Failure modes as a backlog, most incidents first: customers, total "
+                                               "cost (EUR), first and last seen, fixed, days to fix, churned, evidence",
+                         absent=common.note("_No failure mode found in the recovery log._"))
+    return common.Shown(shown, Markdown(stories(items)) if len(items) else None)
 
 
 def cost_chart(review: Review) -> common.Shown:
@@ -194,4 +200,8 @@ def who_to_call(review: Review) -> common.Shown:
     findings.publish("hightouch.count", len(calls), label="Customers to call this week", text=call_reasons(calls))
     if review.export_dir is not None:
         exports.to_csv(calls, review.export_dir / "high_touch.csv")
-    return common.Shown(calls)
+    day = f" to {review.as_of}" if review.as_of else ""
+    return common.Shown(common.table(
+        calls, f"Customers to call this week (the last {review.window_days} days{day}), priority 1 first: the "
+               "rules each meets and the evidence",
+        absent=common.note("_No customer meets a high-touch rule this week: nobody to call._")))

@@ -203,10 +203,16 @@ def show_segments(review: Review) -> common.Shown:
                          text=f"median {stab.median():.2f} (range {stab.min():.2f} to {stab.max():.2f}) over "
                               f"{len(stab)} refits; {model.k_} segments by silhouette")
         profiles = model.profiles_.assign(segment=[f"S{s}" for s in model.profiles_["segment"]])
+        when = f"as of {review.as_of}" if review.as_of else "as of the latest order"
         return common.Shown(Markdown(f"**Criterion:** mean silhouette per number of segments; chosen: **{model.k_}**."),
-                            model.criterion_, profiles)
+                            model.criterion_,
+                            common.table(profiles, f"The {model.k_} behaviour segments ({when}): customers, share, "
+                                                   "median recency, orders and tenure, mean spend, in words, and the "
+                                                   "most frequent plan, channel and region"))
     if review.seg_table is not None:
-        return common.Shown(review.seg_table["segment"].value_counts().rename("customers").to_frame())
+        return common.Shown(common.table(review.seg_table["segment"].value_counts().rename("customers").to_frame(),
+                                         f"Customers per segment (segments by {review.segment_by}), largest first",
+                                         absent=common.note("_No customer has a {c}._", c=review.segment_by)))
     return common.Shown(Markdown(f"_Segments by `{review.segment_by}`, a column of the text tables "
                                  "(no customers table to join)._"))
 
@@ -219,7 +225,14 @@ def show_journeys(review: Review) -> common.Shown:
         findings.publish(f"journey.{r.segment}", float(r.ratio), kind="signal", label=f"Where care breaks for {r.segment}",
                          text=f"{r.stage}: {r.rate:.1f} problems per 100 orders vs {r.rest_rate:.1f} for the rest "
                               f"(ratio {r.ratio:.2f}, {r.ci_low:.1f} to {r.ci_high:.1f} per 100)")
-    return common.Shown(review.rates.pivot(index="segment", columns="stage", values="rate").round(2), review.breaks)
+    interval = f"{review.confidence:.0%} interval"
+    return common.Shown(
+        common.table(review.rates.pivot(index="segment", columns="stage", values="rate").round(2),
+                     "Care problems per 100 orders, by segment (down) and journey stage (across)"),
+        common.table(review.breaks, "Where care breaks: for each segment, the stage whose problem rate (per 100 "
+                                    f"orders) is most above the rest's, significant only ({interval})",
+                     absent=Markdown("_No segment has a stage whose problem rate is significantly above the "
+                                     "rest's: care breaks nowhere in particular._")))
 
 
 def survey_by_segment(responses: pd.DataFrame, seg_table: pd.DataFrame, *, confidence: float = 0.95,
@@ -258,7 +271,9 @@ def show_satisfaction(review: Review) -> common.Shown:
         return common.Shown()
     table = survey_by_segment(review.ws["responses"], review.seg_table, confidence=review.confidence,
                               min_n=review.min_n)
-    return common.Shown(table if len(table) else Markdown("_No CSAT or NPS answers from these customers._"))
+    return common.Shown(common.table(table, "Satisfaction per segment at the stages the surveys measure: CSAT "
+                                            f"(get help) and NPS (renew/leave), {review.confidence:.0%} interval",
+                                     absent=Markdown("_No CSAT or NPS answers from these customers._")))
 
 
 def _text_parts(ws: Workspace, have: set[str], segment_by: str) -> list[pd.DataFrame]:
@@ -344,11 +359,14 @@ def show_needs(review: Review) -> common.Shown:
     _publish_needs(needs)
     stages = None
     if "stage" in texts.columns:
+        top = stage_theme_table(texts, coded)
         stages = common.Shown(Markdown("**Top themes at each stage** (complaints and tickets, by the stage their "
-                                       "category maps to)"), stage_theme_table(texts, coded))
+                                       "category maps to)") if len(top) else None,
+                              top if len(top) else Markdown("_No coded text with a journey stage: no top themes "
+                                                            "at each stage._"))
     counts = Markdown(f"{len(texts):,} texts from {texts['segment'].nunique()} segments, coded with {source}; "
                       f"{len(needs)} significant needs.")
-    return (stages or common.Shown()) + common.Shown(counts, needs)
+    return (stages or common.Shown()) + common.Shown(counts, needs if len(needs) else None)
 
 
 def segment_sizes(seg_table: pd.DataFrame | None, texts: pd.DataFrame) -> pd.Series:
@@ -373,4 +391,9 @@ def show_opportunities(review: Review) -> common.Shown:
     """Section 4: per segment, the stage where care breaks, its top need, the customers it concerns, the evidence."""
     needs = review.needs if not review.texts.empty else pd.DataFrame()
     sizes = segment_sizes(review.seg_table, review.texts)
-    return common.Shown(journeys.opportunities(review.breaks, needs, sizes))
+    return common.Shown(common.table(
+        journeys.opportunities(review.breaks, needs, sizes),
+        "Opportunities: for each segment, the stage where care breaks, its top need, the customers it concerns and "
+        "the evidence",
+        absent=Markdown("_No segment has a stage where care breaks or a need above the rest's: no opportunity "
+                        "to list._")))

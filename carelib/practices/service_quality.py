@@ -151,6 +151,14 @@ def open_review(data_dir: str, *, period: str = "2026-W47", weeks: int = 12, by:
                   handle_minutes=handle_minutes, business_hours=hours or None, phrases=phrases or None, seed=seed)
 
 
+def _window(review: Review) -> str:
+    """The weeks of the conversations, as a caption says them."""
+    if not review.weeks:
+        return "every week in the data"
+    first = periods.last_weeks(review.period, review.weeks)[0]
+    return review.period if first == review.period else f"{first} to {review.period}"
+
+
 def overview(review: Review) -> Shown:
     """One sentence: how many conversations and messages, which weeks, compared by what."""
     weeks = review.tickets["week"]
@@ -188,8 +196,16 @@ def availability(review: Review) -> Shown:
     findings.publish("availability.first_response", float(overall["p50"]), label="First response, median (minutes)",
                      ci=(float(overall["p50_low"]), float(overall["p50_high"])),
                      text=f"{overall['p50']:.0f} min (p90 {overall['p90']:.0f} min; n = {int(overall['n']):,})")
-    return Shown(common.note("**First response (minutes)**"), first, common.note("**Next responses (minutes)**"),
-                 later, common.note("**Answered within {m} minutes**", m=f"{review.sla_minutes:g}"), sla)
+    when = _window(review)
+    none = common.note("_No conversations opened in {w}._", w=when)
+    return Shown(
+        common.table(first, f"First response (minutes) by {by}, conversations opened in {when}: median and 90th "
+                            "percentile (95% interval)", absent=none),
+        common.table(later, f"Next responses (minutes) by {by}: each later wait of a customer for an agent's reply, "
+                            f"conversations opened in {when} (95% interval)",
+                     absent=common.note("_No customer waited for a next reply in {w}._", w=when)),
+        common.table(sla, f"Conversations answered within {review.sla_minutes:g} minutes, by {by}, opened in {when} "
+                          "(95% interval)", absent=none))
 
 
 def availability_charts(review: Review) -> Shown:
@@ -214,14 +230,19 @@ def waves(review: Review, top: int = 10) -> Shown:
     sla, handle = review.sla_minutes, review.handle_minutes
     staff = rt.staffing(review.times, sla_minutes=sla, handle_minutes=handle)
     if staff.empty:
-        return Shown(staff)
+        return Shown(common.note("_No conversation with an opening time in {w}: no hours of the week to staff._",
+                                 w=_window(review)))
     worst = staff.iloc[0]
     if worst["gap_agents"] > 0:
         findings.publish("availability.wave", float(worst["gap_agents"]), kind="signal", label="The worst wave",
                          text=f"{worst['weekday']} {int(worst['hour']):02d}:00: {worst['per_week']:.1f} conversations "
                               f"a week, {worst['sla_share']:.0%} answered within {sla:g} min; about "
                               f"{worst['gap_agents']:.1f} more agents needed at {handle:g} min a conversation")
-    return Shown(staff.head(top))
+    shown = staff.head(top)
+    hours = f"The {len(shown)} hours" if len(shown) == len(staff) else f"The {len(shown)} of {len(staff)} hours"
+    return Shown(common.table(shown, f"{hours} of the week with the largest staffing gap, {_window(review)}: "
+                                     f"conversations a week, median first response, share answered within {sla:g} "
+                                     f"minutes (95% interval), agents needed at {handle:g} minutes a conversation"))
 
 
 def skill_shares(conversations: pd.DataFrame, skills: Iterable[str] = tuple(SKILLS)) -> pd.DataFrame:
@@ -263,7 +284,10 @@ def skills(review: Review) -> Shown:
         if r.n:
             findings.publish(f"skills.{r.skill}", r.k / r.n, label=SKILLS[r.skill], ci=(r.low, r.high),
                              text=f"{r.k / r.n:.0%} ({r.low:.0%} to {r.high:.0%}; n = {r.n:,})")
-    return Shown(card)
+    return Shown(common.table(card, f"Skills by {review.by}, conversations opened in {_window(review)}: share with a "
+                                    "plan, a rigid refusal, an exception and empathy (95% interval), and mean tone",
+                              absent=common.note("_No conversations with an agent's reply in {w}._",
+                                                 w=_window(review))))
 
 
 def example_list(scored: pd.DataFrame, mask: pd.Series, title: str, *, by: str, seed: int = 0, k: int = 3,
@@ -351,7 +375,12 @@ def sentiment_shift(review: Review) -> Shown:
     """How the customer's sentiment moves from their first to their last message, by group."""
     shift = service.customer_sentiment_shift(review.messages)
     shift = shift.merge(review.tickets[["ticket_id", review.by]], on="ticket_id")
-    return Shown(sentiment_table(shift, review.by))
+    return Shown(common.table(sentiment_table(shift, review.by),
+                              f"Customer sentiment from their first to their last message, by {review.by}, "
+                              f"{_window(review)}: mean first and last, share improved and worsened (by more than "
+                              "0.05)",
+                              absent=common.note("_No conversation in {w} with a first and a last customer message._",
+                                                 w=_window(review))))
 
 
 def csat_effect(conversations: pd.DataFrame, responses: pd.DataFrame, *, min_n: int = 30,
@@ -404,4 +433,5 @@ def csat(review: Review) -> Shown:
                              label=f"CSAT with vs without {r.attribute}",
                              text=f"{r.value:.0%} vs {r.rest_value:.0%} satisfied ({r.difference * 100:+.0f} points, "
                                   f"p = {r.p_value:.3g})")
-    return Shown(effect)
+    return Shown(common.table(effect, f"CSAT top-2-box (score 4 or 5) of conversations with each skill against those "
+                                      f"without, {_window(review)} (95% interval)"))

@@ -18,6 +18,7 @@ from carelib.analysis import drivers
 from carelib.data.tables import Workspace
 from carelib.errors import DataError, ParameterError
 from carelib.practices.common import (
+    Captioned,
     Shown,
     load_report,
     note,
@@ -234,7 +235,9 @@ def overview(review: Review) -> Shown:
         n = int(said["non_answers"].iloc[0])
         blank = note("{n} of {t} texts are non-answers (\"n/a\", \".\", \"no\" …): counted here, never themed.",
                      n=f"{n:,}", t=f"{len(review.texts):,}") if n else None
-    return Shown(absent, few, review.accounting, blank) + load_report(review.ws)
+    rows = Captioned(review.accounting, f"Rows of the {review.source} table: read, left out (by reason) and texts used "
+                                        f"(the customers' {review.text_col})")
+    return Shown(absent, few, rows, blank) + load_report(review.ws)
 
 
 def themes(review: Review) -> Shown:

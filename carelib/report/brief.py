@@ -117,6 +117,19 @@ def pick(findings: list[dict[str, Any]], *, most: int = MAX_FINDINGS, least: int
     Between ``least`` and ``most`` findings when there are that many; the case is never one
     of them (it has its own place).
 
+    Parameters
+    ----------
+    findings : list of dict
+        The run's findings, lead findings first.
+    most, least : int
+        At most ``most`` findings; fewer than ``least`` signals and headline numbers are topped up
+        with the next findings.
+
+    Returns
+    -------
+    list of dict
+        The chosen findings, in order.
+
     Examples
     --------
     >>> fs = [{"key": "case", "kind": "case"}, {"key": "headline.a", "kind": "metric"},
@@ -316,6 +329,20 @@ def headline_changes(now: list[dict[str, Any]], before: list[dict[str, Any]] | N
 
 def actions_due(actions: pd.DataFrame | None, as_of: pd.Timestamp | None, *, most: int = 6) -> pd.DataFrame:
     """Open actions, the most urgent first: action, owner, due date, status (``overdue`` past ``as_of``).
+
+    Parameters
+    ----------
+    actions : DataFrame, optional
+        The workspace's ``actions.csv`` (``action_id``, ``owner``, ``description``, ``due``, ``status``).
+    as_of : Timestamp, optional
+        The end of the period under review: an open action due before it is ``overdue``.
+    most : int
+        Actions listed at most.
+
+    Returns
+    -------
+    DataFrame
+        ``action, owner, due, status``; empty when nothing is open.
 
     Examples
     --------

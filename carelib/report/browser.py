@@ -11,6 +11,7 @@ title, a dialog), nothing navigated away or opened, nothing covers or hides the 
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 
 from carelib.errors import RunError
 
-__all__ = ["BrowserCheck", "chromium_path", "check_in_browser", "to_pdf"]
+__all__ = ["BrowserCheck", "Layout", "chromium_path", "check_in_browser", "layout", "to_pdf"]
 
 _ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -244,7 +245,7 @@ def _click_everything(page, url: str, result: BrowserCheck, count: int, settle_m
     page.wait_for_timeout(settle_ms)
 
 
-def to_pdf(report: str | Path, pdf: str | Path, timeout: float = 120) -> Path:
+def to_pdf(report: str | Path, pdf: str | Path, timeout: float = 120, *, footer: str = "") -> Path:
     """Print a rendered report to PDF (A4, backgrounds on) with the system's Chromium, offline; written atomically.
 
     Needs only Debian's ``chromium`` package: Chromium runs as a subprocess
@@ -261,6 +262,9 @@ def to_pdf(report: str | Path, pdf: str | Path, timeout: float = 120) -> Path:
         The PDF file to write (folders are created; an existing file is replaced whole).
     timeout : float
         Seconds Chromium may take before it is killed and a ``RunError`` raised.
+    footer : str
+        Printed at the bottom left of every page (the playbook and run id), beside "page N of M"
+        at the bottom right (CSS page-margin boxes; letters, digits and ``-_.:·/ `` only).
 
     Returns
     -------
@@ -287,7 +291,7 @@ def to_pdf(report: str | Path, pdf: str | Path, timeout: float = 120) -> Path:
     pdf.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="carelib-pdf-") as tmp:
         printable = Path(tmp) / "report.html"
-        printable.write_text(_printable(page), encoding="utf-8")
+        printable.write_text(_printable(page, footer), encoding="utf-8")
         out = Path(tmp) / "report.pdf"
         cmd = [exe, "--headless", *_ARGS, f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
@@ -311,16 +315,108 @@ def to_pdf(report: str | Path, pdf: str | Path, timeout: float = 120) -> Path:
     return pdf
 
 
-_PRINT_CSS = "@page { size: A4; margin: 15mm 12mm; } html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }"
+_PRINT_CSS = (
+    "@page { size: A4; margin: 14mm 12mm 16mm; "
+    "@bottom-left { content: FOOTER; font: 8pt system-ui, sans-serif; color: #52606d; } "
+    "@bottom-right { content: 'page ' counter(page) ' of ' counter(pages); font: 8pt system-ui, sans-serif; "
+    "color: #52606d; } } "
+    "html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }"
+)
+_FOOTER_TEXT = re.compile(r"[^\w .:·/-]+")
 
 
-def _printable(page: str) -> str:
+def _printable(page: str, footer: str = "") -> str:
     """The report with the print stylesheet added; a Content-Security-Policy that lists style hashes gets its hash."""
     import base64
     import hashlib
-    import re
 
-    digest = base64.b64encode(hashlib.sha256(_PRINT_CSS.encode()).digest()).decode()
+    css = _PRINT_CSS.replace("FOOTER", "'" + _FOOTER_TEXT.sub("", footer)[:120] + "'")
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     page = re.sub(r"(style-src[^;\"']*(?:'[^']*'[^;\"']*)*?'sha256-[^']+')", rf"\1 'sha256-{digest}'", page, count=1)
-    tag = f"<style>{_PRINT_CSS}</style>"
+    tag = f"<style>{css}</style>"
     return page.replace("</head>", tag + "</head>", 1) if "</head>" in page else tag + page
+
+
+# Every visible element whose box runs past its parent's right edge (more than one pixel): a table wider than the
+# text column, an image, a long word. Content inside a closed <details> has no box and is not looked at.
+_OVERFLOW = """() => { const out = [];
+  for (const e of document.querySelectorAll('main *')) {
+    const p = e.parentElement; if (!p || e.closest('details:not([open]) > :not(summary)')) continue;
+    const r = e.getBoundingClientRect(), q = p.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.right > q.right + 1)
+      out.push(`${e.tagName.toLowerCase()}.${e.className} ${Math.round(r.width)}px in ${Math.round(q.width)}px: `
+               + (e.textContent || '').replace(/\\s+/g, ' ').slice(0, 60));
+  }
+  return {height: document.documentElement.scrollHeight, overflowing: out}; }"""
+
+
+@dataclass
+class Layout:
+    """How a report lays out at one width: page height, elements wider than their container, accessibility."""
+
+    width: int
+    height: int = 0
+    overflowing: list[str] = field(default_factory=list)
+    #: axe-core violations of impact "serious" or "critical": rule id, impact, help, a few targets
+    violations: list[str] = field(default_factory=list)
+
+
+def layout(report: str | Path, widths: tuple[int, ...] = (1280,), *, screenshots: str | Path | None = None,
+           axe: bool = False, open_details: bool = False) -> list[Layout]:
+    """Open ``report`` in headless Chromium (offline) at each width and measure what a reader sees.
+
+    Parameters
+    ----------
+    report : str or Path
+        The HTML file.
+    widths : tuple of int
+        Viewport widths in CSS pixels (1280: a laptop; 390: a phone).
+    screenshots : str or Path, optional
+        A path stem: a full-page PNG is written to ``<stem>-<width>.png`` for each width.
+    axe : bool
+        Also run axe-core (``axe-playwright-python``, a dev extra) and keep the serious and critical
+        violations.
+    open_details : bool
+        Open every ``<details>`` first (measure the widths of folded tables too).
+
+    Returns
+    -------
+    list of Layout
+        One per width: page height, overflowing elements, axe violations.
+    """
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium_path()
+    if exe is None:
+        raise RunError("no Chromium found: install Debian's 'chromium' package")
+    url = Path(report).resolve().as_uri()
+    out = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=_ARGS)
+        try:
+            for width in widths:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.route("**/*", lambda r: r.continue_() if _same_document(r.request.url, url)
+                           or r.request.url.startswith("data:") else r.abort())
+                page.goto(url, wait_until="load")
+                if open_details:
+                    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+                seen = page.evaluate(_OVERFLOW)
+                result = Layout(width, seen["height"], seen["overflowing"])
+                if screenshots is not None:
+                    page.screenshot(path=f"{screenshots}-{width}.png", full_page=True)
+                if axe:
+                    result.violations = _axe(page)
+                out.append(result)
+                page.close()
+        finally:
+            browser.close()
+    return out
+
+
+def _axe(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response.get("violations", [])
+    return [f"{v['id']} ({v['impact']}): {v['help']}; " + ", ".join(str(n["target"]) for n in v["nodes"][:3])
+            for v in found if v.get("impact") in ("serious", "critical")]

@@ -99,6 +99,21 @@ def publish(key: str, value: Any, *, show: bool = True, **kwargs: Any) -> None:
     """Display a finding in the notebook and carry it for reports (see :func:`finding`).
 
     ``show=False`` carries the finding without a line of its own (a table beside it already shows it).
+
+    Parameters
+    ----------
+    key : str
+        Stable identifier, e.g. ``"headline.nps"``.
+    value : Any
+        The headline value.
+    show : bool
+        Display the finding as a line of its own (else it is only carried, for reports).
+    **kwargs : Any
+        As :func:`finding` (``label``, ``text``, ``note``, ``ci``, ``kind`` and further fields).
+
+    Returns
+    -------
+    None
     """
     from IPython.display import display
 

@@ -71,6 +71,7 @@ td ul,th ul{margin:0;padding-left:1.1em;text-align:left} td li{margin:0}
 td ul.inline{padding:0;list-style:none;display:inline} td ul.inline li{display:inline}
 td ul.inline li:not(:last-child)::after{content:", "}
 .table-note{color:var(--muted);font-size:.82em;margin:.2em 0}
+.trends{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:8px;margin:.5em 0 1em}
 .table-caption{font-weight:600;margin:.2em 0}
 details{margin:.4em 0} summary{cursor:pointer;color:var(--link)}
 details.more-rows summary{font-size:.88em}
@@ -88,7 +89,7 @@ section.notebook{margin-top:2em}
 .brief h2{margin-top:.2em;border:0;font-size:1.3em} .brief h3{margin:.8em 0 .3em;font-size:1.05em}
 .brief ol,.brief ul{margin:.2em 0;padding-left:1.3em} .brief li{margin:.2em 0}
 .brief .case-quote{border-left:4px solid var(--accent);background:#fbf6f3;padding:.4em .8em;margin:.3em 0}
-.signal{color:var(--accent);font-weight:600} .noise{color:var(--muted)} .better{color:var(--good);font-weight:600}
+.signal{color:var(--accent-ink);font-weight:600} .noise{color:var(--muted)} .better{color:var(--good-ink);font-weight:600}
 .tag{display:inline-block;border:1px solid currentColor;border-radius:3px;padding:0 4px;font-size:.78em;margin-left:4px}
 footer.provenance{margin-top:3em;border-top:2px solid var(--rule);padding-top:1em;color:var(--muted);font-size:.85em}
 footer.provenance table{font-size:1em} footer.provenance td{text-align:left;word-break:break-all}
@@ -127,7 +128,8 @@ _DROPPED_WITH_CONTENT = frozenset({
     "math", "title", "textarea", "select", "noembed", "noframes", "xmp", "plaintext",
 })
 # Classes of the page's own frame: content may not borrow them to pass itself off as key findings or provenance.
-_PAGE_CLASSES = frozenset({"findings", "finding-value", "finding-note", "subtitle", "toc", "provenance", "practice"})
+_PAGE_CLASSES = frozenset({"findings", "finding-value", "finding-note", "subtitle", "toc", "provenance", "practice",
+                           "brief", "verdict", "case-quote", "shows", "todo"})
 _IMAGE_URI = re.compile(r"data:image/(?:png|jpeg);base64,[A-Za-z0-9+/=\s]*\Z")
 _FRAGMENT_URI = re.compile(r"#[^\s\x00-\x1f\\]*\Z")
 _CLASS_NAME = re.compile(r"[A-Za-z_][\w-]*\Z")

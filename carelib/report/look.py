@@ -24,6 +24,8 @@ LOOK = {
     "line": OKABE_ITO[5],  # the series: blue
     "accent": OKABE_ITO[6],  # a signal, a highlighted point or row: vermillion
     "good": OKABE_ITO[3],  # better than before: bluish green
+    "accent_ink": "#a34700",  # the vermillion as text: 4.9:1 even on the highlight (WCAG AA: 4.5:1)
+    "good_ink": "#007a59",  # the bluish green as text: 4.3:1 on the highlight, 5.4:1 on white
     "band": "#c6dcef",  # an interval band: the blue, light
     "grid": "#e4e7eb",
     "highlight": "#fbe3d3",  # a highlighted table row: the vermillion, light (text on it stays 13:1)
@@ -44,5 +46,6 @@ def css_variables() -> str:
     >>> css_variables().startswith("--ink:#1f2933;")
     True
     """
-    names = ("ink", "muted", "line", "accent", "good", "band", "grid", "highlight", "link", "soft", "rule")
-    return "".join(f"--{n}:{LOOK[n]};" for n in names)
+    names = ("ink", "muted", "line", "accent", "accent_ink", "good", "good_ink", "band", "grid", "highlight", "link",
+             "soft", "rule")
+    return "".join(f"--{n.replace('_', '-')}:{LOOK[n]};" for n in names)

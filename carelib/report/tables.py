@@ -146,6 +146,20 @@ def _kind(name: str, values: pd.Series) -> _Kind:
 def format_value(v: Any, kind: str = "number", decimals: int = 1) -> str:
     """One cell as text: ``–`` when missing, else by kind (count, share, p, ratio, number, bool, date, text).
 
+    Parameters
+    ----------
+    v : Any
+        The value.
+    kind : str
+        ``count`` (thousands separators, no decimals), ``share`` (a percentage), ``p`` (three decimals or
+        ``< 0.001``), ``ratio``, ``number``, ``bool``, ``date`` or ``text``.
+    decimals : int
+        Decimals of a ``number`` or ``ratio``.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> format_value(1234.0, "count"), format_value(0.7256, "share"), format_value(0.0002, "p")
@@ -224,12 +238,15 @@ class Table:
         The caption as (trusted, carelib-made) inline HTML, instead of ``caption``.
     shares : bool
         Every numeric column holds shares in [0, 1] (shown as percentages).
+    fold_constant : bool
+        A text column with one value in every row is said once under the table instead of shown.
     """
 
     def __init__(self, frame: pd.DataFrame, caption: str | None = None, *, notes: Iterable[str] = (),
                  highlight: str | None = None, visible_rows: int = VISIBLE_ROWS, caption_html: str | None = None,
-                 shares: bool = False) -> None:
+                 shares: bool = False, fold_constant: bool = True) -> None:
         self.frame = frame
+        self.fold_constant = fold_constant
         self.shares = shares
         self.caption = caption
         self.caption_html = caption_html
@@ -268,7 +285,7 @@ class Table:
             named = ", ".join(column_label(c) for c in empty)
             notes.append(f"No value in any row, so not shown: {named}.")
             df = df.drop(columns=empty)
-        same = [c for c in df.columns[1:] if len(df) > 1 and _kind(c, df[c]).name == "text"
+        same = [c for c in df.columns[1:] if self.fold_constant and len(df) > 1 and _kind(c, df[c]).name == "text"
                 and df[c].map(lambda v: None if _missing(v) or _is_list(v) else str(v)).nunique(dropna=False) == 1
                 and not _missing(df[c].iloc[0])]
         if same:  # a column with one value in every row is said once, under the table
@@ -342,14 +359,14 @@ class Table:
         rows = []
         for i in range(n):
             tds = []
-            for j, (_, k, src) in enumerate(cells):
+            for j in range(len(cells)):
                 value = shown.iloc[i, j]
                 cls = classes[j]
                 tag = "th" if j == 0 else "td"
                 scope = ' scope="row"' if j == 0 else ""
                 tds.append(f'<{tag}{scope} class="{cls}">{value}</{tag}>')
             mark = bool(marked.iloc[i]) if i < len(marked) else False
-            rows.append(f'<tr class="hl">' + "".join(tds) + "</tr>" if mark else "<tr>" + "".join(tds) + "</tr>")
+            rows.append(('<tr class="hl">' if mark else "<tr>") + "".join(tds) + "</tr>")
         dash = any(DASH in str(v) for v in shown.to_numpy().ravel())
         foot = list(notes)
         if dash:
