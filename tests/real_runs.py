@@ -90,9 +90,9 @@ def weeks_ending(last: str, n: int) -> list[str]:
 
 _NOT_A_NUMBER = re.compile(r"(?<![\w-])(NaN|nan|<NA>|NaT)(?![\w-])")
 _LIST_REPR = re.compile(r"\[\s*(?:'[^'\n]*'|\"[^\"\n]*\")\s*(?:,\s*(?:'[^'\n]*'|\"[^\"\n]*\")\s*)*\]")
-_COUNT_WITH_DECIMALS = re.compile(r"(?<![\w.])\d[\d,]*\.000(?!\d)")
+_COUNT_WITH_DECIMALS = re.compile(r"(?<![\w.])(?![01]\.000)\d[\d,]*\.000(?!\d)")  # a p of 1.000 is a p
 _LONG_DECIMALS = re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w])")
-_INDEX_ROW = re.compile(r"<tbody>\s*<tr[^>]*>\s*<th[^>]*>\s*0\s*</th>")
+_INDEX_ROW = re.compile(r"<thead>\s*<tr[^>]*>\s*<th[^>]*>\s*</th>")  # pandas' index: a first column with no header
 
 
 def unreadable(report: Path) -> list[str]:

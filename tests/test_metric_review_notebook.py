@@ -83,11 +83,11 @@ def test_bad_rows_are_excluded_and_shown(demo_dir, tmp_path):
     res = run_notebook(NOTEBOOK, {"period": "2026-W47"}, tmp_path / "out", data=ws)
     page = res.report.read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", " ", page)
-    assert re.search(r"responses\s+responses\.csv\s+10276\s+10274\s+2\b", text)  # read = kept + excluded
+    assert re.search(r"responses\s+responses\.csv\s+10,276\s+10,274\s+2\b", text)  # read = kept + excluded
     for row, col, reason in (("5", "score", "not int"), ("7", "score", "score outside its scale")):
         assert re.search(rf"responses\.csv\s+{row}\s+{col}\s+{reason}", text), (row, col)
     # an answer without a date is kept and said (no week: left out of trends), never given a date
-    assert re.search(r"responses\s+2025-W48\s+2026-W47\s+\d+\s+1\b", text)
+    assert re.search(r"responses\s+2025-W48\s+2026-W47\s+[\d,]+\s+1\b", text)
     f = _findings(res)
     assert "headline.nps" in f
 

@@ -89,7 +89,7 @@ def test_exit_survey_agreement_rates_per_statement_and_region(shared_data, tmp_p
     import_export("csv", src, "employee-exit-surveys-qld", tmp_path / "ws")
     run = playbook("weekly-care-review", tmp_path / "ws", tmp_path / "runs", "period=latest")
     text = text_of(run / "report.html")
-    assert re.search(r"responses \| responses\.csv \| 17262 \| 17262 \| 0", text)
+    assert re.search(r"responses \| responses\.csv \| 17,262 \| 17,262 \| 0", text)
     raw = pd.read_csv(src, dtype=str, keep_default_na=False)
     scale = {"SA", "A", "N", "D", "SD"}
     for item, region in (("Career Aspirations", "Central Office"), ("Workplace issue", "South East")):

@@ -339,7 +339,7 @@ def code_pairs(c: Coding) -> Captioned | None:
     two codes were found)."""
     if c.coded["code"].nunique() <= 1:
         return None
-    return Captioned(coding.co_occurrence(c.coded), "Codes × codes: participants voicing both (on the diagonal, "
+    return Captioned(coding.co_occurrence(c.coded).rename_axis("code"), "Codes × codes: participants voicing both (on the diagonal, "
                                                     "participants voicing the code)")
 
 

@@ -432,6 +432,6 @@ def csat(review: Review) -> Shown:
             findings.publish(f"skills.csat.{r.attribute}", float(r.difference), kind="driver",
                              label=f"CSAT with vs without {r.attribute}",
                              text=f"{r.value:.0%} vs {r.rest_value:.0%} satisfied ({r.difference * 100:+.0f} points, "
-                                  f"p = {r.p_value:.3g})")
+                                  + ("p < 0.001)" if r.p_value < 0.001 else f"p = {r.p_value:.3f})"))
     return Shown(common.table(effect, f"CSAT top-2-box (score 4 or 5) of conversations with each skill against those "
                                       f"without, {_window(review)} (95% interval)"))

@@ -135,7 +135,8 @@ def _accounting(rows_in: int, excluded: dict[str, int], used: int) -> pd.DataFra
     if rows_in != used + sum(excluded.values()):
         raise DataError(f"{rows_in} rows in, {used} used and {sum(excluded.values())} left out: the counts do not add up")
     return pd.DataFrame({"rows": [rows_in, *excluded.values(), used]},
-                        index=["rows in the table", *(f"left out: {k}" for k in excluded), "texts used"])
+                        index=pd.Index(["rows in the table", *(f"left out: {k}" for k in excluded), "texts used"],
+                                       name="accounting"))
 
 
 def _source_table(ws: Workspace, source: str, text_col: str, time_col: str) -> tuple[pd.DataFrame, bool]:
@@ -262,8 +263,14 @@ def feelings(review: Review) -> Shown:
     feel = pd.Series(sentiment(texts[review.text_col])["sentiment"].to_numpy(), index=texts.index)
     emotion = pd.Series(emotions(texts[review.text_col])["emotion"].to_numpy(), index=texts.index)
     order = [e for e in (*EMOTIONS, "none") if e in set(emotion)]
-    return Shown(note("**Sentiment by theme**"), voc.crosstab(texts["theme"], feel, names),
-                 note("**Main emotion by theme**"), voc.crosstab(texts["theme"], emotion, names)[["texts", *order]])
+    return Shown(note("**Sentiment by theme**"), _row_shares(voc.crosstab(texts["theme"], feel, names)),
+                 note("**Main emotion by theme**"),
+                 _row_shares(voc.crosstab(texts["theme"], emotion, names)[["texts", *order]]))
+
+
+def _row_shares(frame: pd.DataFrame) -> Table:
+    """A theme crosstab as people read it: texts a count, every other column a share of the row (a percentage)."""
+    return Table(frame, shares=[c for c in frame.columns if c != "texts"])
 
 
 def _by_score(review: Review) -> tuple[list, pd.Series | None, str]:
@@ -273,13 +280,14 @@ def _by_score(review: Review) -> tuple[list, pd.Series | None, str]:
     unhappy, what = None, ""
     if source == "reviews" and "rating" in texts.columns:
         stars = pd.to_numeric(texts["rating"], errors="coerce")
-        parts += [note("**By star rating**"), voc.crosstab(texts["theme"][stars.notna()], stars.dropna().astype(int), names)]
+        parts += [note("**By star rating**"),
+                  _row_shares(voc.crosstab(texts["theme"][stars.notna()], stars.dropna().astype(int), names))]
         unhappy, what = stars.le(2).where(stars.notna()), "1–2 stars"
     if source == "responses" and "score" in texts.columns and "survey" in texts.columns:
         group = voc.nps_group(texts["score"].where(texts["survey"] == "nps"))
         if group.notna().any():
             parts += [note("**By NPS group** (NPS comments)"),
-                      voc.crosstab(texts["theme"][group.notna()], group.dropna(), names)]
+                      _row_shares(voc.crosstab(texts["theme"][group.notna()], group.dropna(), names))]
             unhappy, what = group.eq("detractor").where(group.notna()), "detractor"
     return parts, unhappy, what
 

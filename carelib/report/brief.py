@@ -65,17 +65,14 @@ def is_signal(f: dict[str, Any]) -> bool:
 
     Examples
     --------
-    >>> is_signal({"kind": "metric", "signal": "rule 1 in 2026-W47"}), is_signal({"kind": "metric", "note": ""})
+    >>> is_signal({"kind": "metric", "signal": "rule 1 in 2026-W47"}), is_signal({"kind": "metric", "note": "n = 3"})
     (True, False)
     >>> is_signal({"kind": "metric", "significant": False, "signal": ""})
     False
     """
     if f.get("kind") == "signal":
         return True
-    if "significant" in f or "signal" in f:  # a headline number: a significant change or a control-chart rule
-        return bool(f.get("significant")) or bool(f.get("signal"))
-    said = str(f.get("signal") or f.get("note") or "").lower()
-    return bool(said) and "no signal" not in said and said not in ("n too small",)
+    return bool(f.get("significant")) or bool(f.get("signal"))  # a significant change or a control-chart rule
 
 
 def sentence(f: dict[str, Any]) -> str:
@@ -106,8 +103,9 @@ def sentence(f: dict[str, Any]) -> str:
     else:
         text = str(f.get("text") or "")
         said = f"<strong>{_esc(label)}</strong>: {_esc(text)}" + ("" if text.endswith(".") else ".")
+    tested = any(k in f for k in ("significant", "p_value", "signal"))  # only a tested number can be called noise
     tag = ('<span class="tag signal">signal</span>' if is_signal(f)
-           else '<span class="tag noise">within noise</span>' if f.get("kind") in ("metric", None) else "")
+           else '<span class="tag noise">within noise</span>' if tested else "")
     return said + (" " + tag if tag else "")
 
 
@@ -369,7 +367,7 @@ def actions_due(actions: pd.DataFrame | None, as_of: pd.Timestamp | None, *, mos
 
 def render_brief(findings: list[dict[str, Any]], *, period: str = "", changed: list[str] | None = None,
                  compared: pd.DataFrame | None = None, actions: pd.DataFrame | None = None,
-                 title: str = "The brief") -> str:
+                 title: str = "The brief", since: str = "") -> str:
     """The brief's HTML: verdict, case, findings that matter, what changed, actions due.
 
     Parameters
@@ -386,6 +384,8 @@ def render_brief(findings: list[dict[str, Any]], *, period: str = "", changed: l
         From :func:`actions_due`.
     title : str
         The heading.
+    since : str
+        The last run compared with (its period and run id), named in the "what changed" heading.
 
     Returns
     -------
@@ -409,8 +409,8 @@ def render_brief(findings: list[dict[str, Any]], *, period: str = "", changed: l
         parts.append("<h3>What matters this week</h3><ol>" + "".join(f"<li>{sentence(f)}</li>" for f in chosen)
                      + "</ol>")
     if changed:
-        parts.append("<h3>What changed since the last run</h3><ul>" + "".join(f"<li>{c}</li>" for c in changed)
-                     + "</ul>")
+        heading = "What changed since the last run" + (f" ({_esc(since)})" if since else "")
+        parts.append(f"<h3>{heading}</h3><ul>" + "".join(f"<li>{c}</li>" for c in changed) + "</ul>")
         if compared is not None and not compared.empty:
             parts.append(render_table(compared, "The headline numbers beside the last run's"))
     if actions is not None:

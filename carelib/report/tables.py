@@ -236,15 +236,15 @@ class Table:
         Rows shown before the rest folds under ``<details>``.
     caption_html : str, optional
         The caption as (trusted, carelib-made) inline HTML, instead of ``caption``.
-    shares : bool
-        Every numeric column holds shares in [0, 1] (shown as percentages).
+    shares : bool or iterable of str
+        Every numeric column (True), or the columns named, hold shares in [0, 1] (shown as percentages).
     fold_constant : bool
         A text column with one value in every row is said once under the table instead of shown.
     """
 
     def __init__(self, frame: pd.DataFrame, caption: str | None = None, *, notes: Iterable[str] = (),
                  highlight: str | None = None, visible_rows: int = VISIBLE_ROWS, caption_html: str | None = None,
-                 shares: bool = False, fold_constant: bool = True) -> None:
+                 shares: bool | Iterable[str] = False, fold_constant: bool = True) -> None:
         self.frame = frame
         self.fold_constant = fold_constant
         self.shares = shares
@@ -263,9 +263,8 @@ class Table:
         if isinstance(df.columns, pd.MultiIndex):
             df.columns = [" · ".join(str(x) for x in c if str(x) != "") for c in df.columns]
         df.columns = [str(c) for c in df.columns]
-        default_index = isinstance(df.index, pd.RangeIndex) or (
-            df.index.name is None and not isinstance(df.index, pd.MultiIndex)
-            and pd.api.types.is_integer_dtype(df.index) and list(df.index) == sorted(df.index))
+        default_index = isinstance(df.index, pd.RangeIndex) or (  # row numbers (sorted or not) say nothing
+            df.index.name is None and not isinstance(df.index, pd.MultiIndex) and pd.api.types.is_integer_dtype(df.index))
         if not default_index:
             names = [n if n is not None else "" for n in (df.index.names or [None])]
             names = [n or (df.columns.name or "") for n in names]
@@ -285,7 +284,7 @@ class Table:
             named = ", ".join(column_label(c) for c in empty)
             notes.append(f"No value in any row, so not shown: {named}.")
             df = df.drop(columns=empty)
-        same = [c for c in df.columns[1:] if self.fold_constant and len(df) > 1 and _kind(c, df[c]).name == "text"
+        same = [c for c in df.columns[1:] if self.fold_constant and len(df) >= 3 and _kind(c, df[c]).name == "text"
                 and df[c].map(lambda v: None if _missing(v) or _is_list(v) else str(v)).nunique(dropna=False) == 1
                 and not _missing(df[c].iloc[0])]
         if same:  # a column with one value in every row is said once, under the table
@@ -304,7 +303,9 @@ class Table:
                 continue
             if c not in paired:
                 k = _kind(c, df[c])
-                if self.shares and k.name in ("number", "count"):
+                as_share = self.shares is True or (not isinstance(self.shares, bool)
+                                                   and c in {str(x) for x in self.shares})
+                if as_share and k.name in ("number", "count"):
                     k = _Kind("share")
                 shown[c] = [_cell(v, k) for v in df[c]]
                 cells.append((column_label(c) if c else "", k.name, c))

@@ -81,7 +81,12 @@ class LastRun:
 
     @property
     def label(self) -> str:
-        return f"the last run ({self.period}, {self.run_id})" if self.period else f"the last run ({self.run_id})"
+        return f"the last run ({self.name})"
+
+    @property
+    def name(self) -> str:
+        """Its period and run id, e.g. ``2026-W46, run 2026-W46-20261206T204227Z``."""
+        return f"{self.period}, run {self.run_id}" if self.period else f"run {self.run_id}"
 
 
 def read_actions(data: str | Path | None) -> pd.DataFrame | None:
@@ -185,6 +190,7 @@ def render_playbook_report(
                            before_label=last.label if last else "the last run")
     brief = render_brief(ordered, period=period, changed=changed,
                          compared=headline_changes(ordered, last.findings) if last else None,
+                         since=last.name if last else "",
                          actions=actions_due(actions, _period_end(period)) if actions is not None else None)
     page = render_report(
         sections,

@@ -164,6 +164,7 @@ def crosstab(themes: pd.Series, by: pd.Series, labels: dict[Any, str] | None = N
     out = t.div(t.sum(axis=1), axis=0)
     out.insert(0, "texts", t.sum(axis=1).astype(float))
     if labels:
-        out.index = [labels.get(i, i) for i in out.index]
+        out.index = pd.Index([labels.get(i, i) for i in out.index], name=themes.name)
+    out.index.name = out.index.name or "theme"
     out.columns.name = None
     return out
