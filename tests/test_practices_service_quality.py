@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -209,7 +210,8 @@ def test_csat_findings_and_absent_table(review, tmp_path, published):
     assert list(got) == ["skills.csat.plan", "skills.csat.rigid"]
     assert got["skills.csat.plan"]["value"] == pytest.approx(0.65) and got["skills.csat.plan"]["kind"] == "driver"
     assert got["skills.csat.plan"]["label"] == "CSAT with vs without plan"
-    assert got["skills.csat.plan"]["text"].startswith("90% vs 25% satisfied (+65 points, p = ")
+    assert got["skills.csat.plan"]["text"].startswith("90% vs 25% satisfied (+65 points, p ")
+    assert re.search(r"p (< 0\.001|= 0\.\d{3})\)$", got["skills.csat.plan"]["text"])  # three decimals at most
 
 
 def test_availability_charts_draw(review):

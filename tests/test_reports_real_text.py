@@ -109,7 +109,7 @@ def test_usability_test_notes_per_participant_without_a_codebook(shared_data, tm
     assert sorted(shown) == sorted(per_person.tolist())
     people = len(per_person)
     # every row of the export accounted for in the report: a note became a turn, a row without one is set aside
-    assert f"interviews | {src.name} | {len(raw)} | {len(notes)} | {len(raw) - len(notes)} | no text" in text
+    assert f"interviews | {src.name} | {len(raw):,} | {len(notes):,} | {len(raw) - len(notes):,} | no text" in text
     assert people == 19
     for f in findings(run).values():
         assert f["text"].endswith(f" of {people} participants")
