@@ -93,7 +93,7 @@ section.notebook{margin-top:2em}
 .tag{display:inline-block;border:1px solid currentColor;border-radius:3px;padding:0 4px;font-size:.78em;margin-left:4px}
 footer.provenance{margin-top:3em;border-top:2px solid var(--rule);padding-top:1em;color:var(--muted);font-size:.85em}
 footer.provenance table{font-size:1em} footer.provenance td{text-align:left;word-break:break-all}
-@media (max-width:700px){main{padding:16px 14px} .table{overflow-x:auto}}
+@media (max-width:700px){main{padding:16px 14px} .brief{padding:10px 12px} .table{overflow-x:auto}}
 @media print{body{background:#fff;font-size:12px} main{padding:0;max-width:none} nav.toc{display:none}
  .brief{break-after:page;border:0;padding:0;font-size:10.5px;line-height:1.4} .brief h2{font-size:15px;margin:0}
  .brief h3{font-size:12px;margin:.5em 0 .2em} .brief li{margin:.1em 0} .brief .table{margin:.3em 0}
