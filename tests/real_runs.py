@@ -36,6 +36,7 @@ def playbook(name: str, ws: Path, runs: Path, *params: str) -> Path:
     cli_ok("playbook", "run", name, "--data", ws, "--runs", runs, *(x for p in params for x in ("-p", p)))
     folders = sorted(p for p in (runs / name).iterdir() if p.is_dir() and p.name != ".cache")
     assert (folders[-1] / "report.html").is_file()
+    assert unreadable(folders[-1] / "report.html") == []  # every real report: no NaN, repr, index, raw decimals
     return folders[-1]
 
 
@@ -43,6 +44,7 @@ def notebook(name: str, ws: Path, out: Path, *params: str) -> Path:
     """Run one notebook on ``ws``; the rendered report."""
     cli_ok("run", ROOT / "notebooks" / f"{name}.ipynb", "--data", ws, "--out", out,
            *(x for p in params for x in ("-p", p)))
+    assert unreadable(out / f"{name}.html") == []
     return out / f"{name}.html"
 
 

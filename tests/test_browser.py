@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from carelib.run.notebook import run_notebook
+from tests.conftest import need
 
 FIXTURE = Path(__file__).parent / "fixtures" / "notebooks" / "tiny.ipynb"
 
@@ -68,3 +69,26 @@ def test_browser_check_sees_what_hostile_markup_does(browser_ready, tmp_path):
     refresh.write_text('<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/now"><main>x</main>', encoding="utf-8")
     check = check_in_browser(refresh)
     assert not check.ok and check.external_requests == ["http://127.0.0.1:9/now"] and check.http_equiv == ["refresh"]
+
+
+def test_pdf_needs_chromium_only_not_playwright(tmp_path):
+    """--pdf on a plain install: to_pdf runs Chromium as a subprocess; playwright (dev extra) is never imported."""
+    import subprocess
+    import sys
+
+    from carelib.report.browser import chromium_path
+
+    need("chromium", chromium_path() is not None, "no Chromium on this machine (apt-get install chromium)")
+    page = tmp_path / "r.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><main><h1>Brief</h1></main>"
+                    "</body></html>", encoding="utf-8")
+    script = ("import sys; sys.modules['playwright'] = None\n"  # an import of playwright would now fail
+              "from carelib.report.browser import to_pdf\n"
+              f"to_pdf({str(page)!r}, {str(tmp_path / 'r.pdf')!r}, footer='book · run R1')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    import pdfplumber
+
+    with pdfplumber.open(tmp_path / "r.pdf") as doc:
+        text = doc.pages[0].extract_text()
+    assert "Brief" in text and "book · run R1" in text and "page 1 of 1" in text

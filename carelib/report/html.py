@@ -290,8 +290,8 @@ def provenance(
     Parameters
     ----------
     parameters : dict
-        The run's parameters; each becomes ``"parameter <name>"`` (strings as they are, other
-        values by ``repr``).
+        The run's parameters; each becomes ``"parameter <name>"`` (strings as they are, lists
+        as ``a, b, c``, other values by ``str``).
     data : str or Path, optional
         The workspace folder; when it exists, its SHA-256 fingerprint is added.
     started : float, optional
@@ -311,7 +311,7 @@ def provenance(
 
     out: dict[str, str] = {}
     for k, v in parameters.items():
-        out[f"parameter {k}"] = repr(v) if not isinstance(v, str) else v
+        out[f"parameter {k}"] = _said(v)
     if data is not None and Path(data).is_dir():
         out["data fingerprint (SHA-256)"] = Workspace(data).fingerprint()
     out["carelib version"] = __version__
@@ -323,6 +323,21 @@ def provenance(
         out["run time"] = f"{seconds:.1f} s"
     out.update({k: str(v) for k, v in (extra or {}).items()})
     return out
+
+
+def _said(value: Any) -> str:
+    """A parameter value as a reader reads it: a list as ``a, b, c`` (``none`` when empty), not a Python repr.
+
+    Examples
+    --------
+    >>> [_said(v) for v in (["region", "plan"], [], "2026-W47", 0.95, True)]
+    ['region, plan', 'none', '2026-W47', '0.95', 'True']
+    """
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(_said(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_said(v)}" for k, v in value.items()) or "none"
+    return value if isinstance(value, str) else str(value)
 
 
 @dataclass
