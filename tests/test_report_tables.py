@@ -71,3 +71,31 @@ def test_labels_and_plain_text():
     assert column_label("before_per_1000") == "before, per 1,000" and column_label("spend_12m") == "spend, 12 months"
     text = Table(pd.DataFrame({"a": [1.0], "b": [None]}), "T").text()
     assert text.splitlines()[0] == "T" and "nan" not in text.lower()
+
+
+def test_odd_frames_render_without_losing_a_column_or_a_value():
+    odd = {
+        "duplicate names": pd.DataFrame([[1, 2]], columns=["a", "a"]),
+        "two-level columns and index": pd.DataFrame(
+            np.arange(4).reshape(2, 2), index=pd.MultiIndex.from_tuples([("x", 1), ("y", 2)], names=["k", "n"]),
+            columns=pd.MultiIndex.from_tuples([("a", "b"), ("a", "c")])),
+        "durations": pd.DataFrame({"wait": pd.to_timedelta([1.5, np.nan], unit="h")}),
+        "categories": pd.DataFrame({"c": pd.Categorical(["a", None])}),
+        "mixed objects": pd.DataFrame({"m": [1, "x", None, 2.5, [1, 2], {"a": 1}]}),
+        "nullable dtypes": pd.DataFrame({"n": pd.array([1, None], dtype="Int64"),
+                                         "b": pd.array([True, None], dtype="boolean")}),
+        "time zones": pd.DataFrame({"t": pd.to_datetime(["2026-01-01 10:00", None]).tz_localize("UTC")}),
+        "a series": pd.Series([1, 2], name="s"),
+    }
+    for what, frame in odd.items():
+        out = render_table(frame, what)
+        assert "could not be formatted" not in out, what
+        text = Table(frame, what).text()
+        assert not re.search(r"\b(nan|NaN|NaT)\b|<NA>", text), (what, text)
+    assert cells(render_table(odd["duplicate names"], "d"))[0] == ["a", "a (2)"]
+    assert cells(render_table(odd["two-level columns and index"], "m"))[0] == ["k", "n", "a · b", "a · c"]
+
+
+def test_a_customer_who_wrote_none_is_quoted_not_blanked():
+    rows = cells(render_table(pd.DataFrame({"answer": ["None", "nan", None]}), "What could we improve?"))
+    assert [r[0] for r in rows[1:]] == ["None", "–", "–"]

@@ -61,7 +61,9 @@ table{border-collapse:collapse;font-size:.86em;font-variant-numeric:tabular-nums
 table.carekit{width:auto}
 caption{caption-side:top;text-align:left;font-weight:600;color:var(--ink);padding:0 0 .35em;font-size:1.05em}
 th,td{border-bottom:1px solid var(--rule);padding:3px 6px;vertical-align:top;overflow-wrap:break-word}
-td.txt,tbody th.txt{min-width:6em} td.long{min-width:12em}
+td.txt,tbody th.txt{min-width:6em;overflow-wrap:anywhere} td.long{min-width:12em}
+table.dense{font-size:.78em} table.dense th,table.dense td{padding:2px 4px}
+.table{overflow-x:auto}
 thead th{background:var(--soft);font-weight:600;vertical-align:bottom;overflow-wrap:anywhere}
 td.num,th.num{text-align:right} td.num{white-space:nowrap} td.txt,th.txt{text-align:left}
 tbody th{font-weight:600;text-align:left}
@@ -93,7 +95,7 @@ section.notebook{margin-top:2em}
 .tag{display:inline-block;border:1px solid currentColor;border-radius:3px;padding:0 4px;font-size:.78em;margin-left:4px}
 footer.provenance{margin-top:3em;border-top:2px solid var(--rule);padding-top:1em;color:var(--muted);font-size:.85em}
 footer.provenance table{font-size:1em} footer.provenance td{text-align:left;word-break:break-all}
-@media (max-width:700px){main{padding:16px 14px} .brief{padding:10px 12px} .table{overflow-x:auto}}
+@media (max-width:700px){main{padding:16px 14px} .brief{padding:10px 12px}}
 @media print{body{background:#fff;font-size:12px} main{padding:0;max-width:none} nav.toc{display:none}
  .brief{break-after:page;border:0;padding:0;font-size:10.5px;line-height:1.4} .brief h2{font-size:15px;margin:0}
  .brief h3{font-size:12px;margin:.5em 0 .2em} .brief li{margin:.1em 0} .brief .table{margin:.3em 0}
@@ -123,6 +125,7 @@ _ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
     "details": {"open"},
+    "div": {"tabindex"},  # "0" only: a table that scrolls sideways on a phone can be scrolled from the keyboard
 }
 # Dropped with their content (the rest of what is not allowed is dropped keeping its text).
 _DROPPED_WITH_CONTENT = frozenset({
@@ -151,6 +154,8 @@ def _attribute_filter(own_classes: bool):
             return " ".join(kept) or None
         if name == "scope":
             return value if value in _SCOPES else None
+        if name == "tabindex":
+            return "0" if value == "0" else None
         if name in ("colspan", "rowspan", "border", "width", "height", "start"):
             return value if _NUMBER.match(value) else None
         return value  # alt, open: plain text, escaped on output

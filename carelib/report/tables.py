@@ -103,7 +103,7 @@ def _missing(v: Any) -> bool:
         return True
     if isinstance(v, (np.floating,)) and np.isnan(v):
         return True
-    if isinstance(v, str) and v.strip().lower() in ("", "nan", "<na>", "nat", "none"):
+    if isinstance(v, str) and v.strip() in ("", "nan", "NaN", "<NA>", "NaT"):  # str() of a missing value
         return True
     return False
 
@@ -262,7 +262,10 @@ class Table:
         df = df.copy()
         if isinstance(df.columns, pd.MultiIndex):
             df.columns = [" · ".join(str(x) for x in c if str(x) != "") for c in df.columns]
-        df.columns = [str(c) for c in df.columns]
+        names: list[str] = []
+        for c in (str(c) for c in df.columns):  # two columns of one name stay two columns
+            names.append(c if c not in names else f"{c} ({sum(n == c or n.startswith(c + ' (') for n in names) + 1})")
+        df.columns = names
         default_index = isinstance(df.index, pd.RangeIndex) or (  # row numbers (sorted or not) say nothing
             df.index.name is None and not isinstance(df.index, pd.MultiIndex) and pd.api.types.is_integer_dtype(df.index))
         if not default_index:
@@ -347,7 +350,21 @@ class Table:
         return html.escape(f"{len(df):,} rows: " + ", ".join(cols)) if cols else "A table"
 
     def html(self) -> str:
-        """The table as HTML: caption, header, rows (long tables folded), footnotes."""
+        """The table as HTML: caption, header, rows (long tables folded), footnotes.
+
+        A frame the renderer cannot shape (a carelib bug) is still shown, as escaped text with a note, so a
+        report is never lost to its presentation.
+        """
+        try:
+            return self._html()
+        except Exception as exc:  # noqa: BLE001 - a table must not take the report down with it
+            frame = self.frame.to_frame() if isinstance(self.frame, pd.Series) else self.frame
+            body = html.escape(frame.astype(str).to_string(index=False, max_rows=200))
+            return (f'<div class="table"><p class="table-caption">{self._caption(frame)}</p><pre>{body}</pre>'
+                    f'<p class="table-note">Shown as plain text: the table could not be formatted '
+                    f'({html.escape(type(exc).__name__)}; a carelib bug, please report it).</p></div>')
+
+    def _html(self) -> str:
         shown, cells, notes, marked = self._shaped()
         n = len(shown)
         caption = self._caption(self.frame if isinstance(self.frame, pd.DataFrame) else shown)
@@ -377,16 +394,17 @@ class Table:
             foot.append("Rows marked ● are significant, flagged or new; the rest are not.")
         foot += self.notes
         footer = "".join(f'<p class="table-note">{html.escape(f)}</p>' for f in foot)
-        table_open = f'<table class="carekit"><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>'
+        dense = " dense" if len(cells) > 10 else ""
+        table_open = f'<table class="carekit{dense}"><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>'
         limit = self.visible_rows
         if n <= limit + 3:
             body = table_open + "".join(rows) + "</tbody></table>"
         else:
             body = (table_open + "".join(rows[:limit]) + "</tbody></table>"
                     f'<details class="more-rows"><summary>All {n:,} rows</summary>'
-                    f'<table class="carekit"><thead><tr>{head}</tr></thead><tbody>' + "".join(rows[limit:])
+                    f'<table class="carekit{dense}"><thead><tr>{head}</tr></thead><tbody>' + "".join(rows[limit:])
                     + "</tbody></table></details>")
-        return f'<div class="table">{body}{footer}</div>'
+        return f'<div class="table" tabindex="0">{body}{footer}</div>'
 
     def text(self) -> str:
         """The table as aligned plain text (what a terminal or ``text/plain`` shows)."""
