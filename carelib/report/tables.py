@@ -462,7 +462,7 @@ def render_table(frame: pd.DataFrame, caption: str | None = None, **options: Any
     Examples
     --------
     >>> out = render_table(pd.DataFrame({"n": [3.0, None]}), caption="Answers")
-    >>> "<caption>Answers</caption>" in out and ">3<" in out and ">–<" in out and "index" not in out
+    >>> "<caption>Answers</caption>" in out and ">3<" in out and ">–<" in out and ">0<" not in out  # no index
     True
     """
     return Table(frame, caption, **options).html()
