@@ -22,7 +22,7 @@ from carelib.exports import readable
 from carelib.qual.codebook import load_codebook
 from carelib.qual.coding import auto_code
 from carelib.report import findings
-from carelib.report.html import md
+from carelib.report.html import inline_markdown, md
 from carelib.report.tables import Table
 from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
@@ -66,7 +66,7 @@ class Shown:
                 isinstance(following, Table) and not (following.caption or following.caption_html))
             if isinstance(part, Markdown) and table_next and _caption_like(part.data):
                 table = following if isinstance(following, Table) else Table(following)
-                table.caption_html = _inline_markdown(part.data)  # the note says what the table is
+                table.caption_html = inline_markdown(part.data)  # the note says what the table is
                 display(table)
                 i += 2
                 continue
@@ -142,14 +142,6 @@ def table(frame: pd.DataFrame, caption: str, *, absent: Any = None, **options: A
 def _caption_like(text: str | None) -> bool:
     """A short one-paragraph note right before a table is that table's caption."""
     return bool(text) and "\n\n" not in text.strip() and len(text) <= 240 and not text.lstrip().startswith(("#", "-", ">"))
-
-
-def _inline_markdown(text: str) -> str:
-    """One Markdown paragraph as inline HTML (the caption of a table); sanitised where the report is assembled."""
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
-    out = markdown2html_mistune(text).strip()
-    return out[3:-4].strip() if out.startswith("<p>") and out.endswith("</p>") else out
 
 
 def display_options(*, decimals: int = 3, max_colwidth: int = 120, max_columns: int = 20, width: int = 160) -> None:

@@ -262,8 +262,7 @@ def what_changed(now: list[dict[str, Any]], before: list[dict[str, Any]] | None,
         items.append(f"New signal: <strong>{_esc(s_now[k].get('label'))}</strong> — {_esc(s_now[k].get('text', ''))}")
     for k in s_old.keys() - s_now.keys():
         items.append(f"Cleared: {_esc(s_old[k].get('label'))} (a signal in {_esc(before_label)}, not now).")
-    t_now = {k: f for k, f in new.items() if k.startswith("voc.emerging.")}
-    t_old = {k: f for k, f in old.items() if k.startswith("voc.emerging.")}
+    t_now, t_old = _prefixed(new, "voc.emerging."), _prefixed(old, "voc.emerging.")
     for k in sorted(t_now.keys() - t_old.keys()):
         items.append(f"Theme appeared or grew: <strong>{_esc(k.removeprefix('voc.emerging.'))}</strong> — "
                      f"{_esc(t_now[k].get('text', ''))}")
@@ -274,8 +273,7 @@ def what_changed(now: list[dict[str, Any]], before: list[dict[str, Any]] | None,
                          f"(ratio {a:.1f}, was {b:.1f}).")
     for k in sorted(t_old.keys() - t_now.keys()):
         items.append(f"Theme faded: {_esc(k.removeprefix('voc.emerging.'))} is no longer new or rising.")
-    g_now = {k: f for k, f in new.items() if k.startswith("segment.")}
-    g_old = {k: f for k, f in old.items() if k.startswith("segment.")}
+    g_now, g_old = _prefixed(new, "segment."), _prefixed(old, "segment.")
     for k in sorted(g_now.keys() - g_old.keys()):
         items.append(f"Newly below the rest: <strong>{_esc(g_now[k].get('label'))}</strong> — "
                      f"{_esc(g_now[k].get('text', ''))}")
@@ -294,6 +292,10 @@ def what_changed(now: list[dict[str, Any]], before: list[dict[str, Any]] | None,
         items.append("No new or cleared signal, no theme or segment change" + (
             "; the headline numbers beside the last run's are in the table." if heads else "."))
     return items
+
+
+def _prefixed(findings: dict[str, dict[str, Any]], prefix: str) -> dict[str, dict[str, Any]]:
+    return {k: f for k, f in findings.items() if k.startswith(prefix)}
 
 
 def headline_changes(now: list[dict[str, Any]], before: list[dict[str, Any]] | None) -> pd.DataFrame:

@@ -45,6 +45,7 @@ __all__ = [
     "git_commit",
     "escape_md",
     "md",
+    "inline_markdown",
 ]
 
 _CSS = """
@@ -262,6 +263,23 @@ def md(template: str, /, **values: object) -> str:
     '**3 interviews**: &lt;b&gt;Ruth&lt;/b&gt;'
     """
     return template.format(**{k: escape_md(v) for k, v in values.items()})
+
+
+def inline_markdown(text: str) -> str:
+    """One trusted Markdown paragraph as inline HTML (no ``<p>``), e.g. a table's caption or a section's lead.
+
+    Not trusted for being ours: like every fragment it is sanitised where the page is assembled
+    (:func:`render_report`).
+
+    Examples
+    --------
+    >>> inline_markdown("**Rows read** by table")
+    '<strong>Rows read</strong> by table'
+    """
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    out = markdown2html_mistune(text).strip()
+    return out[3:-4].strip() if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1 else out
 
 
 def git_commit(path: str | Path = ".") -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 from carelib import periods
 from carelib.errors import ParameterError
 from carelib.report.brief import actions_due, headline_changes, render_brief, what_changed
-from carelib.report.html import Section, provenance, render_report
+from carelib.report.html import Section, inline_markdown, provenance, render_report
 from carelib.run.playbook_file import Playbook, PlaybookRun
 
 __all__ = ["render_playbook_report", "order_findings", "LastRun", "read_actions"]
@@ -154,9 +154,9 @@ def render_playbook_report(
         section = Section.from_notebook(nb, r.step.notebook, title=r.step.title)
         section.anchor = r.step.id
         if r.step.shows:
-            section.lead_html = f'<p class="shows">{_inline(r.step.shows)}</p>'
+            section.lead_html = f'<p class="shows">{inline_markdown(r.step.shows)}</p>'
         if r.step.todo:
-            section.after_html = f'<p class="todo"><strong>What to do with it:</strong> {_inline(r.step.todo)}</p>'
+            section.after_html = f'<p class="todo"><strong>What to do with it:</strong> {inline_markdown(r.step.todo)}</p>'
         sections.append(section)
         findings += [{**f, "step": r.step.id} for f in section.findings]
     if skipped:  # said before the evidence: what this report cannot show, and why
@@ -203,8 +203,3 @@ def render_playbook_report(
         brief_html=brief,
     )
     return ordered, page
-
-
-def _inline(text: str) -> str:
-    out = _markdown(text).strip()
-    return out[3:-4] if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1 else out
