@@ -77,3 +77,9 @@ def test_actions_due_overdue_first_and_the_brief_holds_every_part():
                  "What changed since the last run", "Actions due", "overdue"):
         assert part in page, part
     assert "nan" not in page.lower().replace("nance", "")
+
+
+def test_undated_numbers_are_neither_signal_nor_noise():
+    undated = {**NPS, "change": None, "p_value": None, "significant": False, "signal": ""}
+    assert "within noise" not in sentence(undated) and "signal" not in sentence(undated)
+    assert verdict([undated]).startswith("No comparison")

@@ -75,6 +75,11 @@ def is_signal(f: dict[str, Any]) -> bool:
     return bool(f.get("significant")) or bool(f.get("signal"))  # a significant change or a control-chart rule
 
 
+def _tested(f: dict[str, Any]) -> bool:
+    """A number compared with something: a p-value, or a control-chart verdict (undated data has neither)."""
+    return _num(f.get("p_value")) is not None or bool(f.get("signal"))
+
+
 def sentence(f: dict[str, Any]) -> str:
     """One finding as a plain sentence (HTML): what, how much with its interval, and signal or noise.
 
@@ -103,7 +108,7 @@ def sentence(f: dict[str, Any]) -> str:
     else:
         text = str(f.get("text") or "")
         said = f"<strong>{_esc(label)}</strong>: {_esc(text)}" + ("" if text.endswith(".") else ".")
-    tested = any(k in f for k in ("significant", "p_value", "signal"))  # only a tested number can be called noise
+    tested = _tested(f)  # only a number that was compared can be called noise
     tag = ('<span class="tag signal">signal</span>' if is_signal(f)
            else '<span class="tag noise">within noise</span>' if tested else "")
     return said + (" " + tag if tag else "")
@@ -158,6 +163,9 @@ def verdict(findings: list[dict[str, Any]]) -> str:
     if not heads:
         return "No headline number this run: see the sections below."
     moved = [f for f in heads if is_signal(f)]
+    if not moved and not any(_tested(f) for f in heads):
+        return ("No comparison: the data has no earlier period to compare with, so no number can be called a "
+                "change or noise.")
     if not moved:
         return (f"No change beyond noise: all {len(heads)} headline numbers are within what the weeks before "
                 "would give by chance.")
