@@ -46,6 +46,10 @@ $(STAMP): $(BIN)/python
 demo: $(STAMP)
 	@$(BIN)/carelib playbook run weekly-care-review --data data/demo
 
+# pytest-xdist already runs one worker per core: OpenMP threads on top of that (scikit-learn, BLAS) spin against
+# each other (nbval's segmentation cell took 45 s instead of 4 s), so each test process and kernel gets one thread
+test test-fast: export OMP_NUM_THREADS := 1
+
 # every test on both cores (a file's tests stay on one worker, so its module fixtures run once),
 # the doctests of carelib and nbval over the committed notebooks
 test: $(STAMP)

@@ -106,8 +106,12 @@ def test_data_folder_must_exist(tiny, tmp_path):
         run_notebook(tiny, {}, tmp_path / "out", data=tmp_path / "missing")
 
 
-def test_kernel_starts_in_the_notebook_folder_without_changing_ours(tmp_path):
-    """Parallel playbook steps run in threads: a process-wide chdir would make them race."""
+def test_kernel_starts_in_the_notebook_folder_without_changing_ours(tmp_path, monkeypatch):
+    """Parallel playbook steps run in threads: a process-wide chdir would make them race.
+
+    The kernel's OpenMP threads sleep when idle (two kernels at once spun a 4 s k-means into 45 s);
+    the rest of the environment is ours.
+    """
     import os
 
     import nbformat
@@ -116,12 +120,24 @@ def test_kernel_starts_in_the_notebook_folder_without_changing_ours(tmp_path):
 
     (tmp_path / "sub").mkdir()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import os; print(os.getcwd())")]
+    nb.cells = [nbformat.v4.new_code_cell("import os; print(os.getcwd()); "
+                                          "print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('CAREKIT_PROBE'))")]
     nbformat.write(nb, tmp_path / "sub" / "where.ipynb")
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setenv("CAREKIT_PROBE", "kept")
     before = os.getcwd()
     out = execute_notebook(tmp_path / "sub" / "where.ipynb", tmp_path / "out.ipynb", {})
-    assert out.cells[0].outputs[0]["text"].strip() == str((tmp_path / "sub").resolve())
+    where, env = out.cells[0].outputs[0]["text"].strip().splitlines()
+    assert where == str((tmp_path / "sub").resolve())
+    assert env == "PASSIVE kept"
     assert os.getcwd() == before
+
+
+def test_a_wait_policy_the_user_set_is_kept():
+    from carelib.run.kernels import kernel_env
+
+    assert kernel_env({"OMP_WAIT_POLICY": "ACTIVE"})["OMP_WAIT_POLICY"] == "ACTIVE"
+    assert kernel_env({})["OMP_WAIT_POLICY"] == "PASSIVE"
 
 
 # --- allowed values declared in the parameter comments (checked before any data loads) -------------------------
