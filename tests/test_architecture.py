@@ -122,3 +122,17 @@ def test_import_carelib_is_cheap_and_its_api_complete():
             "missing = [n for n in carelib.__all__ if not hasattr(carelib, n)]; assert not missing, missing")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_practice_imports_no_notebook_reader():
+    """Every playbook step's kernel imports its practice: nbformat (and jsonschema's URI grammar under it) cost two
+    seconds a kernel, and a kernel publishes findings, it never reads a notebook."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from carelib.practices import common, metric_review, voice_of_customer, service_quality, "
+            "segments_and_journeys, recovery_review, interview_synthesis; "
+            "bad = sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules); "
+            "assert not bad, bad")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert proc.returncode == 0, proc.stderr

@@ -13,10 +13,12 @@ import html
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pandas as pd
+
+if TYPE_CHECKING:
+    import nbformat
 
 __all__ = ["MIME", "publish", "finding", "read_findings", "findings_table"]
 
@@ -129,6 +131,9 @@ def publish(key: str, value: Any, *, show: bool = True, **kwargs: Any) -> None:
 
 def read_findings(notebook: nbformat.NotebookNode | str | Path) -> list[dict[str, Any]]:
     """Every finding published by an executed notebook, in cell order."""
+    import nbformat  # here, not at the top: a notebook's kernel publishes findings but never reads a notebook,
+    # and nbformat's schema validator takes two seconds to import (jsonschema's URI grammar)
+
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
     out = []
     for cell in nb.cells:

@@ -26,14 +26,16 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pandas as pd
 
 from carelib import __version__
 from carelib.errors import RunError
 from carelib.report.look import css_variables
+
+if TYPE_CHECKING:
+    import nbformat
 
 __all__ = [
     "Section",
@@ -412,6 +414,8 @@ class Section:
             sanitize_html=False,  # nbconvert's would escape all HTML wholesale; render_report sanitises instead
         )
         nb = _strip_for_report(nb)
+        import nbformat  # lazily: kernels import this module to publish, and nbformat costs 2 s to import
+
         main, detail = nbformat.from_dict(nb), nbformat.from_dict(nb)
         main.cells = [c for c in nb.cells if "report-detail" not in c.get("metadata", {}).get("tags", [])]
         detail.cells = [c for c in nb.cells if "report-detail" in c.get("metadata", {}).get("tags", [])]
@@ -437,6 +441,8 @@ def _first_heading(nb: nbformat.NotebookNode) -> str | None:
 
 def _strip_for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what a reader should not see: parameter cells, stderr, the title cell (shown by the page)."""
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     keep = []
     for i, cell in enumerate(nb.cells):
