@@ -10,7 +10,8 @@ import pytest
 
 from carelib.errors import DataError
 from carelib.qual.codebook import codebook_from_records, diff_codebooks, load_codebook
-from carelib.qual.refi import export_qdc, export_qdpx, import_qdc, import_qdpx, validate_refi
+from carelib.qual.refi import export_qdc, export_qdpx, import_qdc, validate_refi
+from carelib.qual.refi_import import import_qdpx
 from tests.conftest import shared_file
 
 BOOK = codebook_from_records(
