@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from carelib.errors import ParameterError
-from carelib.qual.agreement import agreement, cohen_kappa, krippendorff_alpha, percent_agreement
+from carelib.qual.agreement import (
+    MIN_OVERLAP,
+    agreement,
+    agreement_by_code,
+    align_spans,
+    cohen_kappa,
+    disagreements,
+    krippendorff_alpha,
+    percent_agreement,
+)
 
 NAN = None
 # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", the worked example:
@@ -90,3 +99,74 @@ def test_alpha_on_random_coders_is_near_zero():
     a = rng.integers(0, 3, 4000)
     b = rng.integers(0, 3, 4000)
     assert abs(krippendorff_alpha([a, b])) < 0.05
+
+
+# --- spans of different coders, any number of coders ------------------------------------------------------------
+
+TURNS = pd.DataFrame({"source": ["a", "a", "b"], "start": [0, 100, 0], "end": [100, 200, 80],
+                      "unit": ["a#1", "a#2", "b#1"]})
+
+
+def test_span_overlap_rule():
+    spans = pd.DataFrame({"source": ["a", "a", "a", "a", "b", "c"], "start": [10, 0, 90, 60, 0, 0],
+                          "end": [30, 200, 130, 140, 80, 10], "code": list("uvwxyz")})
+    placed = align_spans(spans, TURNS)
+    got = {(r.code, r.unit) for r in placed.itertuples()}
+    # a sentence inside a turn codes it; a span over two turns codes both; 90-130 shares 10 characters with a#1
+    # (less than half of the 40-character span) and 30 with a#2: a#2 only; 60-140 shares 40 with each turn, half
+    # of the 80-character span: both; a span of an unknown source codes nothing, and is kept with no unit
+    assert got == {("u", "a#1"), ("v", "a#1"), ("v", "a#2"), ("w", "a#2"), ("x", "a#1"), ("x", "a#2"),
+                   ("y", "b#1"), ("z", None)}
+    assert MIN_OVERLAP == 0.5
+    strict = align_spans(spans, TURNS, min_overlap=0.9)
+    assert set(strict.loc[strict["code"] == "x", "unit"].isna()) == {True}  # 40 of 80 is not 90 %
+    with pytest.raises(ParameterError, match="min_overlap"):
+        align_spans(spans, TURNS, min_overlap=0)
+    assert spans.shape == (6, 4)  # input not changed
+
+
+def test_agreement_by_code_two_coders_hand_table():
+    # code x on 10 units: both yes on 3, A only on 1, B only on 1, neither on 5
+    rows = [(u, "x", c) for u in range(3) for c in "AB"] + [(3, "x", "A"), (4, "x", "B")]
+    c = pd.DataFrame(rows, columns=["unit", "code", "coder"])
+    out = agreement_by_code(c, range(10)).set_index("code")
+    po, pe = 8 / 10, (4 / 10) * (4 / 10) + (6 / 10) * (6 / 10)
+    assert out.loc["x", "kappa"] == pytest.approx(round((po - pe) / (1 - pe), 3))
+    # coincidences: o_11 = 6, o_00 = 10, o_01 = o_10 = 2; n_1 = 8, n_0 = 12, n = 20
+    assert out.loc["x", "alpha"] == pytest.approx(round(1 - 19 * 2 / (8 * 12), 3))
+    assert out.loc["x", ["units", "A", "B", "percent_agreement"]].tolist() == [10, 4, 4, 0.8]
+
+
+def test_agreement_by_code_three_coders_with_a_unit_unseen():
+    # three coders on 4 units; C did not see unit 3. Code x: A yes on 0,1; B yes on 0,1; C yes on 0 only.
+    rows = [(0, "x", "A"), (1, "x", "A"), (0, "x", "B"), (1, "x", "B"), (0, "x", "C")]
+    c = pd.DataFrame(rows, columns=["unit", "code", "coder"])
+    out = agreement_by_code(c, [0, 1, 2, 3], seen={"C": {0, 1, 2}}).set_index("code")
+    # values per unit: u0 (1,1,1) u1 (1,1,0) u2 (0,0,0) u3 (0,0,-): coincidences with weight 1/(m-1)
+    # u0: o_11 += 3 ; u1: o_11 += 1, o_10 = o_01 += 1 ; u2: o_00 += 3 ; u3: o_00 += 2
+    o11, o00, o01 = 4, 5, 1
+    n1, n0 = o11 + o01, o00 + o01
+    n = n1 + n0
+    assert out.loc["x", "alpha"] == pytest.approx(round(1 - (n - 1) * o01 / (n1 * n0), 3))
+    assert math.isnan(out.loc["x", "kappa"])  # Cohen's kappa is for two coders
+    assert out.loc["x", "percent_agreement"] == 0.75  # u1 split
+    with pytest.raises(ParameterError, match="two coders or more"):
+        agreement_by_code(c, [0, 1], coders=["A"])
+
+
+def test_disagreements_list_each_coders_codes():
+    c = pd.DataFrame({"unit": [1, 1, 2, 2, 3], "code": ["x", "x", "x", "y", "z"], "coder": ["A", "B", "A", "B", "A"]})
+    out = disagreements(c, [1, 2, 3, 4], seen={"B": {1, 2, 4}})
+    assert out.to_dict("records") == [{"unit": 2, "A": "x", "B": "y", "in_dispute": "x; y"}]
+    out = disagreements(c, [3, 2, 1])  # B saw unit 3 and gave nothing
+    assert out["unit"].tolist() == [3, 2] and out.iloc[0]["B"] == "(no code)"
+
+
+def test_pooled_kappa_and_alpha_match_the_existing_two_coder_function():
+    rows = [(1, "price", "ana"), (1, "price", "bot"), (2, "price", "ana"), (2, "delivery", "bot"),
+            (3, "delivery", "ana"), (3, "delivery", "bot"), (4, "price", "bot")]
+    c = pd.DataFrame(rows, columns=["unit", "code", "coder"])
+    old = agreement(c, "ana", "bot", units=[1, 2, 3, 4, 5])
+    new = agreement_by_code(c, [1, 2, 3, 4, 5])
+    for col in ("kappa", "alpha", "percent_agreement"):
+        assert new[col].tolist() == pytest.approx(old[col].tolist())

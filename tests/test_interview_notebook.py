@@ -49,6 +49,12 @@ def test_demo_synthesis_is_redacted_and_quotes_are_verbatim(demo_dir, tmp_path):
     keys = {f["key"] for f in read_findings(res.executed)}
     # truth 11: the planted interview themes surface as insights
     assert {"insight.rigid-returns", "insight.app-login-loop", "insight.delivery-communication"} <= keys
+    # truth 13: the two simulated coders' agreement (computed by hand in test_practices_interview_synthesis), their
+    # disagreements with the excerpt, the codebook's changes since round 1; the review widget stays out of the report
+    assert {"agreement.kappa", "agreement.alpha"} <= keys
+    assert "κ = 0.87 between ana and ben" in text and "α = 0.87, 2 coders, 66 excerpts" in text
+    assert "Disagreements to calibrate on" in text and "late-delivery" in text and "returns-refused" in text
+    assert "Review the coding yourself" not in text
     stories = pd.read_csv(tmp_path / "export" / "user_stories.csv")
     assert stories["story"].str.startswith("As a ").all() and (stories["participants"] > 0).all()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from carelib.errors import DataError
 from carelib.practices import interview_synthesis as practice
@@ -192,11 +193,17 @@ def test_user_stories_are_exported(coded, tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["user_stories.csv"]
 
 
-def test_demo_planted_themes_surface_as_the_committed_findings(demo_dir, published):
-    """Truth 11 of the demo, on the practice functions (the notebook run is in test_interview_notebook)."""
+@pytest.fixture(scope="module")
+def demo_coding(demo_dir) -> practice.Coding:
     review = practice.open_review(str(demo_dir), "interviews", "participants.csv", segment="plan")
-    c = practice.code_review(review, "codebook.yml", threshold=0.35, method="lexical")
+    return practice.code_review(review, "codebook.yml", threshold=0.35, method="lexical")
+
+
+def test_demo_planted_themes_surface_as_the_committed_findings(demo_coding, published):
+    """Truth 11 of the demo, on the practice functions (the notebook run is in test_interview_notebook)."""
+    c = demo_coding
     assert practice.coding_summary(c).parts[0].data.startswith("26 of 66 excerpts coded (39%); 44 codings")
+    practice.coder_agreement(c)  # the notebook's order: the coders' agreement, then the insights
     practice.insights(c, min_participants=3)
     keys = {f["key"] for f in published}
     # relationship: an empty `exclude: ''` in the codebook matched every excerpt and hid it (issue 16)
@@ -232,3 +239,83 @@ def test_without_participants_csv_people_are_known_by_speaker_not_by_a_crash(wor
     assert len(review.people) > 0 and set(review.people["plan"]) == {"all"}
     with pytest.raises(DataError, match="roster 'people.csv' not found"):  # a roster named on purpose must exist
         practice.open_review(str(workspace), "interviews", "people.csv", segment="plan")
+
+
+# --- human coders: agreement, disagreements, codebook rounds, the coding review (issue 19) ----------------------
+
+def test_demo_readout_shows_the_two_coders_agreement_computed_by_hand(demo_dir, demo_coding, published):
+    """Truth 13: ana codes the 21 planted passages; ben recodes two delivery-communication passages as late-delivery
+    and leaves one product-quality passage uncoded. On 66 participant turns x 6 codes used = 396 decisions:"""
+    truth = next(t for t in yaml.safe_load((demo_dir / "TRUTH.yml").read_text())["truths"] if t["id"] == 13)
+    assert sum(len(v) for v in truth["passages_coded_by_ana"].values()) == 21 and len(truth["disagreements"]) == 3
+    both, ana_only, ben_only = 18, 3, 2  # 21 - 3 ; 2 recoded + 1 missed ; the 2 late-delivery codes
+    neither = 66 * 6 - both - ana_only - ben_only
+    n = both + ana_only + ben_only + neither
+    po = (both + neither) / n
+    ana_yes, ben_yes = (both + ana_only) / n, (both + ben_only) / n
+    pe = ana_yes * ben_yes + (1 - ana_yes) * (1 - ben_yes)
+    kappa = (po - pe) / (1 - pe)
+    # Krippendorff's coincidences for two coders: each decision adds both ordered pairs
+    o_yes, o_no, o_split = 2 * both, 2 * neither, ana_only + ben_only
+    n_yes, n_no = o_yes + o_split, o_no + o_split
+    alpha = 1 - (2 * n - 1) * o_split / (n_yes * n_no)
+    shown = practice.coder_agreement(demo_coding)
+    values = {f["key"]: f["value"] for f in published}
+    assert values["agreement.kappa"] == pytest.approx(kappa, abs=5e-4)
+    assert values["agreement.alpha"] == pytest.approx(alpha, abs=5e-4)
+    per_code = shown.parts[1].frame.set_index("code")
+    assert per_code.loc["(all codes, pooled)", ["excerpts", "ana", "ben", "Cohen's κ", "Krippendorff's α"]].tolist() == [
+        66, both + ana_only, both + ben_only, f"{kappa:.2f}", f"{alpha:.2f}"]
+    dis = shown.parts[2].frame
+    assert dis["participant"].tolist() == [d["participant"] for d in truth["disagreements"]]
+    assert dis[["ana", "ben"]].values.tolist() == [[d["ana"], d["ben"]] for d in truth["disagreements"]]
+    assert not dis["excerpt"].str.contains("Ruth|Jonas|Samir").any()  # redacted excerpts
+
+
+def test_demo_codebook_rounds_show_the_planted_changes(demo_dir, demo_coding):
+    truth = next(t for t in yaml.safe_load((demo_dir / "TRUTH.yml").read_text())["truths"] if t["id"] == 13)
+    diff = practice.codebook_changes(demo_coding.review, "codebook.yml").parts[0].frame
+    assert diff[["change", "code"]].to_dict("records") == truth["codebook_rounds"]["changes"]
+    assert "No codebook of an earlier round" in practice.codebook_changes(demo_coding.review, "codebook.yml", "").parts[0].data
+
+
+def test_without_codings_the_readout_says_so_and_a_named_folder_must_exist(coded):
+    assert "No human codings" in practice.coder_agreement(coded).parts[0].data
+    with pytest.raises(DataError, match="human codings 'mine' not found"):
+        practice.coder_agreement(coded, "mine")
+    with pytest.raises(DataError, match="previous codebook 'old.yml' not found"):
+        practice.codebook_changes(coded.review, "codebook.yml", "old.yml")
+
+
+def test_the_review_writes_codings_the_readout_then_measures(coded, workspace, published):
+    assert "set `reviewer` to your name" in practice.coding_review(coded, coder="").parts[0].data
+    pytest.importorskip("ipywidgets", reason="the coding review widget needs the lab extra")
+    for name in ("ana", "ben"):
+        review = practice.coding_review(coded, coder=name, page_size=2).review
+        assert review.pages == -(-len(coded.coded) // 2)
+        for i in range(len(review.items)):
+            review.accept(i)
+        if name == "ben":  # ben recodes the first delivery coding as app
+            first = review.items.index[review.items["code"] == "delivery"][0]
+            review.recode(first, "app")
+    written = pd.read_csv(workspace / "codings" / "ben.csv")
+    assert written.columns.tolist() == ["source", "start", "end", "code", "coder"]
+    assert set(written["source"]) <= {"a-ann", "b-bob", "c-cy"}  # file stems: the codings outlive renumbering
+    shown = practice.coder_agreement(coded)
+    per_code = shown.parts[1].frame.set_index("code")
+    assert per_code.loc["app", "ana"] + 1 == per_code.loc["app", "ben"]
+    assert shown.parts[2].frame["in_dispute"].tolist() == ["app; delivery"]
+    assert {f["key"] for f in published} == {"agreement.kappa", "agreement.alpha"}
+
+
+def test_codings_name_an_unknown_interview_or_a_span_past_its_end(coded, workspace):
+    (workspace / "codings").mkdir()
+    bad = workspace / "codings" / "zoe.csv"
+    bad.write_text("source,start,end,code,coder\nz-zed,0,10,app,zoe\n", encoding="utf-8")
+    with pytest.raises(DataError, match="zoe.csv: source 'z-zed' is none of the interviews"):
+        practice.human_codings(coded)
+    bad.write_text("source,start,end,code,coder\ninterview 1,0,99999,app,zoe\n", encoding="utf-8")
+    with pytest.raises(DataError, match="ends past the transcript"):
+        practice.human_codings(coded)
+    bad.write_text("source,start,end,code,coder\na-ann.txt,0,40,app,zoe\n", encoding="utf-8")
+    assert practice.human_codings(coded)["interview_id"].tolist() == ["interview 1"]  # the file name works too

@@ -8,6 +8,7 @@ e-mail address or a phone number, so redaction has something to do.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -208,3 +209,112 @@ def write_interviews(out: Path, rng: np.random.Generator, early_customers: list[
         rows.append({"participant_id": pid, "name": name, "role": "participant", "interview_id": stem, "region": region,
                      "plan": plan, "channel": channel, "tenure_band": band, "customer_id": cid})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- two researchers' codings
+
+#: The researchers who coded the interviews by hand (``codings/<coder>.csv``).
+CODERS = ("ana", "ben")
+#: The codebook code of each planted theme.
+THEME_CODES = {"delivery_comms": "delivery-communication", "rigid_returns": "rigid-returns",
+               "login_loop": "app-login-loop", "quality": "product-quality", "founder": "founder-touch"}
+#: Ben's span is the first part of the answer: this share of it, starting up to 3 characters in.
+BEN_SPAN_SHARE = 0.6
+_LATE = re.compile(r"\blate\b", re.IGNORECASE)
+
+
+def write_codings(out: Path, roster: pd.DataFrame, seed: int) -> dict:
+    """Write ``codings/ana.csv`` and ``codings/ben.csv``: two researchers' codings of the interviews.
+
+    Ana codes every planted passage with its theme's code, her span the whole answer. Ben agrees but
+    for the planted disagreements: two delivery-communication passages that speak of lateness (the word
+    *late*) but not of tracking (drawn by the seed) he codes ``late-delivery`` instead, and one product-quality passage (drawn by the seed) he
+    leaves uncoded. His spans are the first :data:`BEN_SPAN_SHARE` of the answer, starting 0-3
+    characters in (drawn by the seed), so spans must be aligned before they are compared.
+
+    Parameters
+    ----------
+    out : Path
+        Workspace folder holding ``interviews/``; ``out/codings/`` is written.
+    roster : DataFrame
+        The participants roster of :func:`write_interviews`.
+    seed : int
+        Seed of Ben's span starts and of the passages he codes otherwise (a generator of its own, so the rest
+        of the demo is unchanged).
+
+    Returns
+    -------
+    dict
+        The planted pattern for ``TRUTH.yml``: coders, per code the participants whose passage each
+        coder coded, and the disagreements (participant, ana's code, ben's code).
+    """
+    from carelib.data.transcripts import read_transcripts
+    from carelib.exports import to_csv
+
+    rng = np.random.default_rng([seed, 19])
+    tr = read_transcripts(out / "interviews", roster)
+    planted = {" ".join(p.split()): THEME_CODES[theme] for theme, texts in PASSAGES.items() for p in texts}
+    turns = tr.turns[tr.turns["role"] == "participant"].assign(code=lambda t: t["text"].map(
+        lambda s: planted.get(" ".join(str(s).split()))))
+    turns = turns[turns["code"].notna()].reset_index(drop=True)
+    quality = turns.index[turns["code"] == "product-quality"]
+    missed = int(quality[int(rng.integers(len(quality)))])
+    late = turns.index[(turns["code"] == "delivery-communication") & turns["text"].str.contains(_LATE)
+                       & ~turns["text"].str.lower().str.contains("tracking")]
+    recoded = set(rng.choice(late, size=min(2, len(late)), replace=False).tolist())
+    ana, ben, disputed = [], [], []
+    for i, t in turns.iterrows():
+        start, end = int(t["char_start"]), int(t["char_end"])
+        ana.append((t["interview_id"], start, end, t["code"], "ana"))
+        theirs = t["code"]
+        if i in recoded:
+            theirs = "late-delivery"
+        elif i == missed:
+            theirs = None
+        if theirs != t["code"]:
+            disputed.append({"participant": t["participant_id"], "ana": t["code"], "ben": theirs or "(no code)"})
+        if theirs is not None:
+            b_start = start + int(rng.integers(0, 4))
+            ben.append((t["interview_id"], b_start, b_start + int(np.ceil(BEN_SPAN_SHARE * (end - start))), theirs, "ben"))
+    for name, rows in (("ana", ana), ("ben", ben)):
+        to_csv(pd.DataFrame(rows, columns=["source", "start", "end", "code", "coder"]), out / "codings" / f"{name}.csv")
+    coded = {c: sorted(turns.loc[turns["code"] == c, "participant_id"].unique().tolist()) for c in sorted(set(turns["code"]))}
+    return {"coders": list(CODERS), "files": [f"codings/{c}.csv" for c in CODERS], "passages_coded_by_ana": coded,
+            "ben_span": f"the first {BEN_SPAN_SHARE:.0%} of the answer, starting 0-3 characters in",
+            "disagreements": disputed}
+
+
+def first_round_codebook(codebook: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The codebook of the first interview round, from the current one, and what changed between them.
+
+    Round 1 had no ``app-login-loop`` (added once participants spoke of it), called ``rigid-returns``
+    ``returns-refused``, gave ``founder-touch`` a narrower definition and ``delivery-communication``
+    fewer keywords.
+
+    Parameters
+    ----------
+    codebook : list of dict
+        The current codebook's records.
+
+    Returns
+    -------
+    (list of dict, list of dict)
+        The round-1 records and the changes (``change, code``) as :func:`carelib.qual.codebook.diff_codebooks`
+        reports them.
+    """
+    old = []
+    for rec in codebook:
+        rec = dict(rec)
+        if rec["code"] == "app-login-loop":
+            continue
+        if rec["code"] == "rigid-returns":
+            rec["code"] = "returns-refused"
+        if rec["code"] == "founder-touch":
+            rec["definition"] = "The founder's personal attention."
+        if rec["code"] == "delivery-communication":
+            rec["keywords"] = [k for k in rec["keywords"] if k not in ("not knowing", "silence")]
+        old.append(rec)
+    changes = [{"change": "added", "code": "app-login-loop"}, {"change": "definition changed", "code": "founder-touch"},
+               {"change": "keywords changed", "code": "delivery-communication"},
+               {"change": "renamed", "code": "rigid-returns"}]
+    return old, changes

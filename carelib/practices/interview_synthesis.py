@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,14 @@ from carelib import exports
 from carelib.data.transcripts import read_transcripts
 from carelib.errors import DataError
 from carelib.practices.common import Captioned, Shown, export_accounting, note, redactor, table
-from carelib.qual import coding, quotes
-from carelib.qual.codebook import CODEBOOK_COLUMNS, codebook_from_records, load_codebook
+from carelib.qual import agreement, coding, quotes
+from carelib.qual.codebook import (
+    CODEBOOK_COLUMNS,
+    codebook_from_records,
+    diff_codebooks,
+    load_codebook,
+)
+from carelib.qual.review import CodingReview, read_human_codings, review_widget
 from carelib.report import findings
 from carelib.text.redact import Redactor
 from carelib.text.sentiment import sentiment
@@ -29,13 +35,17 @@ from carelib.text.themes import UNASSIGNED, ThemeModel
 
 __all__ = ["Review", "Coding", "open_review", "interview_overview", "participant_table", "participants_summary",
            "code_review", "themes_as_codes", "code_counts", "coding_summary", "code_pairs", "insights", "uncoded_excerpts",
-           "uncovered_themes", "user_stories"]
+           "uncovered_themes", "user_stories", "human_codings", "coder_agreement", "codebook_changes", "coding_review"]
 
 PARTICIPANT = "participant"
 #: The codebook a workspace holds by default; without it, the themes of the excerpts are the codes.
 DEFAULT_CODEBOOK = "codebook.yml"
 #: The roster a workspace holds by default; without it, people are known by their speaker names.
 DEFAULT_ROSTER = "participants.csv"
+#: The folder of human codings a workspace holds by default (CSV ``source,start,end,code,coder`` or ``.qdpx``).
+DEFAULT_CODINGS = "codings"
+#: The codebook of the interview round before, by default; absent: no comparison.
+DEFAULT_PREVIOUS_CODEBOOK = "codebook-round-1.yml"
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ class Review:
         The workspace folder (the codebook path is read inside it).
     warnings : list of str
         Transcript lines that look like a speaker's but could not be read as one (kept as text, listed).
+    sources : dict
+        File stem (the ``source`` of human codings) -> interview id; never shown (stems are often first names).
     """
 
     turns: pd.DataFrame
@@ -71,6 +83,7 @@ class Review:
     segment: str
     base: Path
     warnings: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -179,7 +192,8 @@ def open_review(data_dir: str, transcripts: str, roster: str, *, segment: str) -
                                                                  "speakers, participant turns and minutes"),
                   segment=segment, base=base,
                   # file names (often first names) stay out: `carelib validate` names the files for the data's owner
-                  warnings=tuple(redact.redact(re.sub(r"^.*?(?= line \d+:)", "a transcript", w)) for w in tr.warnings))
+                  warnings=tuple(redact.redact(re.sub(r"^.*?(?= line \d+:)", "a transcript", w)) for w in tr.warnings),
+                  sources=dict(zip(tr.turns["interview_id"], turns["interview_id"], strict=True)))
 
 
 def _roster(base: Path, roster: str) -> pd.DataFrame | None:
@@ -453,3 +467,159 @@ def user_stories(c: Coding, *, export_dir: str = "") -> Any:
         exports.to_csv(stories, Path(export_dir) / "user_stories.csv")
     return table(stories, "User stories: one backlog item per code, with the participants voicing it and their "
                           "quotes, most voiced first", absent=note("_No code was voiced: no user stories._"))
+
+
+def _optional_file(review: Review, name: str, default: str, what: str) -> Path | None:
+    """A workspace file or folder a section reads when present: None when the default is absent; a named one must exist."""
+    if not name:
+        return None
+    path = review.base / name
+    if not path.exists():
+        if name == default:
+            return None
+        raise DataError(f"{what} {name!r} not found in the workspace {review.base.name!r} (give \"\" for none)")
+    return path
+
+
+def human_codings(c: Coding, codings: str = DEFAULT_CODINGS) -> pd.DataFrame | None:
+    """The human codings of the workspace placed on the excerpts (:func:`carelib.qual.agreement.align_spans`).
+
+    A coding's ``source`` is the interview's file stem (``p01-ruth``), its file name, or its id (``interview 1``).
+    Returns the spans with their ``excerpt_id`` (missing for a span that codes no participant turn), or None when
+    the default ``codings/`` is absent.
+    """
+    path = _optional_file(c.review, codings, DEFAULT_CODINGS, "human codings")
+    if path is None:
+        return None
+    spans = read_human_codings(path)
+    ids = {**{Path(k).stem: v for k, v in c.review.sources.items()}, **c.review.sources,
+           **{v: v for v in c.review.sources.values()}}
+    spans["interview_id"] = spans["source"].map(lambda s: ids.get(s, ids.get(Path(s).stem)))
+    for r in spans.itertuples():
+        if r.interview_id is None or pd.isna(r.interview_id):
+            raise DataError(f"{r.file}: source {r.source!r} is none of the interviews (give the transcript's file name)")
+        if r.end > len(c.review.documents[r.interview_id]):
+            raise DataError(f"{r.file}: span {r.start}-{r.end} of {r.source!r} ends past the transcript "
+                            f"({len(c.review.documents[r.interview_id])} characters): coded on another version?")
+    units = c.excerpts[["interview_id", "char_start", "char_end", "excerpt_id"]].set_axis(
+        ["source", "start", "end", "excerpt_id"], axis=1)
+    placed = agreement.align_spans(spans.drop(columns="source").rename(columns={"interview_id": "source"}),
+                                   units, unit="excerpt_id")
+    return placed.rename(columns={"source": "interview_id"})
+
+
+def coder_agreement(c: Coding, codings: str = DEFAULT_CODINGS) -> Shown:
+    """Agreement of the human coders per code and pooled (κ for two coders, α for any number), and the
+    disagreements to calibrate on, each with its excerpt (redacted); ``agreement.kappa`` and ``agreement.alpha``
+    are published.
+
+    Units are the participant turns; a span codes a turn it shares at least half of the shorter of the two with; a
+    coder saw the interviews they coded at least one span in (a turn of another interview is missing, not a "no").
+    """
+    placed = human_codings(c, codings)
+    if placed is None:
+        return Shown(note("_No human codings in the workspace (`{f}/`, CSV `source,start,end,code,coder` or a REFI-QDA "
+                          "`.qdpx`): no agreement to measure._", f=codings))
+    lost = int(placed["excerpt_id"].isna().sum())
+    placed = placed[placed["excerpt_id"].notna()]
+    coders = sorted(placed["coder"].unique().tolist())
+    if len(coders) < 2:
+        return Shown(note("_Codings by {n} coder(s) only ({who}): agreement needs two or more._", n=len(coders),
+                          who=", ".join(coders) or "none"))
+    units = c.excerpts["excerpt_id"].tolist()
+    of = c.excerpts.set_index("excerpt_id")["interview_id"]
+    seen = {k: set(of.index[of.isin(set(g["interview_id"]))]) for k, g in placed.groupby("coder")}
+    kw = {"seen": seen, "unit": "excerpt_id"}
+    table_ = agreement.agreement_by_code(placed, units, **kw)
+    pooled = table_.iloc[-1]
+    if len(coders) == 2:
+        findings.publish("agreement.kappa", float(pooled["kappa"]), kind="agreement", label="Coder agreement (Cohen's κ)",
+                         text=f"κ = {pooled['kappa']:.2f} between {coders[0]} and {coders[1]}, all codes pooled", note=None)
+    findings.publish("agreement.alpha", float(pooled["alpha"]), kind="agreement", label="Coder agreement (Krippendorff's α)",
+                     text=f"α = {pooled['alpha']:.2f}, {len(coders)} coders, {int(pooled['units'])} excerpts", note=None)
+    excerpts = c.excerpts.set_index("excerpt_id")
+    dis = agreement.disagreements(placed, units, **kw)
+    dis.insert(1, "participant", dis["excerpt_id"].map(excerpts["participant_id"]))
+    dis.insert(2, "excerpt", dis["excerpt_id"].map(excerpts["text"]).map(c.review.redact.redact))
+    said = note("{n} codings by {k} coders ({who}) on {u} excerpts{lost}. A coder's span codes a participant turn when "
+                "they share at least half of the shorter of the two; a turn of an interview a coder did not code is "
+                "missing, not a \"no\". α ≥ 0.8 is reliable, 0.667–0.8 tentative (Krippendorff).", n=len(placed),
+                k=len(coders), who=", ".join(coders), u=int(pooled["units"]),
+                lost=f"; {lost} span(s) code no participant turn (left out)" if lost else "")
+    shown = table_.assign(**{k: table_[k].map(lambda v: None if pd.isna(v) else f"{v:.2f}".replace("-0.00", "0.00"))
+                             for k in ("kappa", "alpha")}).rename(columns={
+        "units": "excerpts", "percent_agreement": "agreed_share", "kappa": "Cohen's κ", "alpha": "Krippendorff's α"})
+    return Shown(said, table(shown,
+                             "Agreement per code: excerpts seen by two coders or more, excerpts each coder gave the "
+                             "code, share agreed, Cohen's κ (two coders) and Krippendorff's α (nominal)"),
+                 table(dis, "Disagreements to calibrate on: each excerpt (redacted) and each coder's codes",
+                       absent=note("_The coders agree on every excerpt._")))
+
+
+def _book_text(value: Any) -> str:
+    return "; ".join(map(str, value)) if isinstance(value, list) else ("" if value is None else str(value))
+
+
+def codebook_changes(review: Review, codebook: str, previous: str = DEFAULT_PREVIOUS_CODEBOOK) -> Shown:
+    """What changed in the codebook since the round before (:func:`carelib.qual.codebook.diff_codebooks`).
+
+    Parameters
+    ----------
+    review : Review
+        From :func:`open_review` (the workspace folder).
+    codebook : str
+        The current codebook YAML, inside the workspace.
+    previous : str
+        The codebook of the round before, inside the workspace; the default ``codebook-round-1.yml`` may be
+        absent (then a sentence says so), a named one must exist; empty: no comparison.
+
+    Returns
+    -------
+    Shown
+        The changes (``change, code, old, new``; lists joined by ``;``), or a sentence.
+    """
+    old = _optional_file(review, previous, DEFAULT_PREVIOUS_CODEBOOK, "previous codebook")
+    current = review.base / codebook
+    if old is None or not current.is_file():
+        return Shown(note("_No codebook of an earlier round to compare with (`previous_codebook`)._"))
+    diff = diff_codebooks(load_codebook(old), load_codebook(current))
+    diff[["old", "new"]] = diff[["old", "new"]].map(_book_text)
+    return Shown(table(diff, f"Codebook changes from {old.name} to {current.name}: one row per change",
+                       absent=note("_The codebook did not change between the rounds._")))
+
+
+def coding_review(c: Coding, *, coder: str, codings: str = DEFAULT_CODINGS, page_size: int = 5) -> Any:
+    """The automatic codings to review in JupyterLab (accept, reject, recode), written to ``<codings>/<coder>.csv``.
+
+    Parameters
+    ----------
+    c : Coding
+        From :func:`code_review`: the automatic codings reviewed, in excerpt order.
+    coder : str
+        The researcher's name (the file name and every row's ``coder``); empty: a sentence says how to start.
+    codings : str
+        The folder of human codings inside the workspace (``coder_agreement`` reads it).
+    page_size : int
+        Codings per page.
+
+    Returns
+    -------
+    Shown or widget
+        The sentence, or the widget of :func:`carelib.qual.review.review_widget` with its
+        :class:`~carelib.qual.review.CodingReview` as ``.review``. Excerpts are shown redacted; the file holds
+        spans (file stem, offsets) and codes only.
+    """
+    if not coder.strip():
+        return Shown(note("_To review the automatic coding, set `reviewer` to your name and run this cell in "
+                          "JupyterLab (`make lab`): your codings are written to `{f}/<name>.csv` and measured above._",
+                          f=codings))
+    stems = {v: k for k, v in c.review.sources.items()}
+    spans = c.excerpts.set_index("excerpt_id")[["char_start", "char_end"]]
+    items = c.coded.assign(source=c.coded["interview_id"].map(stems), start=c.coded["excerpt_id"].map(spans["char_start"]),
+                           end=c.coded["excerpt_id"].map(spans["char_end"]), text=c.coded["text"].map(c.review.redact.redact),
+                           excerpt=c.coded["excerpt_id"] + " · " + c.coded["participant_id"].astype(str))
+    review = CodingReview(items, c.book["code"].tolist(), coder=coder, path=c.review.base / codings / f"{coder.strip()}.csv",
+                          page_size=page_size)
+    widget = review_widget(review)
+    widget.review = review
+    return widget

@@ -7,6 +7,11 @@ every unit either coder saw, and **overall** by pooling those decisions over all
 Inputs are tidy codings: one row per (unit, code, coder). A unit coded by a coder with
 no code at all still counts as a "no" for every code, so pass ``units`` (all units
 both coders looked at) when some carry no code.
+
+Human coders mark spans, not units. :func:`align_spans` places each span on the units
+(participant turns) it covers — a span codes a unit when they share at least half of the
+shorter of the two — and :func:`agreement_by_code` and :func:`disagreements` compare any
+number of coders on those units; a unit a coder did not see is missing, not a "no".
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import pandas as pd
 
 from carelib.errors import ParameterError
 
-__all__ = ["percent_agreement", "cohen_kappa", "krippendorff_alpha", "agreement"]
+__all__ = ["percent_agreement", "cohen_kappa", "krippendorff_alpha", "agreement", "align_spans", "agreement_by_code",
+           "disagreements", "MIN_OVERLAP"]
 
 
 def percent_agreement(a: Sequence, b: Sequence) -> float:
@@ -201,3 +207,208 @@ def agreement(
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Least share of the shorter of a span and a unit that they must share for the span to code the unit.
+MIN_OVERLAP = 0.5
+POOLED = "(all codes, pooled)"
+
+
+def align_spans(
+    spans: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    min_overlap: float = MIN_OVERLAP,
+    unit: str = "unit",
+) -> pd.DataFrame:
+    """Place coded spans on units: the span-overlap rule that makes spans of different coders comparable.
+
+    Coders mark spans of their own choosing (a sentence, a whole answer, two answers); agreement needs
+    common units. A span **codes a unit** of its source when they share at least ``min_overlap`` of the
+    shorter of the two: a sentence inside an answer codes that answer, a span over two answers codes
+    both, a span that only grazes the next answer (a few characters) does not code it.
+
+    Parameters
+    ----------
+    spans : DataFrame
+        ``source, start, end`` (0-based character offsets, end exclusive) and any other columns
+        (``code, coder`` ...), one row per coded span.
+    units : DataFrame
+        ``source, start, end`` and the ``unit`` id, e.g. the participant turns of the interviews.
+    min_overlap : float
+        In (0, 1]: the least shared share of the shorter of span and unit.
+    unit : str
+        Column of ``units`` with the unit id.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``spans`` with the ``unit`` column, one row per span and unit it codes; a span
+        that codes no unit keeps one row with ``unit`` missing (listed, never dropped silently).
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"source": ["a", "a"], "start": [0, 50], "end": [50, 100], "unit": ["a#1", "a#2"]})
+    >>> spans = pd.DataFrame({"source": ["a", "a", "a"], "start": [10, 0, 45], "end": [20, 100, 60],
+    ...                       "code": ["x", "y", "z"]})
+    >>> align_spans(spans, units)[["code", "unit"]].values.tolist()
+    [['x', 'a#1'], ['y', 'a#1'], ['y', 'a#2'], ['z', 'a#2']]
+    """
+    if not 0 < min_overlap <= 1:
+        raise ParameterError(f"min_overlap must be in (0, 1], got {min_overlap!r}")
+    for name, frame, cols in (("spans", spans, ["source", "start", "end"]), ("units", units, ["source", "start", "end", unit])):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise ParameterError(f"{name} has no column(s) {missing}; columns are {list(frame.columns)}")
+    left = spans.drop(columns=[unit], errors="ignore").reset_index(drop=True).rename_axis("_span").reset_index()
+    right = units[["source", "start", "end", unit]].rename(columns={"start": "_ustart", "end": "_uend"})
+    pairs = left.merge(right, on="source", how="inner")
+    shared = pairs[["end", "_uend"]].min(axis=1) - pairs[["start", "_ustart"]].max(axis=1)
+    shorter = pd.concat([pairs["end"] - pairs["start"], pairs["_uend"] - pairs["_ustart"]], axis=1).min(axis=1)
+    placed = pairs[(shared > 0) & (shared >= min_overlap * shorter)]
+    unplaced = left[~left["_span"].isin(placed["_span"])].assign(**{unit: None})
+    out = pd.concat([placed.drop(columns=["_ustart", "_uend"]), unplaced], ignore_index=True)
+    return out.sort_values(["_span", unit], kind="stable", ignore_index=True).drop(columns="_span")
+
+
+def _matrix(codings: pd.DataFrame, units: list, coders: list, seen: dict, unit: str, code: str, coder: str,
+            codes: list | None) -> pd.DataFrame:
+    """Decisions 1/0/NaN: one row per (unit, code), one column per coder (NaN: the coder did not see the unit)."""
+    codes = codes if codes is not None else sorted(codings[code].dropna().unique().tolist(), key=str)
+    index = pd.MultiIndex.from_product([units, codes], names=[unit, code])
+    out = pd.DataFrame(index=index)
+    for c in coders:
+        have = set(map(tuple, codings.loc[codings[coder] == c, [unit, code]].to_numpy().tolist()))
+        saw = seen.get(c, set(units))
+        out[c] = [(1.0 if key in have else 0.0) if key[0] in saw else np.nan for key in index]
+    return out
+
+
+def _stats(m: pd.DataFrame, coders: list) -> dict:
+    """Agreement of one table of decisions (rows: unit-code pairs, columns: coders)."""
+    pairable = m[m.notna().sum(axis=1) >= 2]
+    agree = pairable.nunique(axis=1, dropna=True) == 1
+    both = m[coders].dropna() if len(coders) == 2 else None
+    return {
+        "percent_agreement": round(float(agree.mean()), 3) if len(pairable) else float("nan"),
+        "kappa": round(cohen_kappa(both[coders[0]], both[coders[1]]), 3) if both is not None and len(both) else float("nan"),
+        "alpha": round(krippendorff_alpha(m[coders].T.to_numpy()), 3),
+    }
+
+
+def agreement_by_code(
+    codings: pd.DataFrame,
+    units: Sequence,
+    *,
+    seen: dict | None = None,
+    coders: Sequence[str] | None = None,
+    unit: str = "unit",
+    code: str = "code",
+    coder: str = "coder",
+) -> pd.DataFrame:
+    """Agreement of any number of coders, per code and pooled: Cohen's kappa (two coders), Krippendorff's alpha.
+
+    Each code is a yes/no decision on every unit a coder saw (a unit seen but not given the code
+    is a "no"; a unit not seen is missing, not a "no").
+
+    Parameters
+    ----------
+    codings : DataFrame
+        One row per (unit, code, coder), e.g. from :func:`align_spans`.
+    units : sequence
+        Every unit that was there to code (e.g. every participant turn).
+    seen : dict, optional
+        Coder → the units they saw; default every coder saw every unit.
+    coders : sequence of str, optional
+        Coders to compare (at least two); default every coder of ``codings``, sorted.
+    unit, code, coder : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        ``code, units`` (units seen by two coders or more), one column per coder (units given the
+        code), ``percent_agreement`` (share of those units on which all coders who saw it agree),
+        ``kappa`` (Cohen's, on the units both saw; NaN unless exactly two coders) and ``alpha``
+        (Krippendorff's, nominal, missing values allowed); one row per code (sorted), then the
+        pooled row ``code="(all codes, pooled)"`` over every unit-code decision.
+
+    Notes
+    -----
+    Pooling treats each (unit, code) pair as one binary decision, as :func:`agreement` does.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"unit": [1, 2, 1, 3], "code": ["x", "x", "x", "x"], "coder": ["A", "A", "B", "B"]})
+    >>> agreement_by_code(c, [1, 2, 3, 4])[["code", "units", "A", "B", "percent_agreement"]].values.tolist()
+    [['x', 4, 2, 2, 0.5], ['(all codes, pooled)', 4, 2, 2, 0.5]]
+    """
+    for name in (unit, code, coder):
+        if name not in codings.columns:
+            raise ParameterError(f"codings has no column {name!r}; columns are {list(codings.columns)}")
+    known = sorted(map(str, codings[coder].dropna().unique()))
+    coders = list(coders) if coders is not None else known
+    unknown = [c for c in coders if c not in known]
+    if unknown or len(coders) < 2:
+        raise ParameterError(f"agreement needs two coders or more with codings; asked for {coders}, coders are {known}")
+    units = list(dict.fromkeys(units))
+    seen = {c: set(v) for c, v in (seen or {}).items()}
+    rows = codings[codings[coder].isin(coders) & codings[unit].isin(units)].drop_duplicates([unit, code, coder])
+    m = _matrix(rows, units, coders, seen, unit, code, coder, None)
+    out = []
+    for name, g in [*m.groupby(level=code, sort=True), (POOLED, m)]:
+        out.append({code: name, "units": int((g.notna().sum(axis=1) >= 2).groupby(level=unit).any().sum()),
+                    **{c: int(g[c].sum()) for c in coders}, **_stats(g, coders)})
+    return pd.DataFrame(out, columns=[code, "units", *coders, "percent_agreement", "kappa", "alpha"])
+
+
+def disagreements(
+    codings: pd.DataFrame,
+    units: Sequence,
+    *,
+    seen: dict | None = None,
+    coders: Sequence[str] | None = None,
+    unit: str = "unit",
+    code: str = "code",
+    coder: str = "coder",
+) -> pd.DataFrame:
+    """The units on which coders who saw them gave different codes: the list to calibrate on.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        One row per (unit, code, coder).
+    units : sequence
+        Every unit, in the order to list them.
+    seen : dict, optional
+        Coder → the units they saw; default every coder saw every unit.
+    coders : sequence of str, optional
+        Default every coder of ``codings``, sorted.
+    unit, code, coder : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        ``unit``, one column per coder (their codes, ``"; "``-joined; ``"(no code)"``; ``"(not
+        seen)"``) and ``in_dispute`` (codes given by some but not all who saw the unit), in the
+        order of ``units``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"unit": [1, 2, 1, 2], "code": ["x", "x", "x", "y"], "coder": ["A", "A", "B", "B"]})
+    >>> disagreements(c, [1, 2, 3]).values.tolist()
+    [[2, 'x', 'y', 'x; y']]
+    """
+    coders = list(coders) if coders is not None else sorted(map(str, codings[coder].dropna().unique()))
+    seen = {c: set(v) for c, v in (seen or {}).items()}
+    given = codings.groupby([unit, coder])[code].agg(lambda s: frozenset(s.dropna())).to_dict()
+    rows = []
+    for u in dict.fromkeys(units):
+        sets = {c: given.get((u, c), frozenset()) for c in coders if u in seen.get(c, {u})}
+        if len(sets) < 2 or len(set(sets.values())) == 1:
+            continue
+        dispute = frozenset.union(*sets.values()) - frozenset.intersection(*sets.values())
+        rows.append({unit: u, **{c: "; ".join(sorted(sets[c])) or "(no code)" if c in sets else "(not seen)"
+                                 for c in coders}, "in_dispute": "; ".join(sorted(dispute))})
+    return pd.DataFrame(rows, columns=[unit, *coders, "in_dispute"])
