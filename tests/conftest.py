@@ -51,6 +51,20 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def committed_report(notebook: Path) -> tuple[object, str]:
+    """The committed notebook (executed on the demo with its default parameters) and the report rendered from it.
+
+    nbval re-executes every committed notebook in ``make test`` and fails when a fresh run's outputs differ, so a
+    test of the demo run with default parameters reads these outputs instead of running the notebook once more.
+    """
+    import nbformat
+
+    from carelib.report.html import Section, render_report
+
+    nb = nbformat.read(notebook, as_version=4)
+    return nb, render_report([Section.from_notebook(nb, notebook.name)])
+
+
 def shared_file(shared: Path, *parts: str) -> Path:
     """Path to one file of the real data; skip with the reason when it is missing."""
     p = shared.joinpath(*parts)
