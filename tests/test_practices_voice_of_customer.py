@@ -87,31 +87,64 @@ def test_accounting_redaction_and_the_resolved_period(complaints_ws):
 def test_themes_publish_the_five_largest_with_size_share_and_a_quote(complaints_ws, published):
     review = practice.open_review(complaints_ws, period="2026-W10", window=1, baseline=2, n_themes=3)
     shown = practice.themes(review)
-    assert "**3 themes** (fixed) from 41 texts" in _said(shown)
+    said = _said(shown)
+    assert "**No theme book for complaints in this workspace:** fitted one on these 41 texts and saved it" in said
+    assert "**3 themes** from 41 texts" in said
     table = _frames(shown)[0]
-    assert sorted(table["size"]) == [10, 15, 16] and math.isclose(table["share"].sum(), 1.0)
+    assert sorted(table["texts"]) == [10, 15, 16] and math.isclose(table["share"].sum(), 1.0)
     keys = sorted(k for k in published if k.startswith("voc.theme."))
-    assert keys == ["voc.theme.0", "voc.theme.1", "voc.theme.2"]
-    largest = published["voc.theme.0"]
-    assert largest["kind"] == "theme" and largest["value"] == round(16 / 41, 3)  # ThemeModel rounds shares to 3 decimals
+    assert keys == ["voc.theme.T01", "voc.theme.T02", "voc.theme.T03"]  # stable ids, largest first at the fit
+    largest = published["voc.theme.T01"]
+    assert largest["kind"] == "theme" and largest["value"] == round(16 / 41, 3) and largest["theme"] == "T01"
     assert largest["text"].startswith("16 texts (39%); “")
+    # the second run reads the book it wrote: same ids for the same texts, and it says so
+    again = practice.open_review(complaints_ws, period="2026-W10", window=1, baseline=2, n_themes=5)
+    assert again.book_state[1] == "read" and "Texts assigned to the **3 themes of the theme book**" in _said(
+        practice.themes(again))
+    assert again.themed["theme"].equals(review.themed["theme"])
 
 
 def test_a_new_theme_in_the_window_is_published_with_its_latest_verbatims(complaints_ws, published):
     review = practice.open_review(complaints_ws, period="2026-W10", window=1, baseline=2, n_themes=3)
     shown = practice.emerging(review)
     assert "Window 2026-W10 to 2026-W10 (21 texts) against 2026-W08 to 2026-W09 (20 texts)." in _said(shown)
-    trend, weekly = _frames(shown)
+    trend, weekly, by_week = _frames(shown)
     new = trend[trend["status"] == "new"]
     assert len(new) == 1 and new.iloc[0]["now"] == 10 and new.iloc[0]["before"] == 0
-    label = new.iloc[0]["theme"]
-    f = published[f"voc.emerging.{label}"]
-    assert f["label"] == f"New theme: {label}" and f["kind"] == "signal"
+    theme, name = new.iloc[0]["theme"], new.iloc[0]["name"]
+    assert theme.startswith("T") and any(w in name for w in ("charged", "double", "payment", "refund"))
+    f = published[f"voc.emerging.{theme}"]
+    assert f["label"] == f"New theme: {name}" and f["kind"] == "signal" and f["theme"] == theme
     # the two latest texts of the theme in the window (10:08 and 10:09 of 2026-03-04), in time order
     assert f["text"] == f"10 texts now ({10 / 21:.1%}) vs 0 before (0.0%); “{PAY[3]}” / “{PAY[4]}”"
     assert list(weekly.columns) == ["2026-W08", "2026-W09", "2026-W10"]
-    assert weekly.loc[label].tolist() == [0.0, 0.0, 10 / 21] and list(weekly.index) == trend["theme"].tolist()
-    assert list(published) == [f"voc.emerging.{label}"]  # the other themes did not move
+    assert weekly.loc[f"{theme} {name}"].tolist() == [0.0, 0.0, 10 / 21]
+    assert [i.split()[0] for i in weekly.index] == trend["theme"].tolist()
+    # the share by week with its Wilson interval (carelib.metrics.intervals.wilson), by hand for W10: 10 of 21
+    row = by_week.set_index("week").loc["2026-W10"]
+    z = 1.959964
+    centre, half = (10 / 21 + z * z / 42) / (1 + z * z / 21), z * math.sqrt(10 / 21 * 11 / 21 / 21 + z * z / 4 / 21 ** 2) / (1 + z * z / 21)
+    assert math.isclose(row["ci_low"], centre - half, rel_tol=1e-5) and math.isclose(row["ci_high"], centre + half, rel_tol=1e-5)
+    assert list(published) == [f"voc.emerging.{theme}"]  # the other themes did not move
+
+
+def test_texts_that_fit_no_theme_are_candidates_shown_redacted(complaints_ws, tmp_path):
+    review = practice.open_review(complaints_ws, period="2026-W10", window=1, baseline=2, n_themes=3)
+    assert practice.candidates(review).parts  # the rule is always said
+    folder = tmp_path / "ws"
+    extra = pd.read_csv(folder / "complaints.csv")
+    odd = ["Ruth Zolc: the sofa cushions smell of smoke", "cushions smell of smoke, Ruth Zolc writes",
+           "smoke smell in the sofa cushions"]
+    more = _complaints([(f"2026-03-06 1{i}:00", t) for i, t in enumerate(odd)]).assign(
+        complaint_id=[f"CX{i}" for i in range(3)])
+    pd.concat([extra, more]).to_csv(folder / "complaints.csv", index=False)
+    again = practice.open_review(str(folder), period="2026-W10", window=1, baseline=2)
+    assert again.book_state[1] == "read"
+    shown = practice.candidates(again)
+    said, table = _said(shown), _frames(shown)[0]
+    assert "fit no theme well" in said and "5 % of the texts the book was fitted on" in said
+    assert table["text (redacted)"].str.contains("smoke").sum() >= 2  # the new subject is listed ...
+    assert not table["text (redacted)"].str.contains("Ruth|Zolc").any()  # ... redacted
 
 
 def test_an_empty_window_or_no_dates_is_said(complaints_ws, tmp_path, published):

@@ -3,7 +3,10 @@
 What ``notebooks/voice_of_customer.ipynb`` narrates. :func:`open_review` reads the source table once
 (the customers' side only, redacted, rows without text counted) into a :class:`Review`; each section
 function takes that review and returns what the section shows (:class:`~carelib.practices.common.Shown`),
-publishing its findings on the way. Themes are fitted once per review, on first use.
+publishing its findings on the way. Themes come from the workspace's theme book
+(:mod:`carelib.text.themebook`, ``WORKSPACE/themes/SOURCE/``): texts are assigned to its stable ids, never
+refitted; a workspace without a book gets one, fitted on these texts and saved (the section says so).
+:func:`show_book` and :func:`refit_book` are ``carelib themes show`` and ``carelib themes refit``.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ from carelib.practices.common import (
 )
 from carelib.report import findings
 from carelib.report.tables import Table
-from carelib.text import voc
+from carelib.text import themebook, voc
+from carelib.text.clean import clean_text
 from carelib.text.emotion import EMOTIONS, emotions
 from carelib.text.sentiment import sentiment
 from carelib.text.themes import ThemeModel
 
-__all__ = ["COLUMNS", "Review", "auto_source", "open_review", "overview", "themes", "feelings", "who_raises", "emerging"]
+__all__ = ["COLUMNS", "Review", "auto_source", "open_review", "overview", "themes", "candidates", "feelings",
+           "who_raises", "emerging", "write_book", "show_book", "refit_book"]
 
 #: Each source's usual text column and its time column.
 COLUMNS = {"responses": ("comment", "submitted_at"), "reviews": ("text", "created_at"),
@@ -71,6 +76,7 @@ class Review:
     min_count: int = 5
     confidence: float = 0.95
     seed: int = 0
+    save_book: bool = True
 
     @property
     def dated(self) -> bool:
@@ -93,21 +99,41 @@ class Review:
         return periods.last_weeks(self.current[0], self.baseline + 1)[:-1]
 
     @cached_property
+    def book_state(self) -> tuple[themebook.ThemeBook, str]:
+        """The workspace's theme book for this source, and ``"read"``, ``"saved"`` (fitted now and written) or
+        ``"fitted"`` (fitted now, not written)."""
+        folder = themebook.book_folder(self.ws.path, self.source)
+        if themebook.has_book(self.ws.path, self.source):
+            return themebook.load_book(folder), "read"
+        weeks = sorted(self.texts["week"].dropna().unique()) if "week" in self.texts.columns else []
+        book = themebook.fit_book(self.texts[self.text_col].tolist(), source=self.source, weeks=weeks[:1] + weeks[-1:],
+                                  n_themes=self.n_themes or None, vectorizer=self.vectorizer, seed=self.seed)
+        if self.save_book:
+            themebook.save_book(book, folder)
+            return book, "saved"
+        return book, "fitted"
+
+    @property
+    def book(self) -> themebook.ThemeBook:
+        """The theme book the texts are assigned to."""
+        return self.book_state[0]
+
+    @property
     def model(self) -> ThemeModel:
-        """The theme model fitted on the texts (once per review)."""
-        return ThemeModel(n_themes=self.n_themes or None, vectorizer=self.vectorizer, seed=self.seed,
-                          k_range=(4, 30)).fit(self.texts[self.text_col])
+        """The book's fitted theme model."""
+        return self.book.model
 
     @property
     def names(self) -> dict:
-        """Theme number -> theme label."""
-        return dict(zip(self.model.themes_["theme"], self.model.themes_["label"], strict=True))
+        """Theme id -> theme name (as the book says)."""
+        return self.book.names
 
     @cached_property
     def themed(self) -> pd.DataFrame:
-        """The texts with their ``theme`` (number) and ``theme_label``."""
-        labels = pd.Series(self.model.labels_, index=self.texts.index)
-        return self.texts.assign(theme=labels, theme_label=labels.map(self.names))
+        """The texts with their ``theme`` (stable id), ``theme_label`` (name), ``similarity`` and ``fits``."""
+        got = themebook.assign(self.book, self.texts[self.text_col]).set_index(self.texts.index)
+        return self.texts.assign(theme=got["theme"], theme_label=got["name"], similarity=got["similarity"],
+                                 fits=got["fits"])
 
 
 def _customer_side(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -164,7 +190,8 @@ def auto_source(ws: Workspace) -> str:
 
 def open_review(data_dir: str, *, source: str = "complaints", text_column: str = "", period: str = "latest",
                 window: int = 2, baseline: int = 8, n_themes: int = 0, vectorizer: str = "tfidf",
-                segment: str = "region", min_count: int = 5, confidence: float = 0.95, seed: int = 0) -> Review:
+                segment: str = "region", min_count: int = 5, confidence: float = 0.95, seed: int = 0,
+                save_book: bool = True) -> Review:
     """Open the review: the customers' texts of ``source``, redacted once, before anything is derived.
 
     Parameters
@@ -181,9 +208,9 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
     window, baseline : int
         Weeks in the review window, and weeks before it that form the baseline.
     n_themes : int
-        Number of themes; 0 chooses it by silhouette over 4..30.
+        Number of themes of a new book; 0 chooses it by silhouette over 4..30 (a book already there is used as is).
     vectorizer : {"tfidf", "embeddings"}
-        How texts become vectors.
+        How texts become vectors (for a new book).
     segment : str
         Column the themes are crossed with.
     min_count : int
@@ -191,7 +218,9 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
     confidence : float
         Interval level; ``1 - confidence`` is the false discovery rate.
     seed : int
-        Seed of the themes.
+        Seed of the themes (of a new book).
+    save_book : bool
+        Write the book fitted for a workspace that has none into ``WORKSPACE/themes/SOURCE/``.
 
     Returns
     -------
@@ -221,7 +250,7 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
         period = resolve_period(period, [texts["week"]])
     return Review(ws, source, text_col, time_col, period, texts, _accounting(len(table), excluded, len(texts)),
                   missing=missing, window=window, baseline=baseline, n_themes=n_themes, vectorizer=vectorizer,
-                  segment=segment, min_count=min_count, confidence=confidence, seed=seed)
+                  segment=segment, min_count=min_count, confidence=confidence, seed=seed, save_book=save_book)
 
 
 def overview(review: Review) -> Shown:
@@ -241,18 +270,66 @@ def overview(review: Review) -> Shown:
     return Shown(absent, few, rows, blank) + load_report(review.ws)
 
 
+def _book_note(review: Review) -> object:
+    """Where the themes come from: the workspace's book, or one fitted now (and written or not)."""
+    book, how = review.book_state
+    where = f"themes/{review.source}/"
+    if how == "read":
+        weeks = book.meta.get("weeks") or []
+        span = f", {weeks[0]} to {weeks[-1]}" if weeks else ""
+        return note("Texts assigned to the **{k} themes of the theme book** `{where}` (fitted on {n} texts{span}; "
+                    "not refitted: ids stay the same from week to week).", k=len(book.active), where=where,
+                    n=f"{int(book.meta.get('fitted_on', 0)):,}", span=span)
+    said = "and saved it to `{where}`: edit names in `themes.yml`; `carelib themes refit` proposes updates" \
+        if how == "saved" else "(not saved)"
+    return note("**No theme book for {source} in this workspace:** fitted one on these {n} texts " + said + ".",
+                source=review.source, n=f"{len(review.texts):,}", where=where)
+
+
 def themes(review: Review) -> Shown:
-    """Section 1: each theme with its size, terms and quotes; the five largest published as findings."""
+    """Section 1: each theme of the book with its texts now, key phrases and typical verbatims; the five largest
+    published as findings (keyed by stable id)."""
     if not review.ready:
         return Shown()
-    model = review.model
-    for r in model.themes_.head(5).itertuples():
-        findings.publish(f"voc.theme.{r.theme}", r.share, kind="theme", label=f"Theme: {r.label}",
-                         text=f"{r.size:,} texts ({r.share:.0%}); “{r.quotes[0]}”")
-    how = "fixed" if review.n_themes else f"chosen by silhouette among {sorted(model.silhouettes_)}"
-    return Shown(note("**{k} themes** ({how}) from {n} texts; {u} texts unassigned (no usable content).",
-                      k=model.n_themes_, how=how, n=f"{len(review.texts):,}", u=model.unassigned_),
-                 model.themes_[["theme", "label", "size", "share", "terms", "quotes"]])
+    texts, book = review.themed, review.book
+    counts = texts["theme"].value_counts()
+    n = int(counts.sum())
+    rows = [{"theme": t["id"], "name": t["name"], "texts": int(counts.get(t["id"], 0)),
+             "share": round(int(counts.get(t["id"], 0)) / max(n, 1), 3), "key phrases": t.get("phrases", []),
+             "quotes": t.get("quotes", [])} for t in book.active]
+    table = pd.DataFrame(rows).sort_values(["texts", "theme"], ascending=[False, True], kind="stable",
+                                           ignore_index=True)
+    for r in table.head(5).itertuples():
+        quote = r.quotes[0] if r.quotes else ""
+        findings.publish(f"voc.theme.{r.theme}", r.share, kind="theme", label=f"Theme {r.theme}: {r.name}",
+                         text=f"{r.texts:,} texts ({r.share:.0%}); “{quote}”", theme=r.theme, name=r.name)
+    unassigned = int(texts["theme"].isna().sum())
+    return Shown(_book_note(review),
+                 note("**{k} themes** from {n} texts; {u} texts unassigned (no usable content).", k=len(book.active),
+                      n=f"{len(texts):,}", u=unassigned), table)
+
+
+def candidates(review: Review, *, most: int = 10) -> Shown:
+    """Section 1b: texts that fit no theme of the book well (candidates for a new theme), redacted, least
+    typical first; in the review window when the texts are dated."""
+    if not review.ready:
+        return Shown()
+    texts = review.themed
+    if review.dated:
+        texts = texts[texts["week"].isin(review.current)]
+    off = texts[texts["theme"].notna() & ~texts["fits"].astype(bool)]
+    rule = note("A text fits no theme well when its cosine similarity to the nearest theme centre is below "
+                "{t}: the similarity below which 5 % of the texts the book was fitted on fall.",
+                t=f"{review.book.threshold:.3f}")
+    if off.empty:
+        return Shown(rule, note("_Every text of the window fits a theme of the book: no candidate for a new theme._"))
+    shown = off.assign(shape=off[review.text_col].str.lower().str.replace(r"[^a-z]+", " ", regex=True))
+    shown = shown.sort_values("similarity", kind="stable").drop_duplicates("shape").head(most)
+    table = pd.DataFrame({"text (redacted)": shown[review.text_col].map(clean_text).to_numpy(),
+                          "nearest theme": (shown["theme"] + " " + shown["theme_label"]).to_numpy(),
+                          "similarity": shown["similarity"].round(3).to_numpy()})
+    return Shown(rule, note("**{n} of {m} texts fit no theme well** (candidates for a new theme); the least typical:",
+                            n=f"{len(off):,}", m=f"{len(texts):,}"), table)
 
 
 def feelings(review: Review) -> Shown:
@@ -318,14 +395,14 @@ def who_raises(review: Review) -> Shown:
 
 
 def _publish_moved(review: Review, trend: pd.DataFrame) -> pd.DataFrame:
-    """Publish each new or rising theme with its most recent verbatims; return those themes."""
+    """Publish each new or rising theme (keyed by its stable id) with its most recent verbatims; return those."""
     texts, current = review.themed, review.current
     moved = trend[trend["status"].isin(["new", "rising"])]
     for r in moved.itertuples():
-        recent = texts[(texts["theme_label"] == r.theme) & texts["week"].isin(current)].sort_values(review.time_col).tail(2)
+        recent = texts[(texts["theme"] == r.theme) & texts["week"].isin(current)].sort_values(review.time_col).tail(2)
         said = list(dict.fromkeys(recent[review.text_col]))
         findings.publish(f"voc.emerging.{r.theme}", float(r.ratio) if r.ratio == r.ratio else 0.0, kind="signal",
-                         label=f"{r.status.capitalize()} theme: {r.theme}",
+                         label=f"{r.status.capitalize()} theme: {r.name}", theme=r.theme, name=r.name,
                          text=f"{r.now} texts now ({r.share_now:.1%}) vs {r.before} before ({r.share_before:.1%}); "
                               + " / ".join(f"“{s}”" for s in said))
     return moved
@@ -333,14 +410,27 @@ def _publish_moved(review: Review, trend: pd.DataFrame) -> pd.DataFrame:
 
 def _weekly(review: Review, trend: pd.DataFrame) -> pd.DataFrame:
     """Share of each theme by week over the baseline and the window (columns sum to 1), in the trend's order."""
-    texts = review.themed
-    weeks = texts[texts["week"].isin(review.before + review.current)]
-    weekly = pd.crosstab(weeks["theme_label"], weeks["week"], normalize="columns")
-    return weekly.loc[trend["theme"][trend["theme"].isin(weekly.index)]]
+    weeks = review.before + review.current
+    long = voc.theme_weeks(review.themed["theme"], review.themed["week"], confidence=review.confidence, order=weeks)
+    wide = long.pivot(index="theme", columns="week", values="share").reindex(columns=weeks).fillna(0.0)
+    wide = wide.loc[trend["theme"][trend["theme"].isin(wide.index)]]
+    wide.index = [f"{t} {review.names.get(t, '')}" for t in wide.index]
+    wide.index.name = "theme"
+    wide.columns.name = None
+    return wide
+
+
+def _moved_weeks(review: Review, moved: pd.DataFrame) -> pd.DataFrame:
+    """The new and rising themes' share in each week of the baseline and window, with Wilson intervals."""
+    weeks = review.before + review.current
+    long = voc.theme_weeks(review.themed["theme"], review.themed["week"], confidence=review.confidence, order=weeks)
+    long = long[long["theme"].isin(moved["theme"])].dropna(subset=["share"])
+    long.insert(1, "name", long["theme"].map(review.names))
+    return long.rename(columns={"week_texts": "texts that week"}).reset_index(drop=True)
 
 
 def emerging(review: Review) -> Shown:
-    """Section 4: each theme's share now against the baseline; new and rising themes published."""
+    """Section 4: each theme's share now against the baseline (stable ids); new and rising themes published."""
     if not review.ready:
         return Shown()
     if not review.dated:
@@ -351,11 +441,90 @@ def emerging(review: Review) -> Shown:
         empty = current if n_now == 0 else before
         return Shown(note("_No texts in the {which} ({first} to {last}): nothing to compare._",
                           which="review window" if n_now == 0 else "baseline", first=empty[0], last=empty[-1]))
-    trend = voc.emerging(texts["theme_label"], texts["week"], current, before, confidence=review.confidence,
+    themed = texts[texts["theme"].notna()]
+    trend = voc.emerging(themed["theme"], themed["week"], current, before, confidence=review.confidence,
                          min_count=review.min_count)
+    trend.insert(1, "name", trend["theme"].map(review.names))
     moved = _publish_moved(review, trend)
     return Shown(note("Window {a} to {b} ({n} texts) against {c} to {d} ({m} texts).", a=current[0], b=current[-1],
                       n=n_now, c=before[0], d=before[-1], m=n_before), trend,
                  note("_No theme is new or significantly rising in this window._") if moved.empty else None,
                  note("**Share of each theme by week** (baseline and window; each column sums to 100 %)"),
-                 Table(_weekly(review, trend), shares=True))
+                 Table(_weekly(review, trend), shares=True),
+                 None if moved.empty else note("**New and rising themes by week**, with {c} Wilson intervals",
+                                               c=f"{review.confidence:.0%}"),
+                 None if moved.empty else Table(_moved_weeks(review, moved), shares=["share", "ci_low", "ci_high"]))
+
+
+def write_book(data_dir: str, source: str = "complaints") -> str:
+    """Fit and write the theme book of ``source`` from all its texts unless the workspace has one (``carelib
+    demo-data`` writes the demo's); one line saying which."""
+    if themebook.has_book(data_dir, source):
+        return f"theme book {themebook.book_folder(data_dir, source)}: already there, kept"
+    review = open_review(data_dir, source=source)
+    if not review.ready:
+        return f"no theme book written: {source} has too few texts"
+    book, _ = review.book_state
+    return f"theme book written to {themebook.book_folder(data_dir, source)}: {len(book.active)} themes"
+
+
+def show_book(data_dir: str, source: str = "complaints") -> str:
+    """``carelib themes show``: the workspace's theme book for ``source`` as lines of text."""
+    book = themebook.load_book(themebook.book_folder(data_dir, source))
+    weeks = book.meta.get("weeks") or []
+    lines = [f"theme book {themebook.book_folder(data_dir, source)}: {len(book.active)} themes, fitted on "
+             f"{int(book.meta.get('fitted_on', 0)):,} texts" + (f" ({weeks[0]} to {weeks[-1]})" if weeks else "")
+             + f"; a text fits no theme below similarity {book.threshold:.3f}"]
+    for t in book.themes:
+        state = "" if t.get("status", "active") == "active" else f" [{t['status']}]"
+        lines.append(f"{t['id']}{state}  {t['name']}  ({int(t.get('size', 0)):,} texts at fit)")
+        if t.get("phrases"):
+            lines.append("     key phrases: " + "; ".join(t["phrases"]))
+        if t.get("description"):
+            lines.append(f"     {t['description']}")
+        for h in t.get("history", [])[-3:]:
+            lines.append(f"     {h.get('date')}: {h.get('event')} {h.get('detail', '')}".rstrip())
+    return "\n".join(lines)
+
+
+def refit_book(data_dir: str, source: str = "complaints", *, apply: bool = False, seed: int | None = None) -> str:
+    """``carelib themes refit``: propose a new model on the current texts, show what changes, write it if ``apply``.
+
+    Parameters
+    ----------
+    data_dir : str
+        The workspace folder (it must hold a book for ``source``).
+    source : str
+        The text source of the book.
+    apply : bool
+        Write the new model and ``themes.yml`` (names people gave are kept); else only show the diff.
+    seed : int, optional
+        Seed of the new model (default the book's).
+
+    Returns
+    -------
+    str
+        The diff, one line per theme, and whether it was written.
+    """
+    folder = themebook.book_folder(data_dir, source)
+    book = themebook.load_book(folder)
+    if seed is not None:
+        book.meta.setdefault("model", {})["seed"] = seed
+    review = open_review(data_dir, source=source, save_book=False)
+    if not review.ready:
+        raise DataError(f"{source}: {len(review.texts)} text(s) with content, too few to refit the theme book")
+    weeks = sorted(review.texts["week"].dropna().unique()) if "week" in review.texts.columns else []
+    proposal = themebook.refit(book, review.texts[review.text_col].tolist(), weeks=weeks[:1] + weeks[-1:])
+    counts = proposal.diff["change"].value_counts()
+    lines = [f"refit of {folder} on {len(review.texts):,} texts: " + ", ".join(
+        f"{int(counts.get(c, 0))} {c}" for c in ("kept", "renamed", "merged", "split", "new", "retired"))]
+    for r in proposal.diff.itertuples():
+        was = f" (was {r.was!r})" if r.was and r.was != r.name else ""
+        lines.append(f"{r.change:8} {r.id}  {r.name}{was}  {r.texts:,} texts, similarity {r.similarity:.2f}"
+                     + (f"; {r.note}" if r.note else ""))
+    if apply:
+        themebook.save_book(proposal.book, folder)
+        lines.append(f"written: {folder / themebook.MODEL_FILE} and {folder / themebook.BOOK_FILE}")
+    else:
+        lines.append("nothing written (add --apply to write the new model and themes.yml)")
+    return "\n".join(lines)

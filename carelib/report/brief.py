@@ -272,15 +272,15 @@ def what_changed(now: list[dict[str, Any]], before: list[dict[str, Any]] | None,
         items.append(f"Cleared: {_esc(s_old[k].get('label'))} (a signal in {_esc(before_label)}, not now).")
     t_now, t_old = _prefixed(new, "voc.emerging."), _prefixed(old, "voc.emerging.")
     for k in sorted(t_now.keys() - t_old.keys()):
-        items.append(f"Theme appeared or grew: <strong>{_esc(k.removeprefix('voc.emerging.'))}</strong> — "
+        items.append(f"Theme appeared or grew: <strong>{_esc(_theme(t_now[k], k))}</strong> — "
                      f"{_esc(t_now[k].get('text', ''))}")
     for k in sorted(t_now.keys() & t_old.keys()):
         a, b = _num(t_now[k].get("value")), _num(t_old[k].get("value"))
         if a is not None and b is not None and a > b:
-            items.append(f"Theme still growing: <strong>{_esc(k.removeprefix('voc.emerging.'))}</strong> "
+            items.append(f"Theme still growing: <strong>{_esc(_theme(t_now[k], k))}</strong> "
                          f"(ratio {a:.1f}, was {b:.1f}).")
     for k in sorted(t_old.keys() - t_now.keys()):
-        items.append(f"Theme faded: {_esc(k.removeprefix('voc.emerging.'))} is no longer new or rising.")
+        items.append(f"Theme faded: {_esc(_theme(t_old[k], k))} is no longer new or rising.")
     g_now, g_old = _prefixed(new, "segment."), _prefixed(old, "segment.")
     for k in sorted(g_now.keys() - g_old.keys()):
         items.append(f"Newly below the rest: <strong>{_esc(g_now[k].get('label'))}</strong> — "
@@ -300,6 +300,15 @@ def what_changed(now: list[dict[str, Any]], before: list[dict[str, Any]] | None,
         items.append("No new or cleared signal, no theme or segment change" + (
             "; the headline numbers beside the last run's are in the table." if heads else "."))
     return items
+
+
+def _theme(f: dict[str, Any], key: str) -> str:
+    """A moved theme as people read it: its stable id and name (theme book), or the key's theme (older runs).
+
+    Findings are matched between runs by key (``voc.emerging.T06``): the id is stable, the name may change.
+    """
+    ident = key.removeprefix("voc.emerging.")
+    return f"{ident} {f['name']}" if f.get("name") else ident
 
 
 def _prefixed(findings: dict[str, dict[str, Any]], prefix: str) -> dict[str, dict[str, Any]]:

@@ -412,16 +412,54 @@ class ThemeModel:
         return self
 
     # ------------------------------------------------------------------ transform, save, load
+    def _space(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of cleaned texts in the space of ``centres_`` (projected, smoothed with the fitted texts)."""
+        x = self._vectors(texts)
+        if getattr(self, "_lda", None) is not None:
+            from sklearn.preprocessing import normalize
+
+            x = normalize(self._lda.transform(x)).astype(x.dtype)
+        return self._smooth(x, reference=self._train)
+
+    def vectors(self, texts: pd.Series | list[str], batch_size: int = 10000, *, themed: bool = True) -> np.ndarray:
+        """Each text as a unit vector: in the space of ``centres_`` (``themed``), or as read (``themed=False``).
+
+        ``themed``: the vectors :meth:`transform` compares with the centres (projected and smoothed with
+        the fitted texts, which pulls a text towards the themes); else the plain text vectors (TF-IDF +
+        LSA, or embeddings), where a text unlike every fitted one stays unlike them. A row of zeros for a
+        text without content.
+
+        Parameters
+        ----------
+        texts : Series or list of str
+            The texts.
+        batch_size : int
+            Texts read at a time (memory stays bounded).
+        themed : bool
+            The model's space (True) or the plain text space (False).
+
+        Returns
+        -------
+        ndarray
+            One unit row per text.
+        """
+        if not hasattr(self, "centres_"):
+            raise ParameterError("fit the ThemeModel before vectors")
+        texts, ok, _ = _clean(list(texts))
+        idx = np.flatnonzero(ok)
+        parts = [self._space(c) if themed else self._vectors(c)
+                 for c in ([texts[i] for i in idx[s:s + batch_size]] for s in range(0, len(idx), batch_size))]
+        dim = parts[0].shape[1] if parts else self.centres_.shape[1]
+        out = np.zeros((len(texts), dim), dtype=parts[0].dtype if parts else self.centres_.dtype)
+        if parts:
+            out[idx] = np.vstack(parts)
+        return out
+
     def _assign(self, texts: list[str], batch_size: int = 10000) -> tuple[np.ndarray, np.ndarray]:
         labels = np.empty(len(texts), dtype=int)
         dist = np.empty(len(texts))
         for start in range(0, len(texts), batch_size):
-            x = self._vectors(texts[start:start + batch_size])
-            if getattr(self, "_lda", None) is not None:
-                from sklearn.preprocessing import normalize
-
-                x = normalize(self._lda.transform(x)).astype(x.dtype)
-            x = self._smooth(x, reference=self._train)
+            x = self._space(texts[start:start + batch_size])
             sims = x @ self.centres_.T
             best = np.argmax(sims, axis=1)
             labels[start:start + len(best)] = best

@@ -4,7 +4,10 @@
 in a baseline window before it: the exact conditional test of the two Poisson rates (texts of
 the theme per text received, :func:`carelib.metrics.intervals.rate_ratio`), Benjamini–Hochberg over all
 themes. A theme is **new** when it had no text in the baseline and at least ``min_count`` now,
-**rising** when its rate ratio is significantly above 1. :func:`crosstab` counts themes against
+**rising** when its rate ratio is significantly above 1, **fading** when significantly below 1
+(significant: q-value below ``1 - confidence``). With a theme book
+(:mod:`carelib.text.themebook`) the themes are stable ids, so a theme is the same theme in every week
+compared. :func:`theme_weeks` gives each theme's share of each ISO week with its Wilson interval. :func:`crosstab` counts themes against
 a column (sentiment, segment, NPS group) with shares and the column's over-representation.
 """
 
@@ -16,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from carelib.errors import ParameterError
-from carelib.metrics.intervals import rate_ratio
+from carelib.metrics.intervals import rate_ratio, wilson
 from carelib.metrics.multiple_testing import benjamini_hochberg
 from carelib.scales import PASSIVE, PROMOTER
 from carelib.text.clean import non_answers
 
-__all__ = ["emerging", "crosstab", "nps_group", "non_answer_summary"]
+__all__ = ["emerging", "theme_weeks", "crosstab", "nps_group", "non_answer_summary"]
 
 
 def non_answer_summary(texts: pd.Series, by: pd.Series | None = None) -> pd.DataFrame:
@@ -95,7 +98,7 @@ def emerging(themes: pd.Series, weeks: pd.Series, current: list[str], baseline: 
         Weeks of the review window and of the baseline; both must hold texts.
     confidence : float
         Level of the intervals; ``1 - confidence`` is the false discovery rate of
-        ``rising``/``falling``.
+        ``rising``/``fading``.
     min_count : int
         Least texts now for a theme absent from the baseline to be ``new``.
 
@@ -103,15 +106,15 @@ def emerging(themes: pd.Series, weeks: pd.Series, current: list[str], baseline: 
     -------
     DataFrame
         ``theme, now, before, share_now, share_before, ratio, ci_low, ci_high, p_value, q_value,
-        status`` (``"new"``, ``"rising"``, ``"falling"`` or ``""``); shares are of all texts of
-        the window; sorted new, rising, unchanged, falling, then by descending ``share_now``.
+        status`` (``"new"``, ``"rising"``, ``"fading"`` or ``""``); shares are of all texts of
+        the window; sorted new, rising, unchanged, fading, then by descending ``share_now``.
 
     Examples
     --------
     >>> th = pd.Series(["a"] * 40 + ["b"] * 40 + ["a"] * 20 + ["b"] * 60 + ["c"] * 20)
     >>> wk = pd.Series(["W1"] * 80 + ["W2"] * 100)
     >>> emerging(th, wk, ["W2"], ["W1"])[["theme", "now", "before", "status"]].values.tolist()
-    [['c', 20, 0, 'new'], ['b', 60, 40, ''], ['a', 20, 40, 'falling']]
+    [['c', 20, 0, 'new'], ['b', 60, 40, ''], ['a', 20, 40, 'fading']]
     """
     if len(themes) != len(weeks):
         raise ParameterError("themes and weeks must have the same length")
@@ -131,10 +134,54 @@ def emerging(themes: pd.Series, weeks: pd.Series, current: list[str], baseline: 
     out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy())
     sig = out["q_value"] < 1 - confidence
     out["status"] = np.where((out["before"] == 0) & (out["now"] >= min_count), "new",
-                             np.where(sig & (out["ratio"] > 1), "rising", np.where(sig & (out["ratio"] < 1), "falling", "")))
-    rank = out["status"].map({"new": 0, "rising": 1, "": 2, "falling": 3})
+                             np.where(sig & (out["ratio"] > 1), "rising", np.where(sig & (out["ratio"] < 1), "fading", "")))
+    rank = out["status"].map({"new": 0, "rising": 1, "": 2, "fading": 3})
     return out.assign(_r=rank).sort_values(["_r", "share_now"], ascending=[True, False], kind="stable").drop(
         columns="_r").reset_index(drop=True)
+
+
+def theme_weeks(themes: pd.Series, weeks: pd.Series, *, confidence: float = 0.95,
+                order: list[str] | None = None) -> pd.DataFrame:
+    """Share of each theme in each ISO week, with its Wilson interval (texts without a theme count in the week).
+
+    Parameters
+    ----------
+    themes : Series
+        Theme (stable id) of each text; missing: a text in no theme.
+    weeks : Series
+        ISO week of each text, aligned with ``themes``.
+    confidence : float
+        Level of the intervals.
+    order : list of str, optional
+        Weeks to show, in order (a week without texts has shares of NaN); default the weeks present, sorted.
+
+    Returns
+    -------
+    DataFrame
+        ``theme, week, texts, week_texts, share, ci_low, ci_high``, by theme then week.
+
+    Examples
+    --------
+    >>> t = theme_weeks(pd.Series(["T1", "T2", "T1", "T1"]), pd.Series(["W1", "W1", "W2", "W2"]))
+    >>> t[["theme", "week", "texts", "share"]].values.tolist()
+    [['T1', 'W1', 1, 0.5], ['T1', 'W2', 2, 1.0], ['T2', 'W1', 1, 0.5], ['T2', 'W2', 0, 0.0]]
+    >>> round(float(t["ci_low"].iloc[0]), 3), round(float(t["ci_high"].iloc[0]), 3)
+    (0.095, 0.905)
+    """
+    if len(themes) != len(weeks):
+        raise ParameterError("themes and weeks must have the same length")
+    frame = pd.DataFrame({"theme": themes.to_numpy(), "week": weeks.to_numpy()}).dropna(subset=["week"])
+    cols = order if order is not None else sorted(frame["week"].unique())
+    totals = frame.groupby("week").size().reindex(cols, fill_value=0)
+    counts = pd.crosstab(frame["theme"], frame["week"]).reindex(columns=cols, fill_value=0)
+    out = counts.stack().rename("texts").reset_index()
+    out.columns = ["theme", "week", "texts"]
+    out["week_texts"] = out["week"].map(totals).astype(int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share"] = out["texts"] / out["week_texts"].where(out["week_texts"] > 0)
+        low, high = wilson(out["texts"].to_numpy(float), out["week_texts"].to_numpy(float), confidence)
+    out["ci_low"], out["ci_high"] = low, high
+    return out.sort_values(["theme", "week"], kind="stable").reset_index(drop=True)
 
 
 def crosstab(themes: pd.Series, by: pd.Series, labels: dict[Any, str] | None = None) -> pd.DataFrame:
