@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -21,10 +22,12 @@ from carelib import metrics, periods
 from carelib.errors import DataError, ParameterError
 from carelib.metrics import spc
 from carelib.metrics.intervals import nps_difference, share_difference
+from carelib.metrics.rates import rate_from_counts
 from carelib.scales import BOXES
 
 __all__ = ["with_week", "latest_week", "review_weeks", "headline", "survey_row", "stars_row", "rate_row",
-           "response_row", "count_row", "weekly_counts", "format_headline", "coverage", "HEADLINE_COLUMNS"]
+           "response_row", "count_row", "weekly_counts", "format_headline", "coverage", "in_weeks", "week_counts",
+           "HEADLINE_COLUMNS"]
 
 HEADLINE_COLUMNS = ["metric", "label", "value", "ci_low", "ci_high", "previous", "change", "p_value", "n", "unit",
                     "signal", "note"]
@@ -88,6 +91,35 @@ def review_weeks(period: str, window: int = 4, compare_to: str = "previous") -> 
     return current, previous
 
 
+def in_weeks(frame: Any, weeks: list[str]) -> Any:
+    """The rows of ``frame`` (pandas, or a narwhals/engine frame) whose ``week`` is one of ``weeks``, filtered where
+    the frame lives: a pandas frame stays pandas, an engine frame stays lazy.
+
+    Examples
+    --------
+    >>> in_weeks(pd.DataFrame({"week": ["W1", "W2", None]}), ["W2"]).index.tolist()
+    [1]
+    """
+    if isinstance(frame, pd.DataFrame):
+        return frame[frame["week"].isin(weeks)]
+    return nw.from_native(frame).filter(nw.col("week").is_in(list(weeks)))
+
+
+def week_counts(frame: Any) -> pd.Series:
+    """Rows per ``week`` (undated rows left out), counted in the frame's engine; sorted by week.
+
+    Examples
+    --------
+    >>> week_counts(pd.DataFrame({"week": ["W2", "W1", "W2", None]})).to_dict()
+    {'W1': 1, 'W2': 2}
+    """
+    if isinstance(frame, pd.DataFrame):
+        w = frame["week"].dropna()
+        return w.groupby(w).size().astype("int64").rename_axis("week")
+    counts = metrics.count_by(nw.from_native(frame).filter(~nw.col("week").is_null()), "week")
+    return counts.set_index("week")["count"].astype("int64")
+
+
 def _signal(chart: pd.DataFrame, current: list[str], rules: str) -> str:
     s = spc.signals(chart, rules)
     s = s[s["period"].isin(current)]
@@ -136,37 +168,41 @@ def survey_row(answers: pd.DataFrame, survey: str, current: list[str], previous:
         p-chart verdict (``""`` for pulse surveys); a row with only ``note`` when the window has
         no answers.
     """
-    a = answers[(answers["survey"] == survey) & answers["score"].notna()]
+    if survey not in ("nps", "enps") and survey not in BOXES:
+        raise ParameterError(f"unknown survey {survey!r}")
+    # filtered where the answers live (pandas, DuckDB, Spark): only tallies come back
+    a = nw.from_native(answers).filter((nw.col("survey") == survey) & ~nw.col("score").is_null())
     label = LABELS.get(survey, survey)
-    pulse = survey == "enps" or not a["week"].isin(current).any()
+    low, high, b0, b1 = BOXES.get(survey, (0, 10, 0, 0))
+    tally = (lambda x, by=None: metrics.tally_nps(x, "score", by)) if survey in ("nps", "enps") else \
+        (lambda x, by=None: metrics.tally_scale(x, "score", by, low, high))
+    weekly = tally(a.filter(~nw.col("week").is_null()), "week")  # one tally per week: the rest sums it
+    weeks = weekly["week"].tolist()
+    pulse = survey == "enps" or not set(weeks) & set(current)
     if pulse:  # a pulse survey: its latest wave up to the review's end against the wave before
-        waves = sorted(w for w in a["week"].dropna().unique() if w <= current[-1])
+        waves = sorted(w for w in weeks if w <= current[-1])
         current, previous = waves[-1:], waves[-2:-1]
         label += f", latest wave {current[0]}" if current else ""
-    now, before = a[a["week"].isin(current)], a[a["week"].isin(previous)]
-    if len(now) == 0:
+    now, before = weekly[weekly["week"].isin(current)], weekly[weekly["week"].isin(previous)]
+    if int(now["n"].sum()) == 0:
         return _row(survey, label, "", note="no answers in the window")
+    w = weekly[weekly["week"].isin(trend)].reset_index(drop=True)
     if survey in ("nps", "enps"):
         unit = "points"
-        t1, t0 = metrics.tally_nps(now), metrics.tally_nps(before)
-        res = nps_difference(*(t1[c].to_numpy(float) for c in ("promoters", "detractors", "n")),
-                             *(t0[c].to_numpy(float) for c in ("promoters", "detractors", "n")), confidence)
-        n = int(t1["n"].iloc[0])
-        weekly = metrics.nps(a[a["week"].isin(trend)], by="week")
-        chart = spc.xmr(weekly["nps"], weekly["week"])
-    elif survey in BOXES:
-        unit = "share"
-        low, high, b0, b1 = BOXES[survey]
-        t1, t0 = (metrics.tally_scale(x, "score", None, low, high) for x in (now, before))
-        k1, k0 = (t[[f"score_{v}" for v in range(b0, b1 + 1)]].sum(axis=1).to_numpy(float) for t in (t1, t0))
-        res = share_difference(k1, t1["n"].to_numpy(float), k0, t0["n"].to_numpy(float), confidence)
-        n = int(t1["n"].iloc[0])
-        w = metrics.tally_scale(a[a["week"].isin(trend)], "score", "week", low, high)
-        wk = w[[f"score_{v}" for v in range(b0, b1 + 1)]].sum(axis=1)
-        chart = spc.p_chart(wk, w["n"], w["week"])
+        cols = ("promoters", "detractors", "n")
+        res = nps_difference(*(np.array([now[c].sum()], float) for c in cols),
+                             *(np.array([before[c].sum()], float) for c in cols), confidence)
+        n = int(now["n"].sum())
+        chart = spc.xmr(metrics.nps_from_counts(w["promoters"], w["passives"], w["detractors"])["nps"], w["week"])
     else:
-        raise ParameterError(f"unknown survey {survey!r}")
-    has_prev = len(before) > 0
+        unit = "share"
+        box = [f"score_{v}" for v in range(b0, b1 + 1)]
+        k1, k0 = (np.array([t[box].to_numpy().sum()], float) for t in (now, before))
+        res = share_difference(k1, np.array([now["n"].sum()], float), k0, np.array([before["n"].sum()], float),
+                               confidence)
+        n = int(now["n"].sum())
+        chart = spc.p_chart(w[box].sum(axis=1), w["n"], w["week"])
+    has_prev = int(before["n"].sum()) > 0
     return _row(survey, label, unit, value=float(res["value"][0]), ci_low=float(res["ci_low"][0]),
                 ci_high=float(res["ci_high"][0]), previous=float(res["rest_value"][0]) if has_prev else np.nan,
                 change=float(res["difference"][0]) if has_prev else np.nan,
@@ -243,18 +279,25 @@ def rate_row(events: pd.DataFrame, exposure: pd.DataFrame, current: list[str], p
         One row of :data:`HEADLINE_COLUMNS` with unit ``"per {per}"`` and ``n`` the events in the
         window; only a note when the window has no exposure.
     """
-    k1, e1 = int(events["week"].isin(current).sum()), int(exposure["week"].isin(current).sum())
-    k0, e0 = int(events["week"].isin(previous).sum()), int(exposure["week"].isin(previous).sum())
+    ev, ex = week_counts(events), week_counts(exposure)  # counted in the engine: weeks come back, not rows
+    k1, e1 = int(ev[ev.index.isin(current)].sum()), int(ex[ex.index.isin(current)].sum())
+    k0, e0 = int(ev[ev.index.isin(previous)].sum()), int(ex[ex.index.isin(previous)].sum())
     if e1 == 0:
         return _row(metric, label, f"per {per:,.0f}", note="no exposure in the window")
     lo, hi = metrics.garwood(k1, confidence)
     rr = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {"p_value": np.nan}
-    w = metrics.rate(events[events["week"].isin(trend)], exposure[exposure["week"].isin(trend)], by="week")
+    w = rate_from_counts(_counted(ev, trend, "events"), _counted(ex, trend, "exposure"), ["week"])
     chart = spc.p_chart(w["events"], w["exposure"], w["week"])
     prev = per * k0 / e0 if e0 else np.nan
     return _row(metric, label, f"per {per:,.0f}", value=per * k1 / e1, ci_low=per * lo[0] / e1,
                 ci_high=per * hi[0] / e1, previous=prev, change=per * k1 / e1 - prev, p_value=rr["p_value"], n=k1,
                 signal=_signal(chart, current, rules))
+
+
+def _counted(counts: pd.Series, weeks: list[str], name: str) -> pd.DataFrame:
+    """Week counts (of :func:`week_counts`) in ``weeks`` as a ``week, <name>`` frame, sorted by week."""
+    part = counts[counts.index.isin(weeks)].sort_index()
+    return pd.DataFrame({"week": part.index.astype(object), name: part.to_numpy()})
 
 
 def weekly_counts(events: pd.DataFrame, weeks: list[str]) -> pd.Series:
@@ -266,10 +309,10 @@ def weekly_counts(events: pd.DataFrame, weeks: list[str]) -> pd.Series:
     >>> weekly_counts(pd.DataFrame({"week": ["W2", "W2", "W4"]}), ["W1", "W2", "W3", "W4"]).to_dict()
     {'W2': 2, 'W3': 0, 'W4': 1}
     """
-    known = events["week"].dropna()
-    start = known.min() if len(known) else None
+    counts = week_counts(events)  # in the events' engine
+    start = counts.index.min() if len(counts) else None
     shown = [w for w in weeks if start is not None and w >= start]
-    return events[events["week"].isin(shown)].groupby("week").size().reindex(shown, fill_value=0).astype("int64")
+    return counts.reindex(shown, fill_value=0).astype("int64").rename_axis("week")
 
 
 def count_row(events: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
@@ -307,7 +350,8 @@ def count_row(events: pd.DataFrame, current: list[str], previous: list[str], tre
     >>> row["value"], row["previous"], row["n"]
     (9.0, 3.0, 9)
     """
-    k1, k0 = int(events["week"].isin(current).sum()), int(events["week"].isin(previous).sum())
+    ev = week_counts(events)
+    k1, k0 = int(ev[ev.index.isin(current)].sum()), int(ev[ev.index.isin(previous)].sum())
     e1, e0 = len(current), len(previous)
     lo, hi = metrics.garwood(k1, confidence)
     if not e0 and len(trend) < 2:  # one period and nothing before it (an undated table): the count itself
@@ -350,19 +394,22 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
     """
     from carelib.metrics import response_times as rt
 
-    now, before = times[times["week"].isin(current)], times[times["week"].isin(previous)]
-    if now.empty:
+    # times may be a pandas frame or lazy in an engine: filters run there, tallies come back
+    now, before = in_weeks(times, current), in_weeks(times, previous)
+    counts = week_counts(times)
+    n_now, n_before = int(counts[counts.index.isin(current)].sum()), int(counts[counts.index.isin(previous)].sum())
+    if n_now == 0:
         return [_row("first_response", "First response, median (min)", "minutes", note="no tickets in the window")]
     q1 = rt.quantiles(now, "first_response_min", "responded", q=(0.5,), confidence=confidence).iloc[0]
-    q0 = rt.quantiles(before, "first_response_min", "responded", q=(0.5,)).iloc[0] if len(before) else None
-    weekly = rt.quantiles(times[times["week"].isin(trend)], "first_response_min", "responded", "week", q=(0.5,))
+    q0 = rt.quantiles(before, "first_response_min", "responded", q=(0.5,)).iloc[0] if n_before else None
+    weekly = rt.quantiles(in_weeks(times, trend), "first_response_min", "responded", "week", q=(0.5,))
     chart = spc.xmr(weekly["p50"], weekly["week"])
     med = _row("first_response", "First response, median (min)", "minutes", value=q1["p50"], ci_low=q1["p50_low"],
                ci_high=q1["p50_high"], previous=q0["p50"] if q0 is not None else np.nan,
                change=q1["p50"] - q0["p50"] if q0 is not None else np.nan, n=int(q1["n"]),
                signal=_signal(chart, current, rules), note=q1["note"])
     s1 = rt.sla(now, "first_response_min", sla_minutes, "responded", confidence=confidence).iloc[0]
-    s0 = rt.sla(before, "first_response_min", sla_minutes, "responded").iloc[0] if len(before) else None
+    s0 = rt.sla(before, "first_response_min", sla_minutes, "responded").iloc[0] if n_before else None
     label = f"Answered within {sla_minutes:g} min"
     if s0 is not None:
         res = share_difference(np.array([s1["successes"]], float), np.array([s1["trials"]], float),
@@ -370,7 +417,7 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
         extra = {"previous": s0["share"], "change": s1["share"] - s0["share"], "p_value": float(res["p_value"][0])}
     else:
         extra = {}
-    ws = rt.sla(times[times["week"].isin(trend)], "first_response_min", sla_minutes, "responded", by="week")
+    ws = rt.sla(in_weeks(times, trend), "first_response_min", sla_minutes, "responded", by="week")
     chart = spc.p_chart(ws["successes"], ws["trials"], ws["week"])
     sla_row = _row("sla", label, "share", value=s1["share"], ci_low=s1["ci_low"], ci_high=s1["ci_high"],
                    n=int(s1["trials"]), signal=_signal(chart, current, rules), **extra)

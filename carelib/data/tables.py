@@ -43,6 +43,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from carelib.data import engines
 from carelib.data.contracts import CONTRACTS, Col, TableSpec, contract
 from carelib.data.table_files import (
     TABLE_SUFFIXES,
@@ -104,6 +105,7 @@ class LoadReport:
     rows_read: int
     rows_kept: int
     exclusions: pd.DataFrame = field(repr=False)
+    reasons: pd.DataFrame | None = field(default=None, repr=False)  # counted in an engine (exclusions: a sample)
 
     @property
     def rows_excluded(self) -> int:
@@ -111,6 +113,8 @@ class LoadReport:
 
     def by_reason(self) -> pd.DataFrame:
         """Excluded rows counted by reason (a row with two problems counts under its first)."""
+        if self.reasons is not None:
+            return self.reasons.copy()
         if self.exclusions.empty:
             return pd.DataFrame({"reason": pd.Series(dtype=str), "rows": pd.Series(dtype=int)})
         first = self.exclusions.drop_duplicates("row")
@@ -435,11 +439,18 @@ class Workspace:
         rows dated later than today plus two days are problems, so ``period="latest"`` never
         follows them. Default: ``$CARELIB_TODAY``, else the clock.
 
+    engine : {"pandas", "duckdb", "spark", "auto"}
+        Where tables are read and validated (:mod:`carelib.data.engines`): ``pandas`` loads each
+        table into memory; ``duckdb`` and ``spark`` keep it in the engine (:meth:`lazy`), validated
+        by queries; ``auto`` picks DuckDB for folders of Parquet parts and large workspaces, pandas for small ones.
+
     Table files are ``<table>.csv|.parquet|.jsonl``, matched without regard to case
-    (``Responses.CSV``); two files for one table are an error naming both.
+    (``Responses.CSV``); two files for one table are an error naming both. On an engine a table
+    may also be a folder of Parquet parts (``responses/week=2026-W33/part-0.parquet``).
     """
 
-    def __init__(self, folder: str | Path, errors: Errors = "raise", today: TodayLike = None) -> None:
+    def __init__(self, folder: str | Path, errors: Errors = "raise", today: TodayLike = None,
+                 engine: str = "pandas") -> None:
         self.path = Path(folder)
         if not self.path.is_dir():
             raise DataError(f"workspace folder {str(folder)!r} does not exist or is not a folder")
@@ -447,6 +458,13 @@ class Workspace:
         self.today: pd.Timestamp = run_today(today)
         self._tables: dict[str, pd.DataFrame] = {}
         self._reports: dict[str, LoadReport] = {}
+        self._checked: dict[str, engines.Validated] = {}
+        self.engine = "pandas"
+        if engine != "pandas":
+            folders = [p for p in self.path.iterdir() if p.is_dir() and p.name.lower() in CONTRACTS]
+            files = [p for p in self.path.iterdir() if p.is_file() and p.stem.lower() in CONTRACTS]
+            self.engine = engines.resolve_engine(engine, files + folders)
+        self._handle: object = None
 
     def __repr__(self) -> str:
         return f"Workspace({self.path.name!r}, tables={self.available()})"
@@ -454,7 +472,9 @@ class Workspace:
     def _files(self, kind: str) -> list[Path]:
         """Files of table ``kind``, whatever the case of their names (``Responses.CSV``), sorted."""
         names = {f"{kind}{s}" for s in TABLE_SUFFIXES}
-        return sorted((p for p in self.path.iterdir() if p.name.lower() in names and p.is_file()),
+        parts = self.engine != "pandas"  # a folder of Parquet parts is a table on an engine
+        return sorted((p for p in self.path.iterdir()
+                       if (p.name.lower() in names and p.is_file()) or (parts and p.is_dir() and p.name.lower() == kind)),
                       key=lambda p: (p.name.lower(), p.name))
 
     def file(self, kind: str) -> Path:
@@ -479,12 +499,65 @@ class Workspace:
         return sorted(k for k in CONTRACTS if self.has(k))
 
     def table(self, kind: str) -> pd.DataFrame:
-        """Load table ``kind`` (once; later calls return a copy of the same frame)."""
+        """Load table ``kind`` as pandas (once; later calls return a copy of the same frame).
+
+        On an engine the kept rows are collected from :meth:`lazy` and typed as the pandas path
+        types them.
+        """
         if kind not in self._tables:
-            data, report = load_table(self.file(kind), kind, errors=self.errors, today=self.today)
+            if self.engine == "pandas":
+                data, report = load_table(self.file(kind), kind, errors=self.errors, today=self.today)
+                self._reports[kind] = report
+            else:
+                self.lazy(kind)
+                data = _as_pandas(self._checked[kind].in_file_order(), contract(kind))
             self._tables[kind] = data
-            self._reports[kind] = report
         return self._tables[kind].copy()
+
+    def frame(self, kind: str) -> pd.DataFrame:
+        """Table ``kind`` as pandas, whatever the engine (the path for code that needs pandas)."""
+        return self.table(kind)
+
+    @property
+    def handle(self) -> object:
+        """The engine's connection: a DuckDB connection or a SparkSession (None for pandas), opened once."""
+        if self._handle is None and self.engine == "duckdb":
+            self._handle = engines.duckdb_connection()
+        elif self._handle is None and self.engine == "spark":
+            self._handle = engines.spark_session()
+        return self._handle
+
+    def lazy(self, kind: str) -> object:
+        """Table ``kind``'s kept rows as a narwhals LazyFrame in the workspace's engine (validated once).
+
+        On the pandas engine, the loaded frame wrapped lazily. Rows set aside are counted in the
+        load report by reason, with a sample of them in :meth:`exclusions`; with ``errors="raise"``
+        any of them raises a :class:`DataError` naming rows and rules.
+        """
+        import narwhals as nw
+
+        if self.engine == "pandas":
+            return nw.from_native(self.table(kind)).lazy()
+        if kind not in self._checked:
+            path = self.file(kind)
+            if path.is_dir():  # strict about the parts first: an engine would fill a lost column with nulls
+                from carelib.data import partitions
+
+                partitions.validate(self.path, kind)
+            scanned = engines.scan_table(path, self.engine, self.handle)
+            checked = engines.validate_lazy(scanned, contract(kind), path.name, future_limit(self.today))
+            if self.errors == "raise" and len(checked.sample):
+                lines = [f"{r.source} row {r.row}, column {r.column!r}: expected {r.expected}, found {r.found}"
+                         for r in checked.sample.itertuples()]
+                counts = "; ".join(f"{r.rows:,} {r.reason}" for r in checked.reasons.itertuples())
+                raise DataError(f"{path.name}: {checked.rows_read - checked.rows_kept:,} row(s) break the contract "
+                                f"({counts}) in {checked.rows_read:,} rows; the first:\n" + "\n".join(lines),
+                                problems=lines)
+            sample = checked.sample.drop(columns="source")
+            self._reports[kind] = LoadReport(kind, path.name, checked.rows_read, checked.rows_kept, sample,
+                                             reasons=checked.reasons)
+            self._checked[kind] = checked
+        return self._checked[kind].kept
 
     __getitem__ = table
 
@@ -582,7 +655,16 @@ class Workspace:
         return h.hexdigest()
 
 
-def load_workspace(folder: str | Path, errors: Errors = "raise", today: TodayLike = None) -> Workspace:
+def _as_pandas(data: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Collected rows of an engine table, each contract column typed as :func:`load_table` types it."""
+    for col in spec.columns:
+        if col.name in data.columns:
+            data[col.name] = parse_column(data[col.name], col)[0]
+    return data
+
+
+def load_workspace(folder: str | Path, errors: Errors = "raise", today: TodayLike = None,
+                   engine: str = "auto") -> Workspace:
     """Open a workspace folder; tables load on first use (see :class:`Workspace`).
 
     Parameters
@@ -595,10 +677,13 @@ def load_workspace(folder: str | Path, errors: Errors = "raise", today: TodayLik
     today : str, date or Timestamp, optional
         The run's today (see :func:`carelib.periods.today`); default ``$CARELIB_TODAY``, else
         the clock.
+    engine : {"auto", "duckdb", "pandas", "spark"}
+        Where tables are read (see :class:`Workspace`): ``auto`` is DuckDB when a table is a
+        folder of Parquet parts or the table files pass 256 MB, pandas for small workspaces.
 
     Returns
     -------
     Workspace
         The opened workspace; no table is read yet.
     """
-    return Workspace(folder, errors=errors, today=today)
+    return Workspace(folder, errors=errors, today=today, engine=engine)

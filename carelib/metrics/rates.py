@@ -12,7 +12,7 @@ from carelib.errors import DataError
 from carelib.metrics.intervals import garwood
 from carelib.metrics.tally import count_by, keys_of, z_value
 
-__all__ = ["rate"]
+__all__ = ["rate", "rate_from_counts"]
 
 
 def rate(events: Any, exposure: Any, by: str | list[str] | None = None, confidence: float = 0.95,
@@ -59,6 +59,42 @@ def rate(events: Any, exposure: Any, by: str | list[str] | None = None, confiden
     check.frame_with(events, "rate (events)", keys)
     check.frame_with(exposure, "rate (exposure)", keys)
     ev, ex = count_by(events, keys, "events"), count_by(exposure, keys, "exposure")
+    return rate_from_counts(ev, ex, keys, confidence, per=per, min_exposure=min_exposure)
+
+
+def rate_from_counts(events: pd.DataFrame, exposure: pd.DataFrame, keys: list[str], confidence: float = 0.95,
+                     *, per: float = 1000.0, min_exposure: int = 1) -> pd.DataFrame:
+    """The infer step of :func:`rate`: rates from counts per group (``events`` and ``exposure`` columns).
+
+    Parameters
+    ----------
+    events : DataFrame
+        The ``keys`` columns and ``events`` (e.g. from :func:`carelib.metrics.tally.count_by`).
+    exposure : DataFrame
+        The ``keys`` columns and ``exposure``.
+    keys : list of str
+        Group columns; empty for one overall rate.
+    confidence : float
+        Level of the exact (Garwood) interval.
+    per : float
+        Units of exposure the rate is expressed per.
+    min_exposure : int
+        Least exposure for a group's rate to be shown.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`rate`.
+
+    Examples
+    --------
+    >>> ev, ex = pd.DataFrame({"events": [3]}), pd.DataFrame({"exposure": [1000]})
+    >>> float(rate_from_counts(ev, ex, [])["rate"].iloc[0])
+    3.0
+    """
+    z_value(confidence)
+    check.number("per", per, positive=True)
+    ev, ex = events, exposure
     t = ex.merge(ev, on=keys, how="outer") if keys else pd.concat([ex, ev], axis=1)
     orphan = t["exposure"].isna() & (t["events"].fillna(0) > 0)
     if orphan.any():

@@ -33,7 +33,7 @@ from carelib import checks as check
 from carelib.errors import DataError, ParameterError
 from carelib.metrics.tally import collect, keys_of, z_value
 
-__all__ = ["business_minutes", "ticket_times", "next_responses", "tally_durations", "kaplan_meier", "quantiles", "sla",
+__all__ = ["ticket_times_lazy", "business_minutes", "ticket_times", "next_responses", "tally_durations", "kaplan_meier", "quantiles", "sla",
            "hour_of_week", "staffing"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -156,6 +156,79 @@ def ticket_times(tickets: pd.DataFrame, messages: pd.DataFrame, *, as_of: Any = 
         raise DataError(f"tickets: {int(bad.sum())} ticket(s) end before they start (after as_of={as_of}?), "
                         f"e.g. ticket {row['ticket_id']!r} created {row['created_at']}")
     return t
+
+
+def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
+                      agent_roles: Iterable[str] = ("agent",)) -> Any:
+    """:func:`ticket_times` computed in the tables' engine (DuckDB, Spark …): a lazy frame, one row per ticket.
+
+    The first agent reply is a grouped minimum over the messages joined to their tickets; waiting
+    tickets are censored at ``as_of`` (default the latest of ``created_at``, ``closed_at`` and
+    ``sent_at``, found by one aggregate per table). Clock time only (no business hours). Only the
+    scalar ``as_of`` comes back to Python; tallies (:func:`tally_durations`, :func:`quantiles`,
+    :func:`sla`) then run on the result in the engine.
+
+    Parameters
+    ----------
+    tickets : data frame
+        ``ticket_id, created_at`` and optionally ``closed_at`` (any engine narwhals reads).
+    messages : data frame
+        ``ticket_id, sent_at, author_role`` in the same engine.
+    as_of : datetime-like, optional
+        End of the data, where waiting tickets are censored.
+    agent_roles : iterable of str
+        ``author_role`` values that count as an agent reply.
+
+    Returns
+    -------
+    narwhals LazyFrame
+        The tickets' columns plus ``first_response_at, responded, resolved, first_response_min,
+        resolution_h``, as :func:`ticket_times`.
+    """
+    t = nw.from_native(tickets).lazy()
+    m = nw.from_native(messages).lazy()
+    for name, frame, need in (("tickets", t, ["ticket_id", "created_at"]),
+                              ("messages", m, ["ticket_id", "sent_at", "author_role"])):
+        missing = [c for c in need if c not in frame.collect_schema().names()]
+        if missing:
+            raise DataError(f"{name}: expected column(s) {missing}; found {frame.collect_schema().names()}")
+    has_closed = "closed_at" in t.collect_schema().names()
+    if as_of is None:
+        ends = collect(t.select(nw.col("created_at").max().alias("a"),
+                                *([nw.col("closed_at").max().alias("b")] if has_closed else [])))
+        sent = collect(m.select(nw.col("sent_at").max().alias("c")))
+        stamps = [*ends.iloc[0].tolist(), sent.iloc[0, 0]]
+        as_of = max(pd.Timestamp(x) for x in stamps if pd.notna(x))
+    end = nw.lit(pd.Timestamp(as_of).to_pydatetime())
+    replies = (m.filter(nw.col("author_role").is_in(list(agent_roles))).select("ticket_id", "sent_at")
+               .join(t.select("ticket_id", nw.col("created_at").alias("opened")), on="ticket_id", how="inner")
+               .filter(nw.col("sent_at") >= nw.col("opened"))
+               .group_by("ticket_id").agg(nw.col("sent_at").min().alias("first_response_at")))
+    out = t.join(replies, on="ticket_id", how="left")
+    closed = nw.col("closed_at") if has_closed else nw.lit(None, nw.Datetime())
+
+    flags = out.with_columns((~nw.col("first_response_at").is_null()).alias("responded"),
+                             (~closed.is_null()).alias("resolved"))
+    if flags.implementation.is_spark_like():  # narwhals has no duration seconds on Spark: its own unix_micros
+        return _spark_durations(flags, pd.Timestamp(as_of), has_closed)
+    seconds = {name: (until.fill_null(end) - nw.col("created_at")).dt.total_seconds()
+               for name, until in (("reply", nw.col("first_response_at")), ("close", closed))}
+    return flags.with_columns((seconds["reply"] / 60).alias("first_response_min"),
+                              (seconds["close"] / 3600).alias("resolution_h"))
+
+
+def _spark_durations(frame: Any, as_of: pd.Timestamp, has_closed: bool) -> Any:
+    """``first_response_min`` and ``resolution_h`` on a Spark frame, from epoch microseconds."""
+    from pyspark.sql import functions as F
+
+    sdf = frame.to_native()
+    end = F.lit(as_of.to_pydatetime()).cast("timestamp")
+    created = F.unix_micros(F.col("created_at"))
+    closed = F.col("closed_at") if has_closed else F.lit(None).cast("timestamp")
+    sdf = sdf.withColumn("first_response_min",
+                         (F.unix_micros(F.coalesce(F.col("first_response_at"), end)) - created) / 1e6 / 60)
+    sdf = sdf.withColumn("resolution_h", (F.unix_micros(F.coalesce(closed, end)) - created) / 1e6 / 3600)
+    return nw.from_native(sdf)
 
 
 def tally_durations(data: Any, duration: str, event: str | None = None, by: str | list[str] | None = None,

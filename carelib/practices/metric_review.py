@@ -7,6 +7,12 @@ A section whose tables are absent says so in a sentence.
 
 Tables load lazily, in the order the sections ask for them, so the load report of section 2 lists
 the tables the sections before it read.
+
+On an engine workspace (``engine="duckdb"`` or ``"spark"``, :mod:`carelib.data.engines`) the headline's
+tallies — survey boxes by week (NPS, eNPS, CSAT, CES, PMF), the weekly NPS, complaints and orders by
+week, first-response and resolution histograms (censored tickets kept), the segment scan's boxes — are
+counted in the engine from lazy tables with the ISO week computed there; sections not yet pushed down
+read the table through its pandas path (:meth:`~carelib.data.tables.Workspace.frame`).
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import narwhals as nw
 import pandas as pd
 from IPython.display import Markdown
 
 from carelib import metrics, periods
 from carelib.analysis import drivers, review, segments
-from carelib.data.tables import Workspace
+from carelib.data.engines import with_week_lazy
+from carelib.data.tables import Workspace, load_workspace
 from carelib.errors import ParameterError
 from carelib.exports import readable
 from carelib.metrics import response_times as rt
@@ -78,6 +86,30 @@ class Review:
             return frame.assign(week=UNDATED)
         return frame.assign(week=periods.wave_of(frame, column))
 
+    @property
+    def on_engine(self) -> bool:
+        """True when tallies run in DuckDB or Spark (weeks computed in the engine)."""
+        return self.ws.engine != "pandas" and self.grain == "week"
+
+    def lazy(self, kind: str, column: str) -> Any:
+        """Table ``kind`` with its ``week``: lazy in the engine on an engine workspace, else the pandas frame."""
+        if self.on_engine:
+            return with_week_lazy(self.ws.lazy(kind), column)
+        if kind == "responses":
+            return self.answers
+        return self.complaints if kind == "complaints" else self.dated(self.ws[kind], column)
+
+    @cached_property
+    def surveys(self) -> list[str]:
+        """The survey kinds the answers hold (distinct values counted where the answers live)."""
+        if "responses" not in self.have:
+            return []
+        if self.on_engine:
+            kinds = metrics.count_by(self.ws.lazy("responses"), "survey")["survey"]
+        else:
+            kinds = self.answers["survey"]
+        return sorted(str(k) for k in kinds.dropna().unique())
+
     @cached_property
     def have(self) -> frozenset[str]:
         """The tables present in the workspace."""
@@ -117,6 +149,16 @@ class Review:
         return self.dated(rt.ticket_times(self.ws["tickets"], self.ws["messages"]), "created_at")
 
     @cached_property
+    def ticket_times(self) -> Any:
+        """:attr:`times`, computed in the engine on an engine workspace (a lazy frame), else the pandas frame."""
+        if not {"tickets", "messages"} <= self.have:
+            return None
+        if not self.on_engine:
+            return self.times
+        times = rt.ticket_times_lazy(self.ws.lazy("tickets"), self.ws.lazy("messages"))
+        return with_week_lazy(times, "created_at")
+
+    @cached_property
     def nps_answers(self) -> pd.DataFrame | None:
         """The NPS answers, or None when there are none."""
         a = self.answers
@@ -125,10 +167,13 @@ class Review:
     @cached_property
     def nps_by_week(self) -> pd.DataFrame | None:
         """Weekly NPS over the trend weeks with its interval (None without NPS answers)."""
-        a = self.nps_answers
-        if a is None:
+        if "nps" not in self.surveys:
             return None
-        return metrics.nps(a[a["week"].isin(self.trend)], by="week", confidence=self.confidence,
+        if self.on_engine:  # the weekly tally in the engine
+            a = nw.from_native(self.lazy("responses", "submitted_at")).filter(nw.col("survey") == "nps")
+        else:
+            a = self.nps_answers
+        return metrics.nps(review.in_weeks(a, self.trend), by="week", confidence=self.confidence,
                            method=self.method, min_n=self.min_n, seed=self.seed)
 
     @cached_property
@@ -161,7 +206,7 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
                 weeks: int = 52, segment: str = "region", segments_by: Iterable[str] = ("region", "plan", "channel"),
                 confidence: float = 0.95, method: str = "adjusted-wald", min_n: int = 30,
                 rules: str = "western-electric", sla_minutes: float = 60.0, seed: int = 0,
-                today: periods.TodayLike = None) -> Review:
+                today: periods.TodayLike = None, engine: str = "auto") -> Review:
     """Open the review of a workspace: the weeks under review, compared against, and shown in trends.
 
     Parameters
@@ -178,6 +223,8 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
         The notebook's parameters of the same names.
     today : str, date or Timestamp, optional
         The run's today (default ``$CARELIB_TODAY``, else the clock).
+    engine : {"auto", "duckdb", "pandas", "spark"}
+        Where tables are read and the headline's tallies counted (:func:`carelib.data.tables.load_workspace`).
 
     Returns
     -------
@@ -189,7 +236,8 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
     >>> open_review(tempfile.mkdtemp(), period="2026-W03", window=2).previous
     ['2025-W52', '2026-W01']
     """
-    ws = common.open_workspace(data_dir, today=today)
+    ws = common.open_workspace(data_dir, today=today) if engine == "auto" else \
+        load_workspace(data_dir, errors="exclude", today=today, engine=engine)
     weeks_of = common.table_weeks(ws)
     kw = {"window": window, "segment": segment, "segments_by": list(segments_by), "confidence": confidence,
           "method": method, "min_n": min_n, "rules": rules, "sla_minutes": sla_minutes, "seed": seed}
@@ -314,17 +362,18 @@ def the_case(r: Review) -> common.Shown:
 def _headline_rows(r: Review) -> list:
     rows: list = []
     args = (r.current, r.previous, r.trend, r.confidence, r.rules)
-    if r.answers is not None:
-        rows += [review.survey_row(r.answers, s, *args, min_n=r.min_n)
-                 for s in ("nps", "enps", "csat", "ces", "pmf") if (r.answers["survey"] == s).any()]
+    if r.surveys:
+        answers = r.lazy("responses", "submitted_at")
+        rows += [review.survey_row(answers, s, *args, min_n=r.min_n)
+                 for s in ("nps", "enps", "csat", "ces", "pmf") if s in r.surveys]
     if r.reviews is not None and r.reviews["created_at"].notna().any():
         rows.append(review.stars_row(r.reviews, *args))
-    if r.complaints_orders is not None:
-        rows.append(review.rate_row(*r.complaints_orders, *args))
-    elif r.complaints is not None:  # no orders to divide by: complaints per week
-        rows.append(review.count_row(r.complaints, *args))
-    if r.times is not None:
-        rows += review.response_row(r.times, *args, sla_minutes=r.sla_minutes)
+    if {"complaints", "orders"} <= r.have:
+        rows.append(review.rate_row(r.lazy("complaints", "received_at"), r.lazy("orders", "ordered_at"), *args))
+    elif "complaints" in r.have:  # no orders to divide by: complaints per week
+        rows.append(review.count_row(r.lazy("complaints", "received_at"), *args))
+    if r.ticket_times is not None:
+        rows += review.response_row(r.ticket_times, *args, sla_minutes=r.sla_minutes)
     return rows
 
 
@@ -660,16 +709,18 @@ def complaint_rates(r: Review) -> common.Shown:
 
 def response_times(r: Review) -> common.Shown:
     """Section 7: first response and resolution quantiles and SLA attainment per team, and the waiting curves."""
-    if r.times is None:
+    times = r.ticket_times  # lazy in the engine on an engine workspace: only tallies come back
+    if times is None:
         return common.Shown(Markdown("_Response times need the tickets and messages tables._"))
-    now = r.times[r.times["week"].isin(r.current)]
-    team = "team" if "team" in r.times.columns and r.times["team"].notna().any() else None
+    now = review.in_weeks(times, r.current)
+    team = "team" if _has_values(times, "team") else None
     kw = {"by": team, "confidence": r.confidence, "min_n": r.min_n}
     first = rt.quantiles(now, "first_response_min", "responded", **kw)
     resolution = rt.quantiles(now, "resolution_h", "resolved", resolution=0.1, **kw)
     sla = rt.sla(now, "first_response_min", r.sla_minutes, "responded", **kw)
-    groups = now.groupby(team) if team else [("all", now)]
-    curves = {str(k): rt.kaplan_meier(rt.tally_durations(g, "first_response_min", "responded")) for k, g in groups}
+    waits = rt.tally_durations(now, "first_response_min", "responded", by=team)  # one tally, a curve per team
+    groups = waits.dropna(subset=[team]).groupby(team) if team else [("all", waits)]
+    curves = {str(k): rt.kaplan_meier(g) for k, g in groups}
     plots.survival(curves, title="Share of tickets answered, by minutes waited")
     by, when = " by team" if team else "", _window(r)
     none = common.note("_No tickets opened in {w}._", w=when)
@@ -680,6 +731,14 @@ def response_times(r: Review) -> common.Shown:
                                  f"percentile ({_interval(r)})", absent=none),
         common.table(sla, f"Tickets answered within {r.sla_minutes:g} minutes{by}, opened in {when} "
                           f"({_interval(r)})", absent=none))
+
+
+def _has_values(frame: Any, column: str) -> bool:
+    """Whether ``frame`` (pandas or lazy in an engine) has ``column`` with a value in some row (counted there)."""
+    f = nw.from_native(frame)
+    if column not in f.collect_schema().names():
+        return False
+    return int(metrics.count_by(f.filter(~nw.col(column).is_null()))["count"].iloc[0]) > 0
 
 
 def hour_of_week(r: Review) -> common.Shown:
@@ -700,8 +759,9 @@ def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterabl
 
     Parameters
     ----------
-    answers : DataFrame
-        Survey answers with ``survey, score, week`` and the attribute columns.
+    answers : DataFrame or lazy frame
+        Survey answers with ``survey, score, week`` and the attribute columns: pandas, or lazy in an
+        engine (the scan's tallies then run there).
     current : list of str
         The weeks under review.
     segments_by : iterable of str
@@ -717,10 +777,15 @@ def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterabl
     """
     scans = []
     for name in ("nps", "csat"):
-        part = answers[(answers["survey"] == name) & answers["week"].isin(current)]
-        cols = [c for c in segments_by if c in part.columns and part[c].notna().any()]
-        if len(part) and cols:
-            scans.append(segments.scan(part, cols, metric=name, confidence=confidence, min_n=min_n).assign(metric=name))
+        if isinstance(answers, pd.DataFrame):
+            part = answers[(answers["survey"] == name) & answers["week"].isin(current)]
+        else:  # lazy in an engine: the scan's tallies run there
+            part = nw.from_native(answers).filter((nw.col("survey") == name) & nw.col("week").is_in(list(current)))
+        cols = [c for c in segments_by if _has_values(part, c)]  # a column with a value implies rows
+        if cols:
+            native = part if isinstance(part, pd.DataFrame) else nw.to_native(part)
+            scans.append(segments.scan(native, cols, metric=name, confidence=confidence,
+                                       min_n=min_n).assign(metric=name))
     return pd.concat(scans, ignore_index=True) if scans else pd.DataFrame()
 
 
@@ -728,7 +793,7 @@ def segments_below(r: Review) -> common.Shown:
     """Section 8: the segment scan; each segment flagged below the rest is published as a ``signal``."""
     if r.answers is None:
         return common.Shown()
-    seg = segment_scan(r.answers, r.current, r.segments_by, r.confidence, r.min_n)
+    seg = segment_scan(r.lazy("responses", "submitted_at"), r.current, r.segments_by, r.confidence, r.min_n)
     flagged = seg[seg["flag"] == "below the rest"] if "flag" in seg.columns else seg.iloc[0:0]
     for row in flagged.itertuples():
         findings.publish(f"segment.{row.metric}.{row.attribute}.{row.segment}", float(row.difference), kind="signal",

@@ -1,0 +1,370 @@
+"""Engine-backed tables: a workspace table as a lazy frame on DuckDB or Spark, validated by queries.
+
+A table on an engine stays in the engine: :func:`scan_table` opens its file (or its folder of
+Parquet parts, ``responses/week=2026-W33/part-0.parquet``) as a narwhals ``LazyFrame`` over a
+DuckDB relation or a Spark DataFrame, with the file (``__source``) and the row (``__row``, 1 is the
+first record of a Parquet file, 2 of a CSV file) of every row. :func:`validate_lazy` checks the
+contract with queries, never row by row in Python: one aggregate counts the rows breaking each
+rule, one groups the rows set aside by their first broken rule, and a short sorted sample of them
+comes back with file, row, column and value. The rows kept are the same frame with a filter.
+
+Rules checked in the engine: required columns (a missing one raises), column types (a column of the
+wrong type raises: convert it with ``carelib import`` or read the workspace with ``engine="pandas"``),
+empty required cells, whole numbers, allowed values, ranges, a score within its survey's scale,
+dates of events no later than today plus two days, unique ids (the first row of an id is kept).
+Partial dates (``2012``, ``2012-08``) and their ``<column>_precision`` are read only by the pandas
+path.
+
+:func:`resolve_engine` picks the engine of ``engine="auto"``: DuckDB when a table is a folder of
+Parquet parts or the table files pass :data:`AUTO_BYTES`, pandas for a small workspace.
+:func:`spark_session` opens Spark from the environment: ``SPARK_REMOTE`` (``sc://host:15002``,
+Spark Connect), else ``SPARK_MASTER``, else ``local[*]``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from carelib.data.contracts import Col, TableSpec
+from carelib.errors import DataError, ParameterError
+from carelib.scales import SCORE_SCALES
+
+__all__ = ["ENGINES", "AUTO_BYTES", "SAMPLE_ROWS", "resolve_engine", "spark_session", "duckdb_connection",
+           "scan_table", "validate_lazy", "Validated", "iso_week_expr", "with_week_lazy"]
+
+#: The engines a workspace reads its tables with.
+ENGINES = ("auto", "duckdb", "pandas", "spark")
+#: Bytes of a workspace's table files above which ``engine="auto"`` reads it with DuckDB.
+AUTO_BYTES = 256 * 1024 * 1024
+#: Rows set aside brought back as a sample, with file, row, column and value.
+SAMPLE_ROWS = 50
+
+_SOURCE, _ROW, _RULE = "__source", "__row", "__rule"
+_NUMERIC = ("int", "float")
+
+
+def resolve_engine(engine: str, files: Iterable[Path]) -> str:
+    """The engine that reads tables ``files``: ``engine`` itself, or the choice of ``"auto"``.
+
+    ``auto`` is DuckDB when a table is a folder of Parquet parts or the table files pass
+    :data:`AUTO_BYTES` together, pandas for a small workspace (CSV or Parquet files): small
+    workspaces keep the pandas path, its dtypes and its row-by-row messages.
+
+    Examples
+    --------
+    >>> resolve_engine("auto", [])
+    'pandas'
+    >>> resolve_engine("spark", [])
+    'spark'
+    """
+    if engine not in ENGINES:
+        raise ParameterError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine != "auto":
+        return engine
+    files = list(files)
+    if any(p.is_dir() for p in files):
+        return "duckdb"
+    size = sum(p.stat().st_size for p in files if p.is_file())
+    return "duckdb" if size > AUTO_BYTES else "pandas"
+
+
+def duckdb_connection() -> Any:
+    """A DuckDB connection whose time zone is UTC (timestamps are compared as stored)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def spark_session(app: str = "carelib") -> Any:
+    """A Spark session from the environment: ``SPARK_REMOTE`` (Spark Connect), else ``SPARK_MASTER`` or ``local[*]``.
+
+    Raises :class:`ParameterError` naming the extra to install when pyspark is missing.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ParameterError("engine='spark' needs pyspark: pip install 'carelib[spark]' (and Java 17)") from None
+    builder = SparkSession.builder.appName(app)
+    remote = os.environ.get("SPARK_REMOTE")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = builder.master(os.environ.get("SPARK_MASTER", "local[*]")).config("spark.ui.enabled", "false")
+    return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+
+
+def _parquet_glob(path: Path) -> str:
+    return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+
+
+def scan_table(path: Path, engine: str, handle: Any) -> nw.LazyFrame:
+    """Table file (or folder of Parquet parts) ``path`` as a lazy frame with ``__source`` and ``__row``.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.parquet`` or ``.csv`` file, or a folder of ``.parquet`` files (Hive-style partitions are
+        read as plain files: the partition values are in the rows).
+    engine : {"duckdb", "spark"}
+        The engine.
+    handle : DuckDB connection or SparkSession
+        Where the query runs (:func:`duckdb_connection`, :func:`spark_session`).
+
+    Returns
+    -------
+    narwhals LazyFrame
+        The columns of the file, then ``__source`` (file name) and ``__row`` (row as a spreadsheet or a
+        Parquet reader numbers it).
+    """
+    parquet = path.is_dir() or path.suffix.lower() == ".parquet"
+    # a file is named as the workspace holds it: `responses.parquet`, `responses/week=2026-W33/part-0.parquet`
+    pattern = f"/({re.escape(path.name)}/.*)$"
+    if engine == "duckdb":
+        if parquet:
+            source = f"regexp_extract(filename, '{pattern}', 1)" if path.is_dir() else f"'{path.name}'"
+            rel = handle.sql(f"SELECT * EXCLUDE (filename, file_row_number), {source} AS {_SOURCE}, "
+                             f"file_row_number + 1 AS {_ROW} FROM read_parquet('{_parquet_glob(path)}', "
+                             "filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)")
+        elif path.suffix.lower() == ".csv":
+            rel = handle.sql(f"SELECT *, '{path.name}' AS {_SOURCE}, row_number() OVER () + 1 AS {_ROW} "
+                             f"FROM read_csv('{path}', header = true)")
+        else:
+            raise DataError(f"{path.name}: engine 'duckdb' reads Parquet and CSV tables; read JSON Lines with "
+                            "engine='pandas'")
+        return nw.from_native(rel).lazy()
+    if engine == "spark":
+        if not parquet:
+            raise DataError(f"{path.name}: engine 'spark' reads Parquet tables; convert it or use engine='duckdb'")
+        from pyspark.sql import functions as F
+
+        sdf = handle.read.option("recursiveFileLookup", "true").parquet(str(path))
+        source = F.regexp_extract(F.col("_metadata.file_path"), pattern, 1) if path.is_dir() else F.lit(path.name)
+        sdf = sdf.select("*", source.alias(_SOURCE), (F.col("_metadata.row_index") + 1).alias(_ROW))
+        return nw.from_native(sdf)
+    raise ParameterError(f"scan_table reads with 'duckdb' or 'spark', got {engine!r}")
+
+
+def _type_problem(frame_name: str, col: Col, dtype: Any) -> str | None:
+    ok = {"int": dtype.is_numeric(), "float": dtype.is_numeric(),
+          "datetime": dtype in (nw.Datetime, nw.Date) or isinstance(dtype, nw.Datetime),
+          "bool": dtype == nw.Boolean}.get(col.kind, True)
+    if ok:
+        return None
+    return (f"{frame_name}, column {col.name!r}: expected {col.kind} values, found a column of {dtype} "
+            "(an engine reads typed columns: write the Parquet with this type, convert the file with "
+            "`carelib import`, or read the workspace with engine='pandas')")
+
+
+def _typed(frame: nw.LazyFrame, spec: TableSpec, name: str) -> nw.LazyFrame:
+    """Contract columns in their engine types: ids and text as strings, dates as naive UTC timestamps."""
+    schema = frame.collect_schema()
+    problems = [p for c in spec.columns if c.name in schema if (p := _type_problem(name, c, schema[c.name]))]
+    if problems:
+        raise DataError("\n".join(problems), problems=problems)
+    out = []
+    for c in spec.columns:
+        if c.name not in schema:
+            continue
+        dtype, e = schema[c.name], nw.col(c.name)
+        if c.kind in ("id", "str", "category") and dtype != nw.String:
+            out.append(e.cast(nw.String))
+        elif c.kind == "datetime" and getattr(dtype, "time_zone", None):
+            out.append(e.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+        elif c.kind == "datetime" and dtype == nw.Date:
+            out.append(e.cast(nw.Datetime()))
+    return frame.with_columns(*out) if out else frame
+
+
+def _rules(spec: TableSpec, columns: list[str], limit: pd.Timestamp) -> list[tuple[str, str, str, Any]]:
+    """``(column, reason, expected, violated)`` per rule of the contract, ordered as the pandas path ranks them."""
+    rules = []
+    for c in sorted((c for c in spec.columns if c.name in columns), key=lambda c: c.name):
+        e = nw.col(c.name)
+        present = ~e.is_null()
+        if c.kind == "int":
+            rules.append((c.name, "not int", "an integer", present & (e.cast(nw.Float64).round(0) != e.cast(nw.Float64))))
+        if not c.nullable:
+            rules.append((c.name, "empty required cell", f"a value ({c.kind})", e.is_null()))
+        if c.allowed is not None:
+            rules.append((c.name, "value not allowed", f"one of {', '.join(c.allowed)}", present & ~e.is_in(list(c.allowed))))
+        if c.min is not None:
+            rules.append((c.name, "value not allowed", f"a value >= {c.min:g}", present & (e < c.min)))
+        if c.max is not None:
+            rules.append((c.name, "value not allowed", f"a value <= {c.max:g}", present & (e > c.max)))
+        if c.kind == "datetime" and not c.future:
+            rules.append((c.name, "date in the future", f"a date no later than {limit:%Y-%m-%d %H:%M}",
+                          present & (e > nw.lit(limit.to_pydatetime()))))
+        if c.name == "score" and "score_in_scale" in spec.checks:
+            rules.append(("score", "score outside its scale", "a score on its survey's scale", _outside_scale(columns)))
+    return rules
+
+
+def _outside_scale(columns: list[str]) -> Any:
+    score = nw.col("score").cast(nw.Float64)
+    if "survey" not in columns:
+        lo = min(lo for lo, _ in SCORE_SCALES.values())
+        hi = max(hi for _, hi in SCORE_SCALES.values())
+        return ~score.is_null() & ((score < lo) | (score > hi))
+    survey = nw.col("survey")
+    bad = ~score.is_null() & survey.is_null()  # a score needs its survey kind
+    for kind, (lo, hi) in SCORE_SCALES.items():
+        bad = bad | (~score.is_null() & (survey == kind) & ((score < lo) | (score > hi)))
+    return bad
+
+
+class Validated:
+    """A table validated in its engine: the rows kept (lazy), rows read, rows set aside by reason, a sample.
+
+    Attributes
+    ----------
+    located : narwhals LazyFrame
+        The rows that meet the contract, with ``__source``/``__row`` (:meth:`in_file_order`).
+    rows_read, rows_kept : int
+        Rows in the source and rows kept.
+    reasons : DataFrame
+        ``reason, rows``: rows set aside counted under their first broken rule.
+    rules : DataFrame
+        ``column, reason, expected, rows``: rows breaking each rule (a row may break several).
+    sample : DataFrame
+        ``source, row, column, reason, expected, found``: the first :data:`SAMPLE_ROWS` rows set aside.
+    """
+
+    def __init__(self, located: nw.LazyFrame, rows_read: int, reasons: pd.DataFrame, rules: pd.DataFrame,
+                 sample: pd.DataFrame) -> None:
+        self.located, self.rows_read, self.reasons, self.rules, self.sample = located, rows_read, reasons, rules, sample
+
+    @property
+    def kept(self) -> nw.LazyFrame:
+        """The rows that meet the contract (lazy, in no particular order: tallies need none)."""
+        return self.located.drop(_SOURCE, _ROW)
+
+    def in_file_order(self) -> pd.DataFrame:
+        """The rows kept as pandas, in the order of the files and their rows (for the pandas path)."""
+        return self.located.sort(_SOURCE, _ROW).drop(_SOURCE, _ROW).collect().to_pandas()
+
+    @property
+    def rows_kept(self) -> int:
+        return self.rows_read - int(self.reasons["rows"].sum())
+
+
+def _found(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return "an empty cell"
+    return str(value) if isinstance(value, pd.Timestamp) else repr(value.item() if hasattr(value, "item") else value)
+
+
+def validate_lazy(frame: nw.LazyFrame, spec: TableSpec, name: str, limit: pd.Timestamp) -> Validated:
+    """Check ``frame`` (from :func:`scan_table`) against contract ``spec`` with queries in its engine.
+
+    Parameters
+    ----------
+    frame : narwhals LazyFrame
+        The table with ``__source`` and ``__row``.
+    spec : TableSpec
+        Its contract.
+    name : str
+        The table's file or folder name, for messages.
+    limit : Timestamp
+        Latest date an event may have (today plus two days, :func:`carelib.periods.future_limit`).
+
+    Returns
+    -------
+    Validated
+        Rows kept (lazy), counts by rule and by reason, and a sample of the rows set aside.
+    """
+    columns = [c for c in frame.collect_schema().names() if c not in (_SOURCE, _ROW)]
+    missing = [c.name for c in spec.columns if c.required and c.name not in columns]
+    if missing:
+        raise DataError(f"{name}: missing required column(s) {', '.join(map(repr, missing))} "
+                        f"(columns: {', '.join(columns[:12])})", problems=[f"{name}: missing column {m!r}" for m in missing])
+    frame = _typed(frame, spec, name)
+    rules = _rules(spec, columns, limit)
+    unique = [c.name for c in spec.columns if c.unique and c.name in columns]
+    flags = {f"r{i}": r[3] for i, r in enumerate(rules)}
+    sums = [nw.when(e).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64)).sum().cast(nw.Int64).alias(k)
+            for k, e in flags.items()]
+    counts = frame.select(nw.len().cast(nw.Int64).alias("n"), *[nw.col(u).n_unique().cast(nw.Int64).alias(f"u_{u}")
+                                                                for u in unique],
+                          *[nw.when(nw.col(u).is_null()).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64)).sum()
+                            .cast(nw.Int64).alias(f"z_{u}") for u in unique], *sums)
+    got = counts.collect().to_pandas().iloc[0]
+    rows_read = int(got["n"])
+    for u in unique:  # nulls are not ids: n_unique counts null once
+        if int(got[f"u_{u}"]) - (1 if int(got[f"z_{u}"]) else 0) < rows_read - int(got[f"z_{u}"]):
+            rules.append((u, "duplicate id", "a unique id",
+                          ~nw.col(u).is_null() & ~nw.col(u).is_first_distinct().over(order_by=[_SOURCE, _ROW])))
+            got[f"r{len(rules) - 1}"] = -1  # counted below, with the rows set aside
+    firing = [i for i in range(len(rules)) if int(got[f"r{i}"])]
+    rule_table = pd.DataFrame([{"column": rules[i][0], "reason": rules[i][1], "expected": rules[i][2],
+                                "rows": int(got[f"r{i}"])} for i in firing], columns=["column", "reason", "expected", "rows"])
+    if not firing:
+        empty = pd.DataFrame({"reason": pd.Series(dtype=str), "rows": pd.Series(dtype="int64")})
+        sample = pd.DataFrame(columns=["source", "row", "column", "reason", "expected", "found"])
+        return Validated(frame, rows_read, empty, rule_table, sample)
+    first: Any = nw.lit(None, nw.Int64)
+    for i in reversed(firing):
+        first = nw.when(rules[i][3]).then(nw.lit(i, nw.Int64)).otherwise(first)
+    marked = frame.with_columns(first.alias(_RULE))
+    by_rule = marked.filter(~nw.col(_RULE).is_null()).group_by(_RULE).agg(nw.len().cast(nw.Int64).alias("rows"))
+    by_rule = by_rule.collect().to_pandas()
+    reasons = (pd.DataFrame({"reason": [rules[int(i)][1] for i in by_rule[_RULE]], "rows": by_rule["rows"].astype("int64")})
+               .groupby("reason", as_index=False)["rows"].sum()
+               .sort_values(["rows", "reason"], ascending=[False, True], ignore_index=True))
+    for i in firing:
+        if rules[i][1] == "duplicate id":
+            rule_table.loc[rule_table["reason"] == "duplicate id", "rows"] = int(by_rule.loc[by_rule[_RULE] == i, "rows"].sum())
+    shown = sorted({rules[i][0] for i in firing})
+    rows = (marked.filter(~nw.col(_RULE).is_null()).select(_SOURCE, _ROW, _RULE, *shown)
+            .sort(_SOURCE, _ROW).head(SAMPLE_ROWS).collect().to_pandas())
+    sample = pd.DataFrame([{"source": r[_SOURCE], "row": int(r[_ROW]), "column": rules[int(r[_RULE])][0],
+                            "reason": rules[int(r[_RULE])][1], "expected": rules[int(r[_RULE])][2],
+                            "found": _found(r[rules[int(r[_RULE])][0]])} for _, r in rows.iterrows()],
+                          columns=["source", "row", "column", "reason", "expected", "found"])
+    return Validated(marked.filter(nw.col(_RULE).is_null()).drop(_RULE), rows_read, reasons, rule_table, sample)
+
+
+def iso_week_expr(column: str) -> Any:
+    """ISO week labels (``"2026-W05"``) of a timestamp column as an engine expression (no Python per row).
+
+    The ISO year is the year of the week's Thursday; the week is the Thursday's day of the year,
+    divided by 7. Written with year, day-of-year and weekday only, so DuckDB and Spark agree.
+    """
+    t = nw.col(column)
+    weekday = ((t.dt.weekday() + 6) % 7) + 1  # 1 = Monday … 7 = Sunday (Spark's Sunday is 0 here)
+    year = t.dt.year()
+    thursday = t.dt.ordinal_day() + 4 - weekday
+
+    def days(y: Any) -> Any:
+        leap = ((y % 4) == 0) & (((y % 100) != 0) | ((y % 400) == 0))
+        return nw.when(leap).then(nw.lit(366)).otherwise(nw.lit(365))
+
+    before, after = thursday < 1, thursday > days(year)
+    iso_year = nw.when(before).then(year - 1).otherwise(nw.when(after).then(year + 1).otherwise(year))
+    day = nw.when(before).then(thursday + days(year - 1)).otherwise(
+        nw.when(after).then(thursday - days(year)).otherwise(thursday))
+    week = ((day - 1) // 7 + 1).cast(nw.Int64)
+    pad = nw.when(week < 10).then(nw.lit("0")).otherwise(nw.lit(""))
+    label = nw.concat_str([iso_year.cast(nw.Int64).cast(nw.String), nw.lit("-W"), pad, week.cast(nw.String)])
+    return nw.when(t.is_null()).then(nw.lit(None, nw.String)).otherwise(label)
+
+
+def with_week_lazy(frame: Any, column: str) -> nw.LazyFrame:
+    """``frame`` (lazy) with an ISO ``week`` column computed in its engine from timestamp ``column``.
+
+    DuckDB formats the week itself (``%G-W%V``); other engines use :func:`iso_week_expr`.
+    """
+    frame = nw.from_native(frame)
+    if column not in frame.collect_schema().names():
+        raise DataError(f"expected a column {column!r}; columns are {frame.collect_schema().names()}")
+    if frame.implementation is nw.Implementation.DUCKDB:  # DuckDB's strftime knows ISO weeks (%G, %V): faster
+        return frame.with_columns(nw.col(column).dt.to_string("%G-W%V").alias("week"))
+    return frame.with_columns(iso_week_expr(column).alias("week"))
