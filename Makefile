@@ -12,13 +12,13 @@ STAMP  := $(VENV)/.installed-$(shell (cat pyproject.toml; echo "$(EXTRAS)") | sh
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: demo test test-fast lab notebooks demo-data datadict lint screenshots bench-nps bench-themes clean help
+.PHONY: demo test test-fast lab kernel notebooks demo-data datadict lint screenshots bench-nps bench-scale bench-themes clean help
 
 help:
 	@echo "make demo   - set up .venv, run the demo on data/demo (one line per step) and print the report's path"
 	@echo "make test   - set up .venv, lint, unit tests, doctests and nbval over notebooks/"
 	@echo "make test-fast - the same without notebook and playbook runs (about a minute)"
-	@echo "make lab    - JupyterLab on notebooks/ with the project's environment"
+	@echo "make lab    - JupyterLab on notebooks/ with the project's environment and its kernel, carekit (.venv)"
 	@echo "make notebooks - re-execute every notebook in place on the demo workspace"
 	@echo "make demo-data - regenerate data/demo and data/README.md"
 	@echo "make screenshots - refresh docs/screens/ (the four playbook reports at 1280 px and 390 px)"
@@ -67,8 +67,18 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib --doctest-modules \
 		-m "not notebook and not slow" -q
 
+# the project's kernel "carekit (.venv)", registered inside .venv (--sys-prefix, nothing in ~/.local): JupyterLab
+# lists it beside python3. The notebooks keep the kernelspec python3, which inside .venv is this same interpreter,
+# so papermill and nbval run them on any machine without a registered kernel (docs/architecture.md).
+# KERNEL_WHERE=--prefix=DIR registers it elsewhere (tests/test_lab.py); `make lab` installs first, then runs this.
+KERNEL_NAME := carekit
+KERNEL_WHERE ?= --sys-prefix
+kernel:
+	$(BIN)/python -m ipykernel install $(KERNEL_WHERE) --name $(KERNEL_NAME) --display-name "$(KERNEL_NAME) (.venv)"
+
 lab: EXTRAS := dev,lab
 lab: $(STAMP)
+	@$(MAKE) --no-print-directory kernel
 	$(BIN)/jupyter lab notebooks/
 
 notebooks: $(STAMP)
@@ -88,6 +98,10 @@ lint: $(STAMP)
 
 bench-nps: $(STAMP)
 	$(BIN)/python benchmarks/nps_scale.py --write-docs
+
+# Hearthly at scale: 10 scale units (~18 M rows) written week by week; rows/s and peak RSS (docs/at-scale.md)
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/gen_scale.py --scale 10
 
 # themes on banking77 against k-means and BERTopic (BERTopic is installed here for the benchmark only)
 bench-themes: EXTRAS := dev,embeddings

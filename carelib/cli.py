@@ -153,10 +153,43 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
+    if args.partitioned:
+        from carelib.demo.scale import make_scale_workspace
+
+        result = make_scale_workspace(args.out, scale=args.scale, seed=args.seed,
+                                      progress=(lambda line: print(line, flush=True)) if args.progress else None)
+        print("\n".join(result.lines()))
+        print(f"week-partitioned workspace written to {result.path}")
+        return 0
+    if args.scale > 5:
+        raise ParameterError(f"--scale {args.scale:g}: the demo goes up to 5; a bigger workspace is written as "
+                             "week-partitioned Parquet: add --partitioned (--scale then counts units of 1 M survey "
+                             "answers, 100 k tickets: see docs/at-scale.md)")
     from carelib.demo.workspace import make_demo
 
     out = make_demo(args.out, seed=args.seed, scale=args.scale)
     print(f"demo workspace written to {out}")
+    from carelib.practices.voice_of_customer import write_book
+
+    print(write_book(str(out), "complaints"))
+    return 0
+
+
+def _cmd_themes(args: argparse.Namespace) -> int:
+    from carelib.practices import voice_of_customer as voc
+
+    if args.action == "show":
+        print(voc.show_book(args.data, args.source))
+    else:
+        print(voc.refit_book(args.data, args.source, apply=args.apply, seed=args.seed))
+    return 0
+
+
+def _cmd_append(args: argparse.Namespace) -> int:
+    from carelib.data.week_append import append_files
+
+    for report in append_files(args.workspace, args.sources, table=args.table, replace=args.replace):
+        print("\n".join(report.lines()))
     return 0
 
 
@@ -180,6 +213,26 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     print(f"workspace: {args.out} (row accounting in {Path(args.out) / REPORT_FILE})")
+    return 0
+
+
+def _cmd_qda_export(args: argparse.Namespace) -> int:
+    from carelib.qual.qda_workspace import export_workspace, project_summary
+
+    path, project = export_workspace(args.data, args.out, codings=args.codings, project=args.project,
+                                     auto=not args.no_auto)
+    print("\n".join(project_summary(project)[:-1]))  # an export maps everything: no "not imported" line
+    print(f"wrote {path}")
+    return 0
+
+
+def _cmd_qda_import(args: argparse.Namespace) -> int:
+    from carelib.qual.qda_workspace import import_project
+
+    out = args.out or (str(Path(args.data) / "qda-import") if args.data else None)
+    if not out:
+        raise ParameterError("give --out FOLDER (or --data WORKSPACE to write to WORKSPACE/qda-import)")
+    print("\n".join(import_project(args.project, out, data_dir=args.data).lines()))
     return 0
 
 
@@ -250,8 +303,33 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="(re)generate the demo workspace")
     demo.add_argument("out", nargs="?", default="data/demo")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument("--scale", type=float, default=1.0,
+                      help="size: the demo's multiplier (up to 5); with --partitioned, scale units (100 = 100 M answers)")
+    demo.add_argument("--partitioned", action="store_true",
+                      help="write Hearthly at scale as week-partitioned Parquet (TABLE/week=YYYY-Www/part-0.parquet)")
+    demo.add_argument("--progress", action="store_true", help="with --partitioned: print a line per week written")
     demo.set_defaults(func=_cmd_demo_data)
+
+    app = sub.add_parser("append", help="add new rows to week-partitioned tables as new weeks: checked against the "
+                                        "contract, an existing week refused unless --replace, written atomically")
+    app.add_argument("workspace", help="the workspace folder")
+    app.add_argument("sources", nargs="+", help="table files (the name says the table: responses.csv) or folders "
+                                                "of them (the --out of `carelib import`)")
+    app.add_argument("--table", help="the table of every source file (default: each file's name)")
+    app.add_argument("--replace", action="store_true", help="replace weeks that exist already")
+    app.set_defaults(func=_cmd_append)
+
+    th = sub.add_parser("themes", help="the workspace's theme book: show it, or refit it (a diff; --apply writes it)")
+    th_sub = th.add_subparsers(dest="action", required=True)
+    for action, what in (("show", "list the book's themes: id, name, key phrases, history"),
+                         ("refit", "propose a new model on the current texts, matched to the old ids, and show the diff")):
+        one = th_sub.add_parser(action, help=what)
+        one.add_argument("--data", required=True, help="workspace folder")
+        one.add_argument("--source", default="complaints", help="text source of the book (default: complaints)")
+        if action == "refit":
+            one.add_argument("--apply", action="store_true", help="write the new model and themes.yml")
+            one.add_argument("--seed", type=int, default=None, help="seed of the new model (default: the book's)")
+        one.set_defaults(func=_cmd_themes)
 
     dd = sub.add_parser("datadict", help="print the workspace data dictionary (Markdown)")
     dd.set_defaults(func=_cmd_datadict)
@@ -265,6 +343,24 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--infer", action="store_true", help="print (or write to --map) a draft mapping from the headers")
     imp.add_argument("--sheet", help="Excel sheet name (default: the first)")
     imp.set_defaults(func=_cmd_import)
+
+    qda = sub.add_parser("qda", help="exchange interviews, codes, codings, cases and memos with NVivo, ATLAS.ti, "
+                                     "MAXQDA, QualCoder (REFI-QDA .qdpx; docs/qda.md)")
+    qda_sub = qda.add_subparsers(dest="action", required=True)
+    qx = qda_sub.add_parser("export", help="write the workspace's interviews (redacted) as a .qdpx project")
+    qx.add_argument("--data", required=True, help="workspace folder (interviews/, participants.csv, codebook.yml, "
+                                                  "memos.csv)")
+    qx.add_argument("-o", "--out", required=True, help="the .qdpx file to write")
+    qx.add_argument("--codings", action="append", default=[], metavar="CSV", help="human codings CSV (repeatable)")
+    qx.add_argument("--project", help="project name (default: the workspace folder's name)")
+    qx.add_argument("--no-auto", action="store_true", help="leave out the automatic codings of the codebook")
+    qx.set_defaults(func=_cmd_qda_export)
+    qi = qda_sub.add_parser("import", help="read a .qdpx (any QDA tool) into codings.csv, codebook.yml, memos.csv, "
+                                           "cases.csv, timecodes.csv and print what it held and could not map")
+    qi.add_argument("project", help="the .qdpx file")
+    qi.add_argument("--data", help="workspace folder: spans of its transcripts are carried back to the files")
+    qi.add_argument("--out", help="folder to write to (default: WORKSPACE/qda-import)")
+    qi.set_defaults(func=_cmd_qda_import)
     return parser
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from carelib.demo import text as T
-from carelib.demo.interviews import write_interviews
+from carelib.demo.interviews import first_round_codebook, write_codings, write_interviews
 from carelib.demo.truths import (
     BAD_NORTH,
     CHANNELS,
@@ -389,7 +389,7 @@ def _ticket_specials(rng, cust, victims):
     return specials
 
 
-def _truth(scale: float, counts: dict) -> dict:
+def _truth(scale: float, counts: dict, coders: dict, round_changes: list[dict]) -> dict:
     return {"company": "Hearthly", "weeks": list(DEMO_WEEKS), "seed_note": "make_demo(seed=0, scale=1.0)", "scale": scale,
             "counts": counts, "truths": [
         {"id": 1, "what": "North delivery partner switch: late deliveries, no tracking", "region": "North",
@@ -418,6 +418,8 @@ def _truth(scale: float, counts: dict) -> dict:
             "founder-touch": ["P03", "P07", "P11", "P12"]}, "pii": {"email": ["P04", "P10"], "phone": ["P08", "P12"]}},
         {"id": 12, "what": "Segments with different journeys", "plus_order_weight": 2.6,
          "plus_detractor_delivery_comment_boost": 0.15, "app_newcomer_login_ticket_share_first_week": 0.10},
+        {"id": 13, "what": "Two researchers coded the interviews; the codebook changed between rounds", **coders,
+         "codebook_rounds": {"previous": "codebook-round-1.yml", "current": "codebook.yml", "changes": round_changes}},
     ]}
 
 
@@ -484,11 +486,17 @@ def make_demo(out_dir: str | Path, seed: int = 0, scale: float = 1.0) -> Path:
     (out / "codebook.yml").write_text(
         "# Hearthly interview codebook (demo). Fields: code, parent, definition, include, exclude, keywords;\n"
         "# need/so_that feed user stories.\n" + yaml.safe_dump(CODEBOOK, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    round_1, round_changes = first_round_codebook(CODEBOOK)
+    (out / "codebook-round-1.yml").write_text(
+        "# Hearthly interview codebook of the first interview round (demo); codebook.yml is the current one.\n"
+        + yaml.safe_dump(round_1, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    coders = write_codings(out, participants, seed)
     counts = {k.split(".")[0]: len(v) for k, v in {**tables, "orders.parquet": orders, "messages.parquet": messages}.items()}
     counts.update({"_silent_delivery": sorted(silent_delivery), "_silent_billing": sorted(silent_billing)})
     (out / "TRUTH.yml").write_text(
         "# The truths planted in this workspace by carelib.demo.workspace.make_demo (see docs/demo-story.md).\n"
-        + yaml.safe_dump(_truth(scale, counts), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        + yaml.safe_dump(_truth(scale, counts, coders, round_changes), sort_keys=False, allow_unicode=True),
+        encoding="utf-8")
     return out
 
 
