@@ -287,3 +287,27 @@ def test_row_in_the_wrong_week_is_named(short, tmp_path):
     with pytest.raises(DataError, match=r"week=2025-W50/part-0\.parquet: week 2025-W50, column 'received_at': "
                                         r"expected dates in 2025-W50 .* found 1 row\(s\) outside it"):
         P.validate(copy, "complaints", deep=True)
+
+
+def test_carelib_validate_checks_week_partitions_and_says_where(copy, capsys):
+    """`carelib validate` reads a partitioned workspace on DuckDB: a lost week and a damaged file are named."""
+    assert main(["validate", str(copy)]) == 0
+    shutil.rmtree(copy / "messages" / "week=2026-W30")
+    _part(copy, "orders", "2026-W10").write_bytes(b"junk!")
+    assert main(["validate", str(copy)]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "messages/week=2026-W30: week 2026-W30 missing" in text
+    assert "orders/week=2026-W10/part-0.parquet: week 2026-W10: cannot be read as Parquet" in text
+
+
+def test_derived_files_in_the_workspace_do_not_change_its_fingerprint(copy):
+    """The tally store lives in .carelib/: a run that fills it must not make the next run look like new data."""
+    from carelib.data.tables import Workspace
+
+    before = Workspace(copy).fingerprint()
+    (copy / ".carelib" / "tallies").mkdir(parents=True)
+    (copy / ".carelib" / "tallies" / "x.parquet").write_bytes(b"derived")
+    assert Workspace(copy).fingerprint() == before
+    (copy / "actions.csv").write_text((copy / "actions.csv").read_text() + "\n", encoding="utf-8")
+    assert Workspace(copy).fingerprint() != before

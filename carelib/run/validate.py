@@ -175,7 +175,7 @@ def validate_workspace(folder: str | Path, today: TodayLike = None) -> Validatio
     >>> validate_workspace(d).ok
     True
     """
-    ws = Workspace(folder, today=today)
+    ws = Workspace(folder, today=today, engine="auto")  # week-partitioned tables are checked on DuckDB
     tables = tuple(ws.available())
     lines = [] if tables else [_no_tables(Path(folder))]
     lines += ws.validate()
