@@ -626,9 +626,16 @@ class Workspace:
         lines: list[str] = []
         for kind in self.available():
             try:
-                load_table(self.file(kind), kind, errors="raise", today=self.today)
+                if self.engine == "pandas":
+                    load_table(self.file(kind), kind, errors="raise", today=self.today)
+                else:  # week partitions (their footers), then the contract as engine queries
+                    saved, self.errors = self.errors, "raise"
+                    try:
+                        self.lazy(kind)
+                    finally:
+                        self.errors = saved
             except DataError as exc:
-                lines.extend(exc.problems)
+                lines.extend(exc.problems or [str(exc)])
         return lines + self.ignored()
 
     def ignored(self) -> list[str]:
@@ -644,9 +651,14 @@ class Workspace:
         return lines
 
     def fingerprint(self) -> str:
-        """SHA-256 over the names and bytes of every file in the workspace (sorted)."""
+        """SHA-256 over the names and bytes of every file in the workspace (sorted).
+
+        Hidden files and folders are left out: ``.carelib/`` holds what runs derive (the tally store),
+        which must not make the next run look like new data.
+        """
         h = hashlib.sha256()
-        for p in sorted(q for q in self.path.rglob("*") if q.is_file()):
+        for p in sorted(q for q in self.path.rglob("*")
+                        if q.is_file() and not any(part.startswith(".") for part in q.relative_to(self.path).parts)):
             h.update(p.relative_to(self.path).as_posix().encode())
             h.update(b"\0")
             with p.open("rb") as fh:
