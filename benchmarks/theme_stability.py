@@ -2,7 +2,8 @@
 
 For each seed the train split (10,003 queries, 77 intents) is cut in two random halves. A theme book is fitted
 on the first half (as many themes as intents), then :func:`carelib.text.themebook.refit` fits the second half
-and matches its themes to the old ids (Hungarian method on centroid similarity, ``docs/themes.md``). The texts
+(warm-started from the book's themes: the number of themes is fixed) and matches its themes to the old ids
+(Hungarian method on centroid similarity, ``docs/themes.md``). The texts
 come from the same intents, so every theme should keep its id. Printed per vectorizer: the share of old themes
 kept (kept or renamed) for each seed and its median; the share of kept ids whose old and new themes hold the
 same intents (cosine of their intent profiles ≥ 0.5); wall time of the fits and peak RSS of the process.
@@ -80,10 +81,12 @@ def main() -> None:
 HEAD = """## Theme ids that last: refit on another half of banking77 (`benchmarks/theme_stability.py`)
 
 Train split, 10,003 queries, 77 intents. Per seed ({seeds}): a theme book fitted on a random half (77 themes),
-then `carelib themes refit`'s matching on the other half. Kept = old themes that keep their id (kept or
+then `carelib themes refit` on the other half (its k-means warm-started from the book's assignment of those
+texts, since the number of themes is fixed; then the matching to the old ids). Kept = old themes that keep their id (kept or
 renamed; the rest are merged, split, new or retired). Same intents = kept ids whose old and new themes hold
 the same intents (cosine of intent profiles ≥ 0.5). Wall time: all seeds, both fits and the matching; peak
-RSS of the process (the embeddings rows include the model). Python 3.11, 2 cores shared with other work, 24 GiB. Target (issue 19): ≥ 90 % kept. Reproduce:
+RSS of the process (the embeddings rows include the model). Python 3.11, 2 cores shared with other work, 24 GiB.
+Target (issue 19): ≥ 90 % kept. Reproduce:
 `python benchmarks/theme_stability.py --vectorizer tfidf embeddings --write-docs`.
 
 """

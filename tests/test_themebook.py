@@ -101,10 +101,72 @@ def test_a_book_round_trips_and_a_broken_one_names_the_problem(tmp_path):
         tb.load_book(folder)
     doc["themes"][1]["id"], doc["themes"][1]["model_theme"] = "T02", 7
     (folder / tb.BOOK_FILE).write_text(yaml.safe_dump(doc))
-    with pytest.raises(DataError, match="theme T02: model_theme must be a theme of model.pkl"):
+    with pytest.raises(DataError, match="theme T02: model_theme must be a theme of model.npz"):
         tb.load_book(folder)
     with pytest.raises(DataError, match="no theme book"):
         tb.load_book(tmp_path / "nowhere")
+
+
+class _Planted:
+    """A pickle that, once unpickled, creates a file: proof that it was (never must be) loaded."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_planted_pickle_is_never_unpickled(tmp_path):
+    import pickle
+
+    book = _book((LATE + LOGIN + CHARGE) * 2, 3)
+    folder = tb.save_book(book, tmp_path / "ws" / "themes" / "complaints")
+    assert sorted(p.name for p in folder.iterdir()) == ["model.npz", "themes.yml"]
+    marker = tmp_path / "pwned"
+    (folder / "model.pkl").write_bytes(pickle.dumps(_Planted(marker)))
+    again = tb.load_book(folder)  # the safe files are read; the pickle beside them is not
+    assert tb.assign(again, LATE).equals(tb.assign(book, LATE)) and not marker.exists()
+    (folder / tb.MODEL_FILE).unlink()  # a book of the old format: refused, named, and not refitted over
+    with pytest.raises(DataError, match=r"complaints/model\.pkl: a pickled theme model, which carelib never loads"):
+        tb.load_book(folder)
+    assert tb.has_book(tmp_path / "ws", "complaints") and not marker.exists()
+    (folder / tb.MODEL_FILE).write_bytes((folder / "model.pkl").read_bytes())  # a pickle under the safe name
+    with pytest.raises(DataError, match=r"model\.npz: not a saved ThemeModel"):
+        tb.load_book(folder)
+    assert not marker.exists()
+
+
+def test_writing_a_book_twice_gives_the_same_bytes(demo_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CARELIB_TODAY", "2026-12-24")
+    complaints = pd.read_csv(demo_dir / "complaints.csv").head(150)
+    got = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        complaints.to_csv(tmp_path / name / "complaints.csv", index=False)
+        practice.write_book(str(tmp_path / name), "complaints", today=None if name == "a" else "2026-12-24")
+        got.append({f: (tb.book_folder(tmp_path / name, "complaints") / f).read_bytes()
+                    for f in (tb.MODEL_FILE, tb.BOOK_FILE)})
+    assert got[0] == got[1]
+    assert "date: '2026-12-24'" in got[0][tb.BOOK_FILE].decode()  # the run's today, not the clock
+
+
+def test_verbatims_see_through_a_template_with_another_product():
+    texts = ["The table lamp broke after two weeks. Poor quality for the price.",
+             "The wool throw broke after two weeks. Poor quality for the price.",
+             "The knife block broke aftre two weeks. Poor quality for the price.",
+             "Poor quality: the seams of the cushion split the first time I washed it.",
+             "Cheap materials, poor quality for the price, it broke in the box."]
+    vectors = np.array([[1.0, 0.0, 0.0], [0.99, 0.14, 0.0], [0.99, 0.0, 0.14], [0.8, 0.6, 0.0], [0.85, 0.0, 0.53]])
+    centre = np.array([1.0, 0.0, 0.0])
+    picked = tb.typical_verbatims(texts, vectors, centre)
+    assert picked == [texts[0], texts[4], texts[3]]  # one quote of the template, then the other wordings
+    assert tb.typical_verbatims(texts[:3], vectors[:3], centre) == texts[:1]  # one template: one quote
+    # on the vectors alone (no wording similarity), the template comes back with another product
+    assert tb._mmr(vectors @ centre, np.clip(vectors @ vectors.T, 0, 1), 2, 0.5)[1] in (1, 2)
+    # near-tied typicality: the order is the texts', not the float noise of the dot products
+    tied = np.array([[1.0, 0.0, 0.0], [1.0, 1e-12, 0.0]])
+    assert tb.typical_verbatims(["b text", "a text"], tied, centre, top=1) == ["a text"]
 
 
 def test_theme_weeks_wilson_by_hand():
@@ -147,9 +209,10 @@ def test_demo_double_charge_is_new_in_w33_under_its_stable_id(demo_dir):
     assert w34.loc[double, "ratio"] > 1 and w34.loc[double, "now"] >= 5  # still above its baseline share in W34
 
 
-@pytest.mark.xfail(strict=True, reason="W34's baseline (W26-W33) holds W33's burst, and the demo's double charge is "
-                   "three themes of the book (three wordings): 10 texts now vs 11 before gives q = 0.41 after "
-                   "Benjamini-Hochberg, not a significant rise")
+@pytest.mark.xfail(strict=True, reason="the issue's acceptance does not hold for the demo's data (docs/themes.md, "
+                   "Known limits): T06 in W34 has 10 texts vs 11 in W26-W33 (q = 0.41); the three wordings as one "
+                   "theme give 23 vs 27 (ratio 1.92, q = 0.34): a plateau at W33's level, not a rise. TF-IDF cannot "
+                   "join the wordings (centroid cosines 0.09-0.13), and trimming W33 from the baseline gives 'new' again")
 def test_demo_double_charge_is_rising_in_w34(demo_dir):
     book = tb.load_book(tb.book_folder(demo_dir, "complaints"))
     double = tb.assign(book, [DOUBLE])["theme"].iloc[0]
@@ -192,5 +255,5 @@ def test_banking77_refit_on_another_half_keeps_the_ids(shared_data):
     d = d[d["category"].isin(keep)].sample(n=600, random_state=0).reset_index(drop=True)
     half = np.random.default_rng(0).permutation(len(d)) < len(d) // 2
     book = tb.fit_book(d.loc[half, "text"].tolist(), n_themes=8, seed=0)
-    diff = tb.refit(book, d.loc[~half, "text"].tolist()).diff
-    assert diff["change"].isin(["kept", "renamed"]).sum() / 8 >= 0.75, diff
+    diff = tb.refit(book, d.loc[~half, "text"].tolist()).diff  # n_themes fixed: warm-started from the book
+    assert diff["change"].isin(["kept", "renamed"]).sum() / 8 >= 0.875, diff  # measured: 8 of 8

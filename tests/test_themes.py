@@ -101,16 +101,32 @@ def test_transform_keeps_theme_ids_and_batches_do_not_matter(banking):
     assert new[:4].tolist() == [UNASSIGNED] * 4 and new[4:].tolist() == back[:2].tolist()
 
 
+def test_a_warm_start_begins_from_the_given_themes():
+    from sklearn.metrics import adjusted_rand_score
+
+    start = np.tile(np.array(GOLD)[::-1], 2)  # the gold groups under other numbers
+    m = ThemeModel(n_themes=3, seed=0).fit(SMALL * 2, start)
+    assert adjusted_rand_score(start, m.labels_) == 1.0 and m.n_themes == 3  # (the argument is left as given)
+    assert ThemeModel(seed=0).fit(SMALL * 2, start).n_themes_ == 3  # without n_themes: as many as the labels hold
+    with pytest.raises(ParameterError, match="init_labels has 2 values for 30 texts"):
+        ThemeModel(n_themes=3).fit(SMALL * 2, np.array([0, 1]))
+
+
 def test_save_and_load_round_trip(tmp_path):
     m = ThemeModel(n_themes=3, seed=0).fit(SMALL)
-    path = m.save(tmp_path / "themes.pkl")
+    path = m.save(tmp_path / "themes.npz")
     again = ThemeModel.load(path)
     new = ["my card was charged twice", "the courier is late", "login loop in the app"]
     assert np.array_equal(again.transform(new), m.transform(new))
+    assert np.array_equal(again.vectors(new, themed=False), m.vectors(new, themed=False))
     pd.testing.assert_frame_equal(again.themes_, m.themes_)
+    assert m.save(tmp_path / "again.npz").read_bytes() == path.read_bytes()  # no timestamp in the file
     (tmp_path / "other.pkl").write_bytes(pickle.dumps({"not": "a model"}))
     with pytest.raises(DataError, match="other.pkl: not a saved ThemeModel"):
         ThemeModel.load(tmp_path / "other.pkl")
+    np.savez(tmp_path / "foreign.npz", header=np.array([{"format": "x"}], dtype=object))  # an object array
+    with pytest.raises(DataError, match="foreign.npz: not a saved ThemeModel"):
+        ThemeModel.load(tmp_path / "foreign.npz")
     with pytest.raises(ParameterError, match="fit the ThemeModel"):
         ThemeModel().transform(["x"])
 

@@ -31,7 +31,7 @@ from carelib.practices.common import (
 )
 from carelib.report import findings
 from carelib.report.tables import Table
-from carelib.text import themebook, voc
+from carelib.text import at_scale, themebook, voc
 from carelib.text.clean import clean_text
 from carelib.text.emotion import EMOTIONS, emotions
 from carelib.text.sentiment import sentiment
@@ -105,9 +105,7 @@ class Review:
         folder = themebook.book_folder(self.ws.path, self.source)
         if themebook.has_book(self.ws.path, self.source):
             return themebook.load_book(folder), "read"
-        weeks = sorted(self.texts["week"].dropna().unique()) if "week" in self.texts.columns else []
-        book = themebook.fit_book(self.texts[self.text_col].tolist(), source=self.source, weeks=weeks[:1] + weeks[-1:],
-                                  n_themes=self.n_themes or None, vectorizer=self.vectorizer, seed=self.seed)
+        book = _fit_book(self)
         if self.save_book:
             themebook.save_book(book, folder)
             return book, "saved"
@@ -131,9 +129,19 @@ class Review:
     @cached_property
     def themed(self) -> pd.DataFrame:
         """The texts with their ``theme`` (stable id), ``theme_label`` (name), ``similarity`` and ``fits``."""
+        if "theme" in self.texts.columns:  # assigned already, batch by batch (carelib.text.at_scale)
+            return self.texts
         got = themebook.assign(self.book, self.texts[self.text_col]).set_index(self.texts.index)
         return self.texts.assign(theme=got["theme"], theme_label=got["name"], similarity=got["similarity"],
                                  fits=got["fits"])
+
+
+def _fit_book(review: Review, today: object = None) -> themebook.ThemeBook:
+    """A new book fitted on every text of the review (history dated ``today``, default the run's today)."""
+    weeks = sorted(review.texts["week"].dropna().unique()) if "week" in review.texts.columns else []
+    return themebook.fit_book(review.texts[review.text_col].tolist(), source=review.source,
+                              weeks=weeks[:1] + weeks[-1:], n_themes=review.n_themes or None,
+                              vectorizer=review.vectorizer, seed=review.seed, today=today)
 
 
 def _customer_side(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -239,6 +247,10 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
         source = auto_source(ws)
     default_text, time_col = COLUMNS.get(source, ("", ""))
     text_col = text_column or default_text
+    if _partitioned(ws, source):  # a week-partitioned table on an engine: streamed in batches (carelib.text.at_scale)
+        return _open_at_scale(ws, source, text_col, time_col, period, window=window, baseline=baseline,
+                              n_themes=n_themes, vectorizer=vectorizer, segment=segment, min_count=min_count,
+                              confidence=confidence, seed=seed, save_book=save_book)
     table, missing = _source_table(ws, source, text_col, time_col)
     voice, excluded = _customer_side(table, source)
     has_text = _has_text(voice[text_col])
@@ -253,6 +265,36 @@ def open_review(data_dir: str, *, source: str = "complaints", text_column: str =
                   segment=segment, min_count=min_count, confidence=confidence, seed=seed, save_book=save_book)
 
 
+# --------------------------------------------------------------------------- at scale (issue 18)
+
+
+def _partitioned(ws: Workspace, source: str) -> bool:
+    """Whether ``source`` is a folder of week partitions read by an engine (the review then streams it)."""
+    return ws.engine == "duckdb" and source in at_scale.ID_COLUMNS and ws.has(source) and ws.file(source).is_dir()
+
+
+def _open_at_scale(ws: Workspace, source: str, text_col: str, time_col: str, period: str, **params) -> Review:
+    """The review of a week-partitioned source: every text redacted, scored and assigned in batches
+    (:func:`carelib.text.at_scale.run`, run folder in the temporary directory); the sections read its results."""
+    import tempfile
+
+    out = tempfile.mkdtemp(prefix=f"carelib-voc-{source}-")
+    done = at_scale.run(ws, source, out=out, text_col=text_col, time_col=time_col, redact=redactor(ws).redact,
+                        seed=params["seed"], n_themes=params["n_themes"] or None, vectorizer=params["vectorizer"],
+                        save_book=params["save_book"])
+    texts = done.texts()
+    rows = done.accounting["rows"]
+    excluded = {"not the customers' voice": int(rows["set aside: not the customers' voice"]),
+                "no text": int(rows["set aside: no text"])}
+    used = int(rows["texts read"])
+    accounting = _accounting(used + sum(excluded.values()), excluded, used)
+    if "week" in texts.columns and texts["week"].notna().any():
+        period = resolve_period(period, [texts["week"]])
+    review = Review(ws, source, text_col, time_col, period, texts, accounting, **params)
+    review.__dict__["book_state"] = (done.book, done.book_how)  # the book the batches were assigned to
+    return review
+
+
 def overview(review: Review) -> Shown:
     """The rows read, left out and used; a sentence when the source is absent or has too few texts."""
     absent = note("_The workspace has no {source} table (it has: {tables}): no texts to read._", source=review.source,
@@ -261,8 +303,11 @@ def overview(review: Review) -> Shown:
         "_{n} text(s) with content: too few to find themes; the sections below are empty._", n=len(review.texts))
     blank = None
     if len(review.texts):
-        said = voc.non_answer_summary(review.texts[review.text_col])
-        n = int(said["non_answers"].iloc[0])
+        if "non_answer" in review.texts.columns:  # flagged already, batch by batch (carelib.text.at_scale)
+            n = int(review.texts["non_answer"].sum())
+        else:
+            said = voc.non_answer_summary(review.texts[review.text_col])
+            n = int(said["non_answers"].iloc[0])
         blank = note("{n} of {t} texts are non-answers (\"n/a\", \".\", \"no\" …): counted here, never themed.",
                      n=f"{n:,}", t=f"{len(review.texts):,}") if n else None
     rows = Captioned(review.accounting, f"Rows of the {review.source} table: read, left out (by reason) and texts used "
@@ -282,6 +327,11 @@ def _book_note(review: Review) -> object:
                     n=f"{int(book.meta.get('fitted_on', 0)):,}", span=span)
     said = "and saved it to `{where}`: edit names in `themes.yml`; `carelib themes refit` proposes updates" \
         if how == "saved" else "(not saved)"
+    sample = book.meta.get("sample")
+    if sample and int(sample.get("texts", 0)) < len(review.texts):  # fitted on a sample (carelib.text.at_scale)
+        return note("**No theme book for {source} in this workspace:** fitted one on a seeded sample of {m} of these "
+                    "{n} texts (stratified by ISO week; every text then assigned to it) " + said + ".",
+                    source=review.source, m=f"{int(sample['texts']):,}", n=f"{len(review.texts):,}", where=where)
     return note("**No theme book for {source} in this workspace:** fitted one on these {n} texts " + said + ".",
                 source=review.source, n=f"{len(review.texts):,}", where=where)
 
@@ -337,8 +387,11 @@ def feelings(review: Review) -> Shown:
     if not review.ready:
         return Shown()
     texts, names = review.themed, review.names
-    feel = pd.Series(sentiment(texts[review.text_col])["sentiment"].to_numpy(), index=texts.index)
-    emotion = pd.Series(emotions(texts[review.text_col])["emotion"].to_numpy(), index=texts.index)
+    if {"sentiment", "emotion"} <= set(texts.columns):  # scored already, batch by batch (carelib.text.at_scale)
+        feel, emotion = texts["sentiment"], texts["emotion"]
+    else:
+        feel = pd.Series(sentiment(texts[review.text_col])["sentiment"].to_numpy(), index=texts.index)
+        emotion = pd.Series(emotions(texts[review.text_col])["emotion"].to_numpy(), index=texts.index)
     order = [e for e in (*EMOTIONS, "none") if e in set(emotion)]
     return Shown(note("**Sentiment by theme**"), _row_shares(voc.crosstab(texts["theme"], feel, names)),
                  note("**Main emotion by theme**"),
@@ -456,15 +509,32 @@ def emerging(review: Review) -> Shown:
                  None if moved.empty else Table(_moved_weeks(review, moved), shares=["share", "ci_low", "ci_high"]))
 
 
-def write_book(data_dir: str, source: str = "complaints") -> str:
+def write_book(data_dir: str, source: str = "complaints", *, today: object = None) -> str:
     """Fit and write the theme book of ``source`` from all its texts unless the workspace has one (``carelib
-    demo-data`` writes the demo's); one line saying which."""
+    demo-data`` writes the demo's, dated by the demo's fixed today).
+
+    Parameters
+    ----------
+    data_dir : str
+        The workspace folder.
+    source : str
+        The text source of the book.
+    today : str or Timestamp, optional
+        Date of the book's history (default the run's today, :func:`carelib.periods.today`): with a fixed
+        date, the same workspace gives the same bytes.
+
+    Returns
+    -------
+    str
+        One line: where the book was written, or why not.
+    """
     if themebook.has_book(data_dir, source):
         return f"theme book {themebook.book_folder(data_dir, source)}: already there, kept"
-    review = open_review(data_dir, source=source)
+    review = open_review(data_dir, source=source, save_book=False)
     if not review.ready:
         return f"no theme book written: {source} has too few texts"
-    book, _ = review.book_state
+    book = _fit_book(review, today)
+    themebook.save_book(book, themebook.book_folder(data_dir, source))
     return f"theme book written to {themebook.book_folder(data_dir, source)}: {len(book.active)} themes"
 
 

@@ -53,7 +53,11 @@ no usable content — empty, whitespace, not text, or a **non-answer** ("N/A", "
 only: :func:`carelib.text.clean.is_non_answer`) — counted in ``unassigned_`` (non-answers also in
 ``non_answers_``): a non-answer is counted, never themed. :meth:`transform` assigns new texts to the fitted
 themes (theme ids stay stable week to week), in batches with bounded memory; :meth:`save` and
-:meth:`load` keep a fitted model (a pickle: load only files you made).
+:meth:`load` keep a fitted model as **data, never code**: one ``.npz`` file of plain arrays (vocabularies as
+string arrays, IDF weights, the SVD and LDA projections, centres) and a JSON header (parameters, sizes, the
+themes table), read with ``allow_pickle=False``. An embeddings model is stored by its *name* (the vectors are
+recomputed by :func:`carelib.text.embeddings.embed`), never the network. A pickle is refused, so a model file
+that came with someone's workspace cannot run code when it is read.
 
 References
 ----------
@@ -68,8 +72,10 @@ solutions, Neural Computation 16.
 
 from __future__ import annotations
 
-import pickle
+import io
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +90,61 @@ LABEL_CHARS = 2000  # characters of each text read for the labels (a long compla
 LABEL_REPEATS = 3  # times one text may count one term towards its theme's label
 MIN_SHARE = 0.02  # least share of the texts in the smallest theme for a number of themes to be chosen
 LABEL_MIN_SHARE = 0.05  # least share of a theme's texts that must contain a label term
+FORMAT = "carelib.ThemeModel/1"  # the saved model's format (header ``format``)
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"  # the embeddings vectorizer's model, by name (carelib.text.embeddings)
+_PARAMS = ("n_themes", "vectorizer", "seed", "k_range", "n_neighbors", "smoothing_steps", "top_terms", "n_quotes",
+           "max_fit", "refine_rounds", "min_share")
+
+
+class _Linear:
+    """A fitted linear projection ``x @ matrix`` (the SVD's and the LDA's ``transform``), stored as one array."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+
+    def transform(self, x):
+        return np.asarray(x @ self.matrix)
+
+
+def _word_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1,
+                           max_features=50000, dtype=np.float32)
+
+
+def _char_tfidf(n: int):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2 if n > 50 else 1,
+                           max_features=100000, dtype=np.float32)
+
+
+def _vocabulary(tfidf) -> np.ndarray:
+    """A fitted TF-IDF vectorizer's terms in column order (a string array: no pickle needed)."""
+    terms = np.empty(len(tfidf.vocabulary_), dtype=object)
+    for term, col in tfidf.vocabulary_.items():
+        terms[col] = term
+    return terms.astype(str)
+
+
+def _restore_tfidf(tfidf, terms: np.ndarray, idf: np.ndarray):
+    tfidf.vocabulary = {str(t): i for i, t in enumerate(terms)}
+    tfidf.idf_ = idf
+    return tfidf
+
+
+def _zip_arrays(arrays: dict[str, np.ndarray]) -> bytes:
+    """An ``.npz`` with fixed member dates (``np.savez`` stamps the clock): same model, same bytes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, arr in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(arr), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, member.getvalue())
+    return buf.getvalue()
 
 
 def _clean(texts) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -241,13 +302,8 @@ class ThemeModel:
             raise ParameterError(f"vectorizer must be 'tfidf' or 'embeddings', got {self.vectorizer!r}")
         from scipy.sparse import hstack
         from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self._words = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1,
-                                      max_features=50000, dtype=np.float32)
-        self._chars = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5),
-                                      min_df=2 if len(texts) > 50 else 1, max_features=100000,
-                                      dtype=np.float32)
+        self._words, self._chars = _word_tfidf(), _char_tfidf(len(texts))
         try:
             w = self._words.fit_transform(texts)
         except ValueError:  # only stop words: characters carry the signal
@@ -258,7 +314,8 @@ class ThemeModel:
         dims = min(200, x.shape[1] - 1, len(texts) - 1)
         self._svd = None
         if dims >= 2:
-            self._svd = TruncatedSVD(n_components=dims, n_iter=2, random_state=self.seed).fit(x)
+            svd = TruncatedSVD(n_components=dims, n_iter=2, random_state=self.seed).fit(x)
+            self._svd = _Linear(svd.components_.T)  # what svd.transform computes, kept as one array
             return normalize(self._svd.transform(x))
         return normalize(x.toarray())
 
@@ -324,10 +381,15 @@ class ThemeModel:
         return children
 
     # ------------------------------------------------------------------ fit
-    def fit(self, texts: pd.Series | list[str]) -> ThemeModel:
+    def fit(self, texts: pd.Series | list[str], init_labels: np.ndarray | None = None) -> ThemeModel:
+        """Find the themes of ``texts``; ``init_labels`` (one per text, −1: none) starts the partition from
+        given themes instead of the Ward tree — a refit warm-started from the themes it replaces (with
+        ``n_themes`` groups, or as many as the labels hold)."""
         from sklearn.metrics import silhouette_score
 
         texts, ok, empty = _clean(list(texts))
+        if init_labels is not None and len(init_labels) != len(texts):
+            raise ParameterError(f"init_labels has {len(init_labels)} values for {len(texts)} texts; expected one per text")
         n = int(ok.sum())
         if n < 2:
             raise DataError(f"themes need at least 2 texts with content; got {n} of {len(texts)}")
@@ -343,10 +405,15 @@ class ThemeModel:
         graph = _neighbours(raw, raw, min(self.n_neighbors, m - 1), exclude_self=True) if m > 2 else None
         x = self._smooth(raw, idx=graph)
         self._train = x
-        if self.n_themes is not None:
-            if not 1 <= int(self.n_themes) <= m:
-                raise ParameterError(f"n_themes must be between 1 and the number of texts ({m}), got {self.n_themes}")
-            candidates = [int(self.n_themes)]
+        start, wanted = None, self.n_themes
+        if init_labels is not None:
+            start = np.asarray(init_labels, dtype=int)[fit_idx]
+            wanted = int(wanted) if wanted is not None else max(1, int(start.max()) + 1)
+            start = np.where(start >= 0, start, 0) % wanted
+        if wanted is not None:
+            if not 1 <= int(wanted) <= m:
+                raise ParameterError(f"n_themes must be between 1 and the number of texts ({m}), got {wanted}")
+            candidates = [int(wanted)]
         else:
             hi = min(self.k_range[1], m - 1, distinct)  # never more themes than different texts
             lo = min(max(2, self.k_range[0]), hi)
@@ -354,10 +421,11 @@ class ThemeModel:
             grid = np.unique(np.round(np.geomspace(lo, max(lo, hi), num=min(8, max(1, hi - lo + 1)))).astype(int))
             candidates = [int(k) for k in grid] or [min(2, m)]
         probe = rng.choice(m, size=min(3000, m), replace=False)
-        children = self._tree(x, graph) if graph is not None else None
+        children = self._tree(x, graph) if graph is not None and start is None else None
         best, first, self.silhouettes_, self.smallest_shares_ = None, None, {}, {}
         for k in candidates:
-            km = _refine(x, _cut(children, m, k) if children is not None else np.arange(m) % k, k)
+            first_cut = start if start is not None else _cut(children, m, k) if children is not None else np.arange(m) % k
+            km = _refine(x, first_cut, k)
             labels = km.labels_[probe]
             score = silhouette_score(raw[probe], labels, metric="cosine") if 1 < len(set(labels)) < len(probe) else 0.0
             self.silhouettes_[k] = float(score)
@@ -383,7 +451,8 @@ class ThemeModel:
                 for _ in range(self.refine_rounds):
                     with warnings.catch_warnings():  # Ledoit-Wolf on a one-text theme says so; harmless
                         warnings.simplefilter("ignore", UserWarning)
-                        self._lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto").fit(raw, km.labels_)
+                        lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto").fit(raw, km.labels_)
+                    self._lda = _Linear(lda.scalings_[:, :lda._max_components])  # lda.transform (eigen solver)
                     x = self._smooth(normalize(self._lda.transform(raw)).astype(raw.dtype))
                     km = _refine(x, km.labels_, k)
             except (np.linalg.LinAlgError, ValueError):  # degenerate scatter (e.g. many copies of few texts)
@@ -480,20 +549,82 @@ class ThemeModel:
             out[idx] = self._assign([texts[i] for i in idx], batch_size)[0]
         return out
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted model as plain arrays plus a JSON ``header`` (what :meth:`save` writes)."""
+        if not hasattr(self, "centres_"):
+            raise ParameterError("fit the ThemeModel before saving it")
+        themes = self.themes_.to_dict("records") if hasattr(self, "themes_") else None
+        header = {"format": FORMAT, "params": {k: getattr(self, k) for k in _PARAMS},
+                  "embedding_model": EMBEDDING_MODEL if self.vectorizer == "embeddings" else None,
+                  "n_themes_": int(self.n_themes_), "fitted_on_": int(self.fitted_on_),
+                  "unassigned_": int(self.unassigned_), "non_answers_": int(self.non_answers_),
+                  "silhouettes_": {str(k): v for k, v in self.silhouettes_.items()},
+                  "smallest_shares_": {str(k): v for k, v in self.smallest_shares_.items()},
+                  "words": getattr(self, "_words", None) is not None, "themes_": themes,
+                  "themes_columns": list(self.themes_.columns) if themes is not None else None}
+        arrays = {"centres": self.centres_, "labels": self.labels_, "distances": self.distances_, "train": self._train}
+        if getattr(self, "text_centres_", None) is not None:
+            arrays["text_centres"] = self.text_centres_
+        if self.vectorizer == "tfidf":
+            arrays.update(chars_terms=_vocabulary(self._chars), chars_idf=self._chars.idf_)
+            if self._words is not None:
+                arrays.update(words_terms=_vocabulary(self._words), words_idf=self._words.idf_)
+        for name in ("_svd", "_lda"):
+            if getattr(self, name, None) is not None:
+                arrays[name[1:]] = getattr(self, name).matrix
+        text = json.dumps(header, sort_keys=True, ensure_ascii=False, default=lambda o: o.item())
+        return {"header": np.array(text), **arrays}
+
     def save(self, path: str | Path) -> Path:
-        """Pickle the fitted model (vectorizers, centres, themes)."""
-        path = Path(path)
-        with path.open("wb") as fh:
-            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        return path
+        """Write the fitted model to ``path`` as an ``.npz`` of plain arrays and a JSON header (no pickle).
+
+        The bytes depend only on the model: the same fit gives the same file.
+        """
+        from carelib.files import write_atomic
+
+        return write_atomic(path, _zip_arrays(self.to_arrays()))
 
     @staticmethod
     def load(path: str | Path) -> ThemeModel:
-        """Load a model saved by :meth:`save` (a pickle: load only files you trust)."""
-        with Path(path).open("rb") as fh:
-            model = pickle.load(fh)  # noqa: S301 - documented: own files only
-        if not isinstance(model, ThemeModel):
-            raise DataError(f"{Path(path).name}: not a saved ThemeModel")
+        """Read a model written by :meth:`save`; any other file (a pickle, a foreign ``.npz``) is refused unread.
+
+        Arrays are read with ``allow_pickle=False``: no file can make this run code.
+        """
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            header = json.loads(str(arrays.pop("header")))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise ValueError("no carelib header")
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
+            raise DataError(f"{path}: not a saved ThemeModel (carelib reads only the .npz that "
+                            f"ThemeModel.save writes, never a pickle): {exc}") from None
+        return ThemeModel._from_arrays(header, arrays, path.name)
+
+    @staticmethod
+    def _from_arrays(header: dict, arrays: dict[str, np.ndarray], name: str) -> ThemeModel:
+        params = header["params"]
+        model = ThemeModel(**{**params, "k_range": tuple(params["k_range"])})
+        if model.vectorizer == "embeddings" and header.get("embedding_model") != EMBEDDING_MODEL:
+            raise DataError(f"{name}: embeddings of model {header.get('embedding_model')!r}; this carelib "
+                            f"embeds with {EMBEDDING_MODEL!r}: refit the themes")
+        if model.vectorizer == "tfidf":
+            model._chars = _restore_tfidf(_char_tfidf(0), arrays["chars_terms"], arrays["chars_idf"])
+            model._words = (_restore_tfidf(_word_tfidf(), arrays["words_terms"], arrays["words_idf"])
+                            if header["words"] else None)
+        model._svd = _Linear(arrays["svd"]) if "svd" in arrays else None
+        model._lda = _Linear(arrays["lda"]) if "lda" in arrays else None
+        model._train = arrays["train"]
+        model.centres_, model.labels_, model.distances_ = arrays["centres"], arrays["labels"], arrays["distances"]
+        if "text_centres" in arrays:
+            model.text_centres_ = arrays["text_centres"]
+        for key in ("n_themes_", "fitted_on_", "unassigned_", "non_answers_"):
+            setattr(model, key, int(header[key]))
+        model.silhouettes_ = {int(k): v for k, v in header["silhouettes_"].items()}
+        model.smallest_shares_ = {int(k): v for k, v in header["smallest_shares_"].items()}
+        if header.get("themes_") is not None:
+            model.themes_ = pd.DataFrame(header["themes_"], columns=header["themes_columns"])
         return model
 
     # ------------------------------------------------------------------ labels
