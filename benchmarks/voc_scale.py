@@ -20,7 +20,19 @@ process and its kernel, read with ``os.wait4``), median of ``--repeat`` runs:
   pair of pieces, c(c - 1)/2 distance computations), put into the notebook's kernel by a temporary
   ``sitecustomize`` module on ``PYTHONPATH``.
 
-    python benchmarks/voc_scale.py [--messages 200000] [--repeat 3] [--parts redactor,notebook] [--write-docs]
+- **at_scale** (issue 18): the practice's at-scale path on ~1 M complaints —
+  ``voice_of_customer.open_review(FOLDER, source="complaints")`` on the week-partitioned workspace that
+  ``benchmarks/voc_at_scale_gen.py`` writes (``--complaints-scale 100``: 976,133 complaints, 2,000,000
+  customers; generated once into ``--dir``, reused after), which builds the workspace's redactor (names and
+  ids of every customer), runs :func:`carelib.text.at_scale.run` (DuckDB batches, 2 workers) and loads the
+  per-text results into the review. The theme book is removed before each run, so every run fits it on the
+  20,000-text sample as a first run does. Each run in a fresh process; reported: wall, CPU seconds (the
+  process and its workers, ``os.wait4``), peak RSS of the process (``ru_maxrss``: the largest of the process
+  and its workers), the peak of the whole process tree's RSS and PSS summed (sampled every 0.2 s from
+  ``/proc``), the load average, and the accounting (rows in = set aside + texts read = themed + unthemed).
+  Targets: ≤ 8 minutes and ≤ 2 GB on 2 cores, every text assigned.
+
+    python benchmarks/voc_scale.py [--messages 200000] [--repeat 3] [--parts redactor,notebook,at_scale] [--write-docs]
 """
 
 from __future__ import annotations
@@ -174,6 +186,154 @@ def measure(cmd: list[str], env: dict | None = None, timeout: float | None = Non
     return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "out": text}
 
 
+def run_at_scale(folder: str) -> dict:
+    """Executed in a child process: the practice's review of the complaints, at scale; seconds by part."""
+    from carelib.practices import voice_of_customer as voc
+    from carelib.text import at_scale
+
+    seconds: dict[str, float] = {}
+    real_run = at_scale.run
+
+    def timed_run(*a, **k):
+        done = real_run(*a, **k)
+        seconds.update(done.seconds)
+        seconds["batches"] = done.batches
+        return done
+
+    at_scale.run = timed_run
+    t0 = time.perf_counter()
+    review = voc.open_review(folder, source="complaints")
+    seconds["open_review"] = time.perf_counter() - t0
+    rows = {k: int(v) for k, v in review.accounting["rows"].items()}
+    texts = review.texts
+    book, how = review.book_state
+    return {"seconds": seconds, "accounting": rows, "texts": len(texts), "themed": int(texts["theme"].notna().sum()),
+            "unthemed": int(texts["theme"].isna().sum()), "book": how, "sample": book.meta.get("sample", {}),
+            "themes": len(book.active)}
+
+
+def _tree_memory(root: int) -> tuple[float, float]:
+    """RSS and PSS (MB) of ``root`` and its descendants, summed (``/proc``; 0 for a process gone meanwhile)."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    rss = pss = 0.0
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) / 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return rss, pss
+
+
+def measure_tree(cmd: list[str]) -> dict:
+    """Wall, CPU seconds and peak RSS (``os.wait4``) of ``cmd``, its process tree's peak RSS and PSS, load average."""
+    t0 = time.perf_counter()
+    load = [os.getloadavg()[0]]
+    tree_rss = tree_pss = 0.0
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, text=True)
+        last = 0.0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            rss, pss = _tree_memory(proc.pid)
+            tree_rss, tree_pss = max(tree_rss, rss), max(tree_pss, pss)
+            if time.perf_counter() - last > 10:
+                load.append(os.getloadavg()[0])
+                last = time.perf_counter()
+            time.sleep(0.2)
+        wall = time.perf_counter() - t0
+        load.append(os.getloadavg()[0])
+        out.seek(0)
+        err.seek(0)
+        text = out.read()
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{text[-2000:]}\n{err.read()[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+            "tree_rss_mb": tree_rss, "tree_pss_mb": tree_pss, "load_min": min(load), "load_max": max(load),
+            "load_mean": statistics.mean(load), "out": text}
+
+
+def bench_at_scale(args) -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from voc_at_scale_gen import complaints_workspace
+
+    folder = Path(args.dir or Path(tempfile.gettempdir()) / "carekit-bench") / f"voc-complaints-{args.complaints_scale:g}"
+    if not ((folder / "customers.parquet").exists() and (folder / "complaints").is_dir()):
+        t0 = time.perf_counter()
+        rows = complaints_workspace(folder, args.complaints_scale)
+        print(f"generated {folder}: {rows} in {time.perf_counter() - t0:.0f} s", flush=True)
+    runs = []
+    for i in range(args.repeat):
+        shutil.rmtree(folder / "themes", ignore_errors=True)  # every run fits the book, as a first run does
+        r = measure_tree([sys.executable, __file__, "--one-at-scale", str(folder)])
+        r.update(json.loads(r.pop("out").strip().splitlines()[-1]))
+        runs.append(r)
+        s = r["seconds"]
+        print(f"at_scale run {i + 1}: wall {r['wall']:.1f} s  cpu {r['cpu']:.1f} s  peak {r['peak_mb']:.0f} MB  "
+              f"tree RSS {r['tree_rss_mb']:.0f} MB  PSS {r['tree_pss_mb']:.0f} MB  load {r['load_min']:.1f}–"
+              f"{r['load_max']:.1f}  book {s['book']:.1f} s  texts {s['texts']:.1f} s  "
+              f"{r['themed']:,}/{r['texts']:,} themed", flush=True)
+    med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "peak_mb", "tree_rss_mb", "tree_pss_mb")}
+    part = {k: statistics.median(r["seconds"][k] for r in runs) for k in ("book", "texts", "total", "open_review")}
+    first = runs[0]
+    acc = first["accounting"]
+    same = all(r["accounting"] == acc and r["themed"] == first["themed"] for r in runs)
+    n = first["texts"]
+
+    def each(key: str, fmt: str = ",.0f") -> str:
+        return ", ".join(format(r[key], fmt) for r in runs)
+
+    contract = acc.get("set aside: break the table's contract", 0)
+    whole = first["themed"] + first["unthemed"] == n and first["unthemed"] == 0
+    lines = [
+        "| measure | median | each run |",
+        "|---|---:|---|",
+        f"| wall of the process (s) | **{med['wall']:.0f}** | {each('wall')} |",
+        f"| CPU seconds (process and workers) | {med['cpu']:.0f} | {each('cpu')} |",
+        f"| peak RSS of the process, `ru_maxrss` (MB) | **{med['peak_mb']:,.0f}** | {each('peak_mb')} |",
+        f"| peak of the process tree's RSS summed (MB; pages shared with the workers counted in each) | "
+        f"{med['tree_rss_mb']:,.0f} | {each('tree_rss_mb')} |",
+        f"| peak of the process tree's PSS summed (MB) | {med['tree_pss_mb']:,.0f} | {each('tree_pss_mb')} |",
+        f"| load average (1 min) during the runs, mean | {statistics.median(r['load_mean'] for r in runs):.1f} | "
+        + ", ".join(f"{r['load_min']:.1f}–{r['load_max']:.1f}" for r in runs) + " |",
+        "",
+        "Where the time goes (median, seconds):",
+        "",
+        "| part | seconds |",
+        "|---|---:|",
+        f"| interpreter, imports, opening the workspace | {med['wall'] - part['open_review']:.1f} |",
+        f"| the workspace's redactor (every customer's name and id) and loading the results into the review | "
+        f"{part['open_review'] - part['total']:.1f} |",
+        f"| book: sample query, redaction and fit on {first['sample'].get('texts', 0):,} texts, saved | {part['book']:.1f} |",
+        f"| {n:,} texts: read, redact, score, assign, write ({first['seconds']['batches']:.0f} batches, 2 workers) | "
+        f"{part['texts']:.1f} |",
+        "",
+        f"Accounting ({'the same in every run' if same else 'NOT the same in every run'}): "
+        f"{acc['rows in the table']:,} rows in = {contract:,} set aside (contract) + "
+        f"{acc.get('set aside: no text', 0):,} without text + {acc.get('texts read', n):,} texts read; "
+        f"{first['themed']:,} with a theme + {first['unthemed']:,} without content = {n:,}. "
+        f"Targets: wall ≤ 480 s {'met' if med['wall'] <= 480 else 'not met'}; peak RSS ≤ 2,048 MB "
+        f"{'met' if med['peak_mb'] <= 2048 else 'not met'} (the tree's PSS summed: "
+        f"{'met' if med['tree_pss_mb'] <= 2048 else 'not met'}); every text assigned: {'met' if whole else 'not met'}.",
+    ]
+    return lines
+
+
 def bench_redactor(args) -> list[str]:
     rows = {}
     for which, n in (("new", args.messages), ("baseline", args.baseline_messages)):
@@ -269,10 +429,15 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900, help="seconds after which a notebook run is stopped")
     ap.add_argument("--dir", default=None, help="where the generated workspace goes (kept for reuse)")
     ap.add_argument("--write-docs", action="store_true", help="update the voc_scale section of docs/benchmarks.md")
+    ap.add_argument("--complaints-scale", type=float, default=100.0, help="scale of the at_scale workspace")
     ap.add_argument("--one", nargs=3, metavar=("WHICH", "N", "COMMIT"), help=argparse.SUPPRESS)
+    ap.add_argument("--one-at-scale", metavar="FOLDER", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(run_redactor(args.one[0], int(args.one[1]), args.one[2])))
+        return
+    if args.one_at_scale:
+        print(json.dumps(run_at_scale(args.one_at_scale)))
         return
     parts = args.parts.split(",")
     tables = {}
@@ -280,6 +445,8 @@ def main() -> None:
         tables["redactor"] = "\n".join(bench_redactor(args))
     if "notebook" in parts:
         tables["notebook"] = "\n".join(bench_notebook(args))
+    if "at_scale" in parts:
+        tables["at_scale"] = "\n".join(bench_at_scale(args))
     for t in tables.values():
         print(t, "\n")
     if args.write_docs:
@@ -301,7 +468,20 @@ def write_docs(tables: dict[str, str], args) -> None:
         body += "### The roster redactor\n\n" + tables["redactor"] + "\n\n"
     if "notebook" in tables:
         body += ("### `notebooks/voice_of_customer.ipynb`, `source=messages`\n\n" + tables["notebook"] + "\n\n")
-    write_section("voc_scale", body, keep_reading=True)
+    if "redactor" in tables or "notebook" in tables:
+        write_section("voc_scale", body, keep_reading=True)
+    if "at_scale" in tables:
+        body = ("## Voice of the customer on 1 M complaints (`carelib/text/at_scale.py`, issue 18)\n\n"
+                f"The complaints of the {args.complaints_scale:g}-unit Hearthly workspace "
+                "(`benchmarks/voc_at_scale_gen.py` writes only its customers and complaints, byte for byte the files "
+                "`carelib.demo.scale` writes), DuckDB, 2 workers, batches of 50,000, through the practice: "
+                "`voice_of_customer.open_review(FOLDER, source=\"complaints\")` (the workspace's redactor, "
+                "`at_scale.run`, the per-text results loaded into the review). No theme book at the start of a run "
+                f"(fitted on the 20,000-text sample and saved). A fresh process per run, median of {args.repeat}; "
+                f"Python {platform.python_version()}, 2 cores shared with other work (the load average says how much), "
+                "24 GiB. Reproduce: `python benchmarks/voc_scale.py --parts at_scale --write-docs`.\n\n"
+                + tables["at_scale"] + "\n\n")
+        write_section("voc_at_scale", body, keep_reading=True)
 
 
 if __name__ == "__main__":

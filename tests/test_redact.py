@@ -271,6 +271,38 @@ def test_short_numeric_and_everyday_identifiers_are_skipped():
         "order 42 for 1234 euros, support said; ID A and ID B"
 
 
+def test_many_shaped_ids_redact_as_the_automaton_did(monkeypatch):
+    """50 k customer ids kept as numbers (issue 18) redact 2 k texts exactly as 50 k automaton keywords did."""
+    import random
+
+    rng = random.Random(7)
+    ids = [f"C{i:07d}" for i in rng.sample(range(1, 9_000_000), 50_000)]
+    ids += [f"ord{i:05d}" for i in range(10_000, 12_000)] + [str(i) for i in range(100_000, 101_000)]
+    ids += ["C0001234", "c0001234", "C-01234", "jdoe_1983", "00042", "42", "  @C7654321 ", "C0000001"]
+    names = [f"{a} {b}" for a, b in zip(FIRST, LAST, strict=False)]
+    pool = ids[:300] + ["C0000000", "C00012345", "C001234", "ord10000x", "100500", "0100500", "x100500"]
+    forms = ["{i}", "{i}.", "({i})", "{u}", "{l}", "x{i}", "{i}x", "{i}-7", "#{i}", "id:{i}", "{i}_a", "Ｃ０００１２３４"]
+
+    def text(k: int) -> str:
+        words = []
+        for _ in range(rng.randint(1, 4)):
+            i = rng.choice(pool)
+            words.append(rng.choice(forms).format(i=i, u=i.upper(), l=i.lower()))
+        return f"{rng.choice(names)} ({rng.choice(words)}) wrote: " + " and ".join(words) + f" on order {k}."
+
+    texts = [text(k) for k in range(2_000)] + ["customer C0001234 and Emma Young", "my account c0001234x is locked"]
+    for given in (ids, {i: f"P{n}" for n, i in enumerate(ids)}):
+        monkeypatch.setattr(R, "_SHAPED_IDS", False)
+        old = Redactor(names, identifiers=given)
+        monkeypatch.setattr(R, "_SHAPED_IDS", True)
+        new = Redactor(names, identifiers=given)
+        assert new._roster.shaped is not None and len(new._roster.shaped) > 50_000
+        assert len(new._roster.index.names) < len(old._roster.index.names) - 50_000  # not in the automaton
+        assert [new.redact(t) for t in texts] == [old.redact(t) for t in texts]
+        assert dict(new.identifiers_) == dict(old.identifiers_) and list(new.identifiers_) == list(old.identifiers_)
+        assert new.identifiers_["C7654321"] == old.identifiers_["C7654321"] and "c7654321" not in new.identifiers_
+
+
 def test_handles_and_cued_account_ids_without_a_list():
     r = Redactor()
     assert r.redact("@hearthly_help and @115712 replied") == "[handle] and [handle] replied"

@@ -54,6 +54,10 @@ What is caught, kind by kind (tried in this order; a span already taken is not t
     :data:`MIN_IDENTIFIER` letters and digits, at least :data:`MIN_NUMERIC_IDENTIFIER` digits if it
     is all digits, and is no everyday word (:data:`COMMON_WORDS`, "support", "admin" …): a
     customer id ``42`` must not turn every 42 into a pseudonym. CFPB's ``XXXX`` masks are left alone.
+    Ids of one shape — up to 8 ASCII letters then up to 18 digits (``C0001234``, ``115712``; not
+    ``C-01234``) — are kept compactly, as a sorted array of the numbers per (letters, digit count),
+    and found by one regular expression whose tokens are confirmed by a binary search: 2 M customer
+    ids take ~30 MB instead of ~1.3 GB as automaton keywords, with the same matches and pseudonyms.
 ``name``
     Roster names (below) and, with ``greetings=True``, a capitalised word right after "Dear", "Hi",
     "Hello", "Thanks" … that no roster knows, as ``[name]``.
@@ -88,10 +92,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 try:
@@ -370,8 +376,9 @@ class _Index:
     no letter or digit), so a hit is a whole word; cue words are stored bare.
     """
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], shaped: _ShapedIds | None = None) -> None:
         self.names = sorted(set(names))
+        self.shaped = shaped
         cues = {w: group for group, words in _CUES.items() for w in words}
         if ahocorasick is not None:
             self._aho = ahocorasick.Automaton()
@@ -397,10 +404,12 @@ class _Index:
                     hits.append((end - n - 1, end - 1))
                 else:
                     cues.add(group)
-            return hits, cues
-        cues = {self._cue_group[m.group()] for m in self._cue.finditer(padded)}
-        if self._name is not None:
-            hits = [(m.start() - 1, m.end() - 1) for m in self._name.finditer(padded)]
+        else:
+            cues = {self._cue_group[m.group()] for m in self._cue.finditer(padded)}
+            if self._name is not None:
+                hits = [(m.start() - 1, m.end() - 1) for m in self._name.finditer(padded)]
+        if self.shaped is not None:
+            hits += self.shaped.scan(folded)
         return hits, cues
 
 
@@ -467,6 +476,13 @@ class _Roster:
     alias: dict[str, str]  # folded key → pseudonym or "[name]"
     common: frozenset[str]  # single-word keys that are everyday words (rule 3)
     idents: frozenset[str] = frozenset()  # keys that are the workspace's own identifiers, not names
+    shaped: _ShapedIds | None = None  # the identifiers kept as numbers (keys not in ``alias``)
+
+    def label(self, key: str) -> str:
+        """``name:PSEUDONYM`` or ``identifier:PSEUDONYM`` of a folded key the index found."""
+        if key in self.alias:
+            return ("identifier:" if key in self.idents else "name:") + self.alias[key]
+        return "identifier:" + self.shaped.pseudonym(key)
 
     def spans(self, text: str, folded: str, origin: list[int] | None, hits: list[tuple[int, int]],
               taken: list[tuple[int, int]]) -> list[Span]:
@@ -481,8 +497,7 @@ class _Roster:
                 end += 1  # a separate accent belongs to the name
             if not _free(taken, start, end) or (key in self.common and not _written_as_name(text, start, end)):
                 continue
-            kind = "identifier:" if key in self.idents else "name:"
-            out.append(Span(kind + self.alias[key], start, end, text[start:end]))
+            out.append(Span(self.label(key), start, end, text[start:end]))
             pos = end
         return out
 
@@ -603,9 +618,9 @@ class Redactor:
             pairs = [(n, f"{label} {_letters(i)}") for i, n in enumerate(names)]
         self.pseudonyms_ = dict(pairs)
         common = COMMON_WORDS if common_words is None else common_words
-        ids = _identifier_pairs(identifiers, identifier_label, common)
-        self.identifiers_ = dict(ids)
-        self._roster = _build_roster(pairs, common, ids)
+        ids, places, shaped = _identifier_table(identifiers, identifier_label, common)
+        self.identifiers_: Mapping[str, str] = _Identifiers(dict(ids), shaped, places)
+        self._roster = _build_roster(pairs, common, ids, shaped)
 
     def redact(self, text: object) -> str:
         """The text with every span replaced; None and NaN become an empty string."""
@@ -631,35 +646,185 @@ class Redactor:
         return out
 
 
-def _identifier_pairs(identifiers: Iterable[object] | Mapping[object, str] | None, label: str,
-                      common_words: Iterable[str]) -> list[tuple[str, str]]:
-    """(identifier, pseudonym) pairs of the identifiers worth matching (see :class:`Redactor`)."""
+#: Identifiers kept as numbers (:class:`_ShapedIds`): up to 8 ASCII letters, then up to 18 digits.
+_SHAPED_ID = re.compile(r"([A-Za-z]{0,8})([0-9]{1,18})")
+#: Keep identifiers of that shape as numbers (False: every identifier a keyword of the automaton, as before).
+_SHAPED_IDS = True
+
+
+class _ShapedIds:
+    """The identifiers ``LETTERS DIGITS`` (``C0001234``) as sorted numbers per (folded letters, digit count).
+
+    A token of the folded text of that shape is an identifier when its number is in the array of its
+    shape (a binary search): the same whole-token matches as the automaton, without a keyword per id.
+    ``index`` holds each id's place among all identifiers (its generated pseudonym), ``own`` the
+    mapping's pseudonyms, ``raw`` the letters as given (``prefixes``: their spellings).
+    """
+
+    def __init__(self, shapes: dict[tuple[str, int], dict[str, Any]], label: str) -> None:
+        self.shapes = shapes
+        self.label = label
+        prefixes = sorted({p for p, _ in shapes}, key=len, reverse=True)
+        widths = [w for _, w in shapes]
+        alts = "|".join(re.escape(p) for p in prefixes)
+        self._token = re.compile(rf"(?<![^ ])({alts})([0-9]{{{min(widths)},{max(widths)}}})(?![^ ])")
+
+    def __len__(self) -> int:
+        return sum(len(v["values"]) for v in self.shapes.values())
+
+    def _find(self, prefix: str, digits: str) -> tuple[dict[str, Any], int] | None:
+        shape = self.shapes.get((prefix, len(digits)))
+        if shape is None:
+            return None
+        values, v = shape["values"], int(digits)
+        i = int(np.searchsorted(values, v))
+        return (shape, i) if i < len(values) and values[i] == v else None
+
+    def scan(self, folded: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of every identifier token of ``folded``."""
+        return [m.span() for m in self._token.finditer(folded) if self._find(m.group(1), m.group(2)) is not None]
+
+    def _pseudonym(self, shape: dict[str, Any], i: int) -> str:
+        own = shape["own"]
+        return own[i] if own is not None else f"{self.label} {_letters(int(shape['index'][i]))}"
+
+    def pseudonym(self, key: str) -> str:
+        m = _SHAPED_ID.fullmatch(key)
+        found = self._find(m.group(1), m.group(2)) if m else None
+        if found is None:
+            raise KeyError(key)
+        return self._pseudonym(*found)
+
+    def get(self, raw: str) -> str | None:
+        """The pseudonym of an identifier as given (letters in the case given), or None."""
+        m = _SHAPED_ID.fullmatch(raw)
+        found = self._find(m.group(1).lower(), m.group(2)) if m else None
+        if found is None:
+            return None
+        shape, i = found
+        if shape["prefixes"][int(shape["raw"][i])] != m.group(1):
+            return None
+        return self._pseudonym(shape, i)
+
+    def items(self) -> Iterator[tuple[int, str, str]]:
+        """``(place, identifier as given, pseudonym)`` of every identifier, by shape."""
+        for (_, width), shape in self.shapes.items():
+            for i, v in enumerate(shape["values"].tolist()):
+                raw = shape["prefixes"][int(shape["raw"][i])] + str(v).zfill(width)
+                yield int(shape["index"][i]), raw, self._pseudonym(shape, i)
+
+
+class _Identifiers(Mapping):
+    """Identifier as given → pseudonym (:attr:`Redactor.identifiers_`), in the order given, numbers kept compact."""
+
+    def __init__(self, listed: dict[str, str], shaped: _ShapedIds | None, places: list[int] | None = None) -> None:
+        self._listed = listed
+        self._shaped = shaped
+        self._places = dict(zip(listed, places or range(len(listed)), strict=True))
+
+    def __getitem__(self, raw: object) -> str:
+        if raw in self._listed:
+            return self._listed[raw]
+        got = self._shaped.get(raw) if self._shaped is not None and isinstance(raw, str) else None
+        if got is None:
+            raise KeyError(raw)
+        return got
+
+    def __len__(self) -> int:
+        return len(self._listed) + (len(self._shaped) if self._shaped is not None else 0)
+
+    def __iter__(self) -> Iterator[str]:
+        if self._shaped is None:
+            yield from self._listed
+            return
+        rows = sorted([*((int(i), raw) for i, raw, _ in self._shaped.items()),
+                       *((self._places[raw], raw) for raw in self._listed)])
+        for _, raw in rows:
+            yield raw
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _identifier_table(identifiers: Iterable[object] | Mapping[object, str] | None, label: str,
+                      common_words: Iterable[str]) -> tuple[list[tuple[str, str]], list[int], _ShapedIds | None]:
+    """The identifiers worth matching (see :class:`Redactor`): ``(identifier, pseudonym)`` pairs for the
+    automaton with their places among all identifiers, and those of the ``LETTERS DIGITS`` shape kept as
+    numbers (:class:`_ShapedIds`).
+
+    Pseudonyms follow the order given whichever way an identifier is kept: every candidate gets a
+    sequence number, the first of each folded key survives, and a survivor's letters come from its
+    rank among all survivors.
+    """
     if identifiers is None:
-        return []
+        return [], [], None
     if isinstance(identifiers, Mapping):
-        items = [(k, str(v)) for k, v in identifiers.items()]
+        items: Iterable[tuple[object, str | None]] = ((k, str(v)) for k, v in identifiers.items())
     else:
-        items = [(k, None) for k in dict.fromkeys(identifiers)]
+        items = ((k, None) for k in dict.fromkeys(identifiers))
     skip = {_key(w) for w in common_words} | _STOP_IDS
-    out: list[tuple[str, str]] = []
+    listed: list[tuple[str, str | None, int]] = []
     seen: set[str] = set()
+    buckets: dict[tuple[str, int], dict[str, Any]] = {}
+    prefix_codes: dict[str, int] = {}
+    seq = 0
     for raw, pseudonym in items:
         if raw is None or (isinstance(raw, float) and raw != raw):
             continue
         text = str(raw).strip().lstrip("@")
+        m = _SHAPED_ID.fullmatch(text) if _SHAPED_IDS else None
+        if m is not None:  # ASCII letters and digits: the folded key is the text in lower case
+            letters, digits = m.groups()
+            key = text.lower()
+            if len(text) < MIN_IDENTIFIER or (not letters and len(digits) < MIN_NUMERIC_IDENTIFIER) or key in skip:
+                continue
+            b = buckets.setdefault((letters.lower(), len(digits)), {"values": array("q"), "seq": array("q"),
+                                                                   "raw": array("l"), "own": []})
+            b["values"].append(int(digits))
+            b["seq"].append(seq)
+            b["raw"].append(prefix_codes.setdefault(letters, len(prefix_codes)))
+            b["own"].append(pseudonym)
+            seq += 1
+            continue
         key = _key(text)
         compact = key.replace(" ", "")
         if (not key or key in seen or key in skip or len(compact) < MIN_IDENTIFIER
                 or (compact.isdigit() and len(compact) < MIN_NUMERIC_IDENTIFIER)):
             continue
         seen.add(key)
-        out.append((text, pseudonym or f"{label} {_letters(len(out))}"))
-    return out
+        listed.append((text, pseudonym, seq))
+        seq += 1
+    del seen
+    prefixes = sorted(prefix_codes, key=prefix_codes.get)
+    shapes: dict[tuple[str, int], dict[str, Any]] = {}
+    for shape, b in buckets.items():
+        values = np.frombuffer(b["values"], dtype=np.int64)
+        seqs = np.frombuffer(b["seq"], dtype=np.int64)
+        order = np.lexsort((seqs, values))  # by number, the first given first
+        values, seqs = values[order], seqs[order]
+        first = np.ones(len(values), dtype=bool)
+        first[1:] = values[1:] != values[:-1]
+        keep = order[first]
+        own = b["own"]
+        shapes[shape] = {"values": values[first].copy(), "seq": seqs[first].copy(),
+                         "raw": np.frombuffer(b["raw"], dtype=np.int64)[keep].astype(np.int32),
+                         "own": [own[k] for k in keep.tolist()] if own and own[0] is not None else None,
+                         "prefixes": prefixes}
+    del buckets
+    survivors = np.sort(np.concatenate([np.asarray([s for _, _, s in listed], dtype=np.int64),
+                                        *(v["seq"] for v in shapes.values())]))
+    place = lambda s: np.searchsorted(survivors, s)  # noqa: E731 - rank among the survivors = letters
+    for v in shapes.values():
+        v["index"] = place(v.pop("seq")).astype(np.int64)
+    places = [int(place(s)) for _, _, s in listed]
+    pairs = [(text, pseudonym or f"{label} {_letters(k)}") for (text, pseudonym, _), k in zip(listed, places, strict=True)]
+    return pairs, places, (_ShapedIds(shapes, label) if shapes else None)
 
 
 def _build_roster(pairs: list[tuple[str, str]], common_words: Iterable[str],
-                  identifiers: list[tuple[str, str]] | None = None) -> _Roster | None:
-    if not pairs and not identifiers:
+                  identifiers: list[tuple[str, str]] | None = None, shaped: _ShapedIds | None = None
+                  ) -> _Roster | None:
+    if not pairs and not identifiers and shaped is None:
         return None
     alias: dict[str, str] = {}
     for full, pseudonym in pairs:
@@ -681,7 +846,7 @@ def _build_roster(pairs: list[tuple[str, str]], common_words: Iterable[str],
         if key not in alias:
             alias[key] = pseudonym
             idents.add(key)
-    return _Roster(_Index(alias), alias, common, frozenset(idents))
+    return _Roster(_Index(alias, shaped), alias, common, frozenset(idents), shaped)
 
 
 MIN_IDENTIFIER = 3  # least letters and digits of an identifier worth matching ("C1" would hit every "c1")
