@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed-$(shell (cat pyproject.toml; echo "$(EXTRAS)") | sh
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: demo test test-fast lab kernel notebooks demo-data datadict lint screenshots bench-nps bench-scale bench-themes clean help
+.PHONY: demo test test-fast test-scale lab kernel notebooks demo-data datadict lint screenshots bench-nps bench-scale bench-themes clean help
 
 help:
 	@echo "make demo   - set up .venv, run the demo on data/demo (one line per step) and print the report's path"
@@ -57,7 +57,12 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib notebooks \
 		--doctest-modules --nbval --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg \
-		--nbval-current-env -q
+		--nbval-current-env -q -m "not scale"
+
+# the Spark-against-DuckDB parity of the whole metric review on a ~1 M-row generated workspace (tests/test_engines_spark.py)
+test-scale: export OMP_NUM_THREADS := 1
+test-scale: $(STAMP)
+	SPARK_LOCAL_IP=$${SPARK_LOCAL_IP:-127.0.0.1} $(BIN)/python -m pytest -p no:cacheprovider -m scale tests/test_engines_spark.py -q
 
 # the same without the notebook and playbook end-to-end runs (@pytest.mark.notebook), the runs over whole
 # data sets (@pytest.mark.slow) and nbval
@@ -65,7 +70,7 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib --doctest-modules \
-		-m "not notebook and not slow" -q
+		-m "not notebook and not slow and not scale" -q
 
 # the project's kernel "carekit (.venv)", registered inside .venv (--sys-prefix, nothing in ~/.local): JupyterLab
 # lists it beside python3. The notebooks keep the kernelspec python3, which inside .venv is this same interpreter,

@@ -3,9 +3,6 @@ identical on pandas, DuckDB and Spark."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -17,7 +14,6 @@ from carelib.data.tables import Workspace, load_table, load_workspace
 from carelib.errors import DataError, ParameterError
 from carelib.practices import metric_review as mr
 from carelib.report import findings
-from tests.conftest import need
 
 TODAY = "2026-12-01"
 WEEKS = [f"2026-W{w:02d}" for w in range(1, 13)]
@@ -262,31 +258,34 @@ def test_metric_review_findings_identical_on_pandas_and_duckdb(parquet_ws, monke
     assert_same_tables(weekly_duckdb, weekly_pandas)
 
 
-@pytest.fixture(scope="module")
-def spark_env():
-    need("spark", shutil.which("java") is not None, "Java is not installed (PySpark needs it)")
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        need("spark", False, "pyspark is not installed (make test EXTRAS=dev,spark)")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    old = os.environ.get("SPARK_MASTER")
-    os.environ["SPARK_MASTER"] = "local[2]"
-    session = engines.spark_session("carelib-test")  # one session for the file: the workspace's getOrCreate finds it
-    session.conf.set("spark.sql.shuffle.partitions", "4")
-    yield session
-    session.stop()
-    if old is None:
-        os.environ.pop("SPARK_MASTER", None)
-    else:
-        os.environ["SPARK_MASTER"] = old
+# Spark: tests/test_engines_spark.py (every section, DuckDB against Spark local mode, on ~1 M generated rows)
 
 
-@pytest.mark.slow
-def test_metric_review_findings_identical_on_spark(parquet_ws, monkeypatch, spark_env):
-    # the sections whose tallies are pushed down (the others read through the pandas path, tested on DuckDB)
-    on_pandas, weekly_pandas = review_findings(parquet_ws / "files", "pandas", monkeypatch, ("headline", "response_times", "segments_below"))
-    on_spark, weekly_spark = review_findings(parquet_ws / "parts", "spark", monkeypatch, ("headline", "response_times", "segments_below"))
-    assert len(on_pandas) >= 7
-    assert on_spark == on_pandas
-    assert_same_tables(weekly_spark, weekly_pandas)
+def test_engine_regex_codes_equal_python_auto_coding_on_duckdb():
+    import narwhals as nw
+
+    from carelib.qual.codebook import codebook_from_records
+    from carelib.qual.coding import auto_code, keyword_codes
+
+    book = codebook_from_records([{"code": "late", "keywords": ["late", "delay*"], "exclude": ["announced"]},
+                                  {"code": "king", "keywords": ["king", "where is my order"]},
+                                  {"code": "app", "keywords": ["app"]}])
+    texts = ["KİNG late", "Kelvin \u212aing", "delayed, late, announced", "late but announced", "chocolate",
+             "where  is\u00a0my order", "where_is my order", "ＡＰＰ", "apps", "the app!", "", "late\u0301", "DELAY", None]
+    d = pd.DataFrame({"id": range(len(texts)), "text": texts})
+    want = auto_code(d.dropna(subset=["text"]), book, text="text", id="id")
+    want = {(i, c) for i, c in zip(want["id"], want["code"], strict=True)}
+    con = engines.duckdb_connection()
+    rows = nw.from_native(con.from_df(d)).select(
+        "id", *[e.alias(k) for k, e in keyword_codes(book, "text", "re2").items()]).collect().to_pandas()
+    got = {(int(r["id"]), c) for _, r in rows.iterrows() for c in ("late", "king", "app") if r[c]}
+    assert got == want
+    assert {(0, "king"), (1, "king"), (2, "late"), (5, "king"), (9, "app"), (12, "late")} <= want
+    assert (3, "late") not in want and (4, "late") not in want and (6, "king") not in want
+
+
+def test_duplicate_ids_are_counted_exactly_in_the_engine():
+    con = engines.duckdb_connection()
+    ids = pd.DataFrame({"id": ["a", "b", "a", None, None, "c", "c", "c"]})
+    assert engines.duplicate_ids(con.from_df(ids), "id") == 3
+    assert engines.duplicate_ids(con.from_df(ids.drop_duplicates()), "id") == 0

@@ -35,7 +35,7 @@ import pandas as pd
 from carelib.errors import DataError, ParameterError
 from carelib.periods import week_bounds
 
-__all__ = ["Case", "pick_case", "case_card", "CaseCard"]
+__all__ = ["Case", "pick_case", "pick_case_lazy", "case_card", "CaseCard"]
 
 
 @dataclass
@@ -108,19 +108,8 @@ def pick_case(
     if now.empty:
         raise DataError(f"no complaints between {start:%Y-%m-%d} and {end:%Y-%m-%d} (the {weeks} weeks to {period})")
     base = c[(c._at >= base_start) & (c._at < start)]
-    stats = pd.DataFrame({"now": now.groupby(theme).size(), "base": base.groupby(theme).size()}).fillna(0)
-    stats["growth"] = ((stats.now / weeks) + 0.5) / ((stats.base / (3 * weeks)) + 0.5)
-    eligible = stats[stats.now >= min_count] if rule == "growth" else stats
-    if eligible.empty:
-        eligible, rule = stats, "largest"
-    key = ["growth", "now"] if rule == "growth" else ["now", "growth"]
-    chosen = eligible.sort_values(key, ascending=False, kind="stable").index[0]
-    row = stats.loc[chosen]
-    why = (
-        f"“{chosen}” is the {'fastest-growing' if rule == 'growth' else 'largest'} complaint theme: "
-        f"{int(row.now)} complaints in the {weeks} weeks to {period} "
-        f"({row.now / weeks:.1f} a week, against {row.base / (3 * weeks):.1f} a week before)"
-    )
+    chosen, row, why = _choose_theme(now.groupby(theme).size(), base.groupby(theme).size(), period, weeks, rule,
+                                     min_count)
     cand = _candidates(now[now[theme] == chosen], tickets, messages)
     rng = np.random.default_rng(seed)
     pick = cand.iloc[int(rng.integers(min(pool, len(cand))))] if len(cand) else now[now[theme] == chosen].iloc[0]
@@ -138,15 +127,131 @@ def pick_case(
     )
 
 
+def _choose_theme(now: pd.Series, base: pd.Series, period: str, weeks: int, rule: str,
+                  min_count: int) -> tuple[Any, pd.Series, str]:
+    """The theme of the case from complaints per theme in the window (``now``) and before (``base``), its row of
+    counts, and why it was chosen (rule 1 of the module notes)."""
+    stats = pd.DataFrame({"now": now, "base": base}).fillna(0)
+    stats["growth"] = ((stats.now / weeks) + 0.5) / ((stats.base / (3 * weeks)) + 0.5)
+    eligible = stats[stats.now >= min_count] if rule == "growth" else stats
+    if eligible.empty:
+        eligible, rule = stats, "largest"
+    key = ["growth", "now"] if rule == "growth" else ["now", "growth"]
+    chosen = eligible.sort_values(key, ascending=False, kind="stable").index[0]
+    row = stats.loc[chosen]
+    why = (
+        f"“{chosen}” is the {'fastest-growing' if rule == 'growth' else 'largest'} complaint theme: "
+        f"{int(row.now)} complaints in the {weeks} weeks to {period} "
+        f"({row.now / weeks:.1f} a week, against {row.base / (3 * weeks):.1f} a week before)"
+    )
+    return chosen, row, why
+
+
 def _candidates(themed: pd.DataFrame, tickets: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
     roles = messages.groupby("ticket_id")["author_role"].agg(lambda r: {"customer", "agent"} <= set(r))
     size = messages.groupby("ticket_id").size()
-    t = tickets[tickets["ticket_id"].isin(roles[roles].index)][["ticket_id", "customer_id", "created_at"]]
+    return _ranked(themed, tickets, roles[roles].index, size)
+
+
+def _ranked(themed: pd.DataFrame, tickets: pd.DataFrame, conversations: Any, size: pd.Series) -> pd.DataFrame:
+    """Rule 2: the theme's complaints with a ticket of a full conversation (ids ``conversations``, ``size``
+    messages) opened within 14 days of them, most messages first, then the latest (ties by ticket id)."""
+    t = tickets[tickets["ticket_id"].isin(conversations)][["ticket_id", "customer_id", "created_at"]]
     m = themed.merge(t.rename(columns={"ticket_id": "_ticket", "created_at": "_tat"}), on="customer_id", how="inner")
     m = m[(pd.to_datetime(m._tat) - m._at).abs() <= pd.Timedelta(days=14)]
     m = m.assign(_n=m["_ticket"].map(size))
-    m = m.sort_values(["_n", "_at", "complaint_id"], ascending=[False, False, True])
+    m = m.sort_values(["_n", "_at", "complaint_id", "_ticket"], ascending=[False, False, True, True], kind="stable")
     return m.drop_duplicates("complaint_id").reset_index(drop=True)
+
+
+def pick_case_lazy(complaints: Any, tickets: Any, messages: Any, period: str, *, recoveries: Any = None,
+                   theme: str = "category", weeks: int = 4, rule: str = "growth", min_count: int = 5, pool: int = 5,
+                   seed: int | None = 0) -> Case:
+    """:func:`pick_case` on tables that stay in their engine (narwhals lazy frames over DuckDB or Spark).
+
+    The same rule, counted where the tables live: complaints per theme in the window and before are counted
+    there; then only the chosen theme's complaints in the window come back, the tickets of their customers
+    opened within 14 days of the window, each such ticket's message count and roles (counted there), and
+    finally the picked ticket's messages and the customer's recoveries. Parameters and result as
+    :func:`pick_case`; where no complaint has a full conversation, the earliest of the theme (by time, then
+    id) is the case.
+
+    Parameters
+    ----------
+    complaints, tickets, messages : narwhals LazyFrame or native lazy frame
+        Workspace tables in one engine.
+    period : str
+        ISO week the review is about; the window ends with it.
+    recoveries : lazy frame, optional
+        The recovery log.
+    theme, weeks, rule, min_count, pool, seed
+        As :func:`pick_case`.
+
+    Returns
+    -------
+    Case
+    """
+    import narwhals as nw
+
+    from carelib.metrics.tally import collect, count_by
+
+    if rule not in ("growth", "largest"):
+        raise ParameterError(f"rule must be 'growth' or 'largest', got {rule!r}")
+    c = nw.from_native(complaints)
+    for col in ("complaint_id", "customer_id", "received_at", theme):
+        if col not in c.collect_schema().names():
+            raise DataError(f"complaints: missing column {col!r} needed to pick the case")
+    end = week_bounds(period)[1]
+    start = end - pd.Timedelta(weeks=weeks)
+    base_start = start - pd.Timedelta(weeks=3 * weeks)
+    at = nw.col("received_at")
+
+    def between(e: Any, a: pd.Timestamp, b: pd.Timestamp) -> Any:
+        return (e >= nw.lit(a.to_pydatetime())) & (e < nw.lit(b.to_pydatetime()))
+
+    counts = count_by(c.filter(between(at, base_start, end)).with_columns(between(at, start, end).alias("_now")),
+                      [theme, "_now"], "n")
+    if int(counts.loc[counts["_now"].astype(bool), "n"].sum()) == 0:
+        raise DataError(f"no complaints between {start:%Y-%m-%d} and {end:%Y-%m-%d} (the {weeks} weeks to {period})")
+    counts = counts[counts[theme].notna()]
+
+    def sizes(now: bool) -> pd.Series:
+        part = counts[counts["_now"].astype(bool) == now]
+        return part.set_index(theme)["n"].rename_axis(theme).sort_index()
+
+    chosen, row, why = _choose_theme(sizes(True), sizes(False), period, weeks, rule, min_count)
+    themed_lazy = c.filter(between(at, start, end) & (nw.col(theme) == chosen))
+    themed = collect(themed_lazy)
+    themed = themed.assign(_at=pd.to_datetime(themed["received_at"])).sort_values(["_at", "complaint_id"],
+                                                                                   ignore_index=True)
+    t = nw.from_native(tickets)
+    near = t.join(themed_lazy.select("customer_id").unique(), on="customer_id", how="semi").filter(
+        between(nw.col("created_at"), start - pd.Timedelta(days=14), end + pd.Timedelta(days=14)))
+    m = nw.from_native(messages).join(near.select("ticket_id"), on="ticket_id", how="semi")
+    one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
+    per_ticket = collect(m.group_by("ticket_id").agg(
+        nw.len().cast(nw.Int64).alias("n"),
+        nw.when(nw.col("author_role") == "customer").then(one).otherwise(zero).sum().cast(nw.Int64).alias("customer"),
+        nw.when(nw.col("author_role") == "agent").then(one).otherwise(zero).sum().cast(nw.Int64).alias("agent")))
+    full = per_ticket.loc[(per_ticket["customer"] > 0) & (per_ticket["agent"] > 0), "ticket_id"]
+    near_tickets = collect(near)
+    cand = _ranked(themed, near_tickets, full, per_ticket.set_index("ticket_id")["n"])
+    rng = np.random.default_rng(seed)
+    pick = cand.iloc[int(rng.integers(min(pool, len(cand))))] if len(cand) else themed.iloc[0]
+    complaint = {k: v for k, v in pick.items() if not str(k).startswith("_")}
+    ticket, timeline = None, pd.DataFrame()
+    if len(cand):
+        ticket = near_tickets[near_tickets["ticket_id"] == pick["_ticket"]].iloc[0].to_dict()
+        timeline = _timeline(collect(nw.from_native(messages).filter(nw.col("ticket_id") == pick["_ticket"])))
+    recovery = None
+    if recoveries is not None:
+        mine = collect(nw.from_native(recoveries).filter(nw.col("customer_id") == complaint["customer_id"]))
+        recovery = _recovery(mine, complaint, base_start, end)
+    return Case(
+        complaint=complaint, theme=str(chosen), why=why, same_problem=int(themed["customer_id"].nunique()),
+        baseline_weekly=float(row.base / (3 * weeks)), window=(start, end - pd.Timedelta(seconds=1)),
+        ticket=ticket, timeline=timeline, recovery=recovery,
+    )
 
 
 def _timeline(msgs: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from carelib.metrics.rates import rate_from_counts
 from carelib.scales import BOXES
 
 __all__ = ["with_week", "latest_week", "review_weeks", "headline", "survey_row", "stars_row", "rate_row",
-           "response_row", "count_row", "weekly_counts", "format_headline", "coverage", "in_weeks", "week_counts",
+           "response_row", "count_row", "star_counts", "weekly_counts", "format_headline", "coverage", "coverage_counts", "in_weeks", "week_counts",
            "HEADLINE_COLUMNS"]
 
 HEADLINE_COLUMNS = ["metric", "label", "value", "ci_low", "ci_high", "previous", "change", "p_value", "n", "unit",
@@ -108,11 +108,15 @@ def in_weeks(frame: Any, weeks: list[str]) -> Any:
 def week_counts(frame: Any) -> pd.Series:
     """Rows per ``week`` (undated rows left out), counted in the frame's engine; sorted by week.
 
+    A Series is taken as counts already made (by week, e.g. from a tally store) and returned as it is.
+
     Examples
     --------
     >>> week_counts(pd.DataFrame({"week": ["W2", "W1", "W2", None]})).to_dict()
     {'W1': 1, 'W2': 2}
     """
+    if isinstance(frame, pd.Series):
+        return frame
     if isinstance(frame, pd.DataFrame):
         w = frame["week"].dropna()
         return w.groupby(w).size().astype("int64").rename_axis("week")
@@ -136,7 +140,8 @@ def _row(metric: str, label: str, unit: str, **kw: Any) -> dict[str, Any]:
 
 
 def survey_row(answers: pd.DataFrame, survey: str, current: list[str], previous: list[str], trend: list[str],
-               confidence: float = 0.95, rules: str = "western-electric", *, min_n: int = 30) -> dict[str, Any]:
+               confidence: float = 0.95, rules: str = "western-electric", *, min_n: int = 30,
+               weekly: pd.DataFrame | None = None) -> dict[str, Any]:
     """Headline row of one survey (nps, enps, csat, ces, pmf) from answers with ``survey, score, week``.
 
     Pulse surveys are sparse: eNPS, and any survey with no answers in the window (a one-off
@@ -159,6 +164,9 @@ def survey_row(answers: pd.DataFrame, survey: str, current: list[str], previous:
         Control-chart rules of ``signal`` (see :data:`carelib.metrics.spc.RULES`).
     min_n : int
         Answers in the window below which the row gets an "n too small" note.
+    weekly : DataFrame, optional
+        The survey's tally by ``week`` already counted (``tally_nps``/``tally_scale`` columns, e.g. from a
+        tally store); weeks with no score are left out. Default: tallied from ``answers``.
 
     Returns
     -------
@@ -176,7 +184,10 @@ def survey_row(answers: pd.DataFrame, survey: str, current: list[str], previous:
     low, high, b0, b1 = BOXES.get(survey, (0, 10, 0, 0))
     tally = (lambda x, by=None: metrics.tally_nps(x, "score", by)) if survey in ("nps", "enps") else \
         (lambda x, by=None: metrics.tally_scale(x, "score", by, low, high))
-    weekly = tally(a.filter(~nw.col("week").is_null()), "week")  # one tally per week: the rest sums it
+    if weekly is None:
+        weekly = tally(a.filter(~nw.col("week").is_null()), "week")  # one tally per week: the rest sums it
+    else:
+        weekly = weekly[weekly["n"] > 0].reset_index(drop=True)
     weeks = weekly["week"].tolist()
     pulse = survey == "enps" or not set(weeks) & set(current)
     if pulse:  # a pulse survey: its latest wave up to the review's end against the wave before
@@ -217,8 +228,8 @@ def stars_row(reviews: pd.DataFrame, current: list[str], previous: list[str], tr
 
     Parameters
     ----------
-    reviews : DataFrame
-        Reviews with ``rating`` (stars) and ``week``.
+    reviews : DataFrame or lazy frame
+        Reviews with ``rating`` (stars) and ``week``: pandas, or lazy in an engine (counted there).
     current, previous : list of str
         ISO weeks under review and weeks compared with.
     trend : list of str
@@ -234,18 +245,41 @@ def stars_row(reviews: pd.DataFrame, current: list[str], previous: list[str], tr
         One row of :data:`HEADLINE_COLUMNS` with unit ``"stars"``; with fewer than two reviews in
         the window, only ``n`` and a note.
     """
-    now = reviews.loc[reviews["week"].isin(current), "rating"].dropna().astype(float)
-    before = reviews.loc[reviews["week"].isin(previous), "rating"].dropna().astype(float)
+    # reviews per (week, stars), counted where the reviews live; the stars of a window rebuilt from the counts, in
+    # sorted order, so every engine (and file order) gives the same sums
+    counts = star_counts(reviews)
+    now, before = _stars_in(counts, current), _stars_in(counts, previous)
     if len(now) < 2:
         return _row("stars", "Review stars (mean)", "stars", n=len(now), note="fewer than 2 reviews in the window")
     lo, hi = stats.t.interval(confidence, len(now) - 1, loc=now.mean(), scale=stats.sem(now))
     p = stats.ttest_ind(now, before, equal_var=False).pvalue if len(before) > 1 else np.nan
-    weekly = reviews[reviews["week"].isin(trend)].groupby("week")["rating"].mean()
+    weekly = counts[counts["week"].isin(trend)].assign(total=lambda c: c["rating"] * c["n"]).groupby("week")
+    weekly = weekly["total"].sum() / weekly["n"].sum()
     chart = spc.xmr(weekly.to_numpy(), weekly.index.to_numpy())
     return _row("stars", "Review stars (mean)", "stars", value=now.mean(), ci_low=lo, ci_high=hi,
                 previous=before.mean() if len(before) else np.nan,
                 change=now.mean() - before.mean() if len(before) else np.nan, p_value=p, n=len(now),
                 signal=_signal(chart, current, rules))
+
+
+def star_counts(reviews: Any) -> pd.DataFrame:
+    """Reviews per ``week`` and ``rating`` (float stars, ``n``), counted in the reviews' engine; rows without a week
+    or a rating left out.
+
+    Examples
+    --------
+    >>> star_counts(pd.DataFrame({"week": ["W1", "W1", "W2", None], "rating": [5, 5, 3, 4]})).values.tolist()
+    [['W1', 5.0, 2], ['W2', 3.0, 1]]
+    """
+    f = nw.from_native(reviews).filter(~nw.col("week").is_null() & ~nw.col("rating").is_null())
+    counts = metrics.count_by(f, ["week", "rating"], "n")
+    return counts.astype({"rating": float, "n": "int64"})
+
+
+def _stars_in(counts: pd.DataFrame, weeks: list[str]) -> pd.Series:
+    """The stars of the reviews in ``weeks``, rebuilt from :func:`star_counts` in ascending order."""
+    part = counts[counts["week"].isin(weeks)].groupby("rating")["n"].sum().sort_index()
+    return pd.Series(np.repeat(part.index.to_numpy(float), part.to_numpy()), dtype=float)
 
 
 def rate_row(events: pd.DataFrame, exposure: pd.DataFrame, current: list[str], previous: list[str],
@@ -476,12 +510,28 @@ def coverage(weeks: dict[str, pd.Series], current: list[str]) -> pd.DataFrame:
     Raises :class:`DataError` when no table has a row in the window (an empty period), naming
     the weeks the data does cover, rather than rendering a review of nothing.
     """
+    counts = {name: w.value_counts(dropna=False).rename("rows").rename_axis("week").reset_index()
+              for name, w in weeks.items()}
+    return coverage_counts(counts, current)
+
+
+def coverage_counts(counts: dict[str, pd.DataFrame], current: list[str]) -> pd.DataFrame:
+    """:func:`coverage` from rows counted per week (``week, rows``; a missing week counts the rows without one), e.g.
+    counted in an engine, so no table's rows come back.
+
+    Examples
+    --------
+    >>> c = {"responses": pd.DataFrame({"week": ["W1", "W2", None], "rows": [3, 4, 1]})}
+    >>> coverage_counts(c, ["W2"]).iloc[0].tolist()
+    ['responses', 'W1', 'W2', 4, 1]
+    """
     rows = []
-    for name, w in weeks.items():
-        undated = int(w.isna().sum())
-        w = w.dropna()
+    for name, c in counts.items():
+        dated = c[c["week"].notna() & (c["rows"] > 0)]
+        w = dated["week"]
         rows.append({"table": name, "first week": w.min() if len(w) else "", "last week": w.max() if len(w) else "",
-                     "rows in window": int(w.isin(current).sum()), "rows without a week": undated})
+                     "rows in window": int(dated.loc[w.isin(current), "rows"].sum()),
+                     "rows without a week": int(c.loc[c["week"].isna(), "rows"].sum())})
     out = pd.DataFrame(rows, columns=["table", "first week", "last week", "rows in window", "rows without a week"])
     dated = out[out["last week"] != ""]
     if len(dated) and dated["rows in window"].sum() == 0:  # undated tables (reviews without dates) are shown whole

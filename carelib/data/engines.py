@@ -36,8 +36,9 @@ from carelib.data.contracts import Col, TableSpec
 from carelib.errors import DataError, ParameterError
 from carelib.scales import SCORE_SCALES
 
-__all__ = ["ENGINES", "AUTO_BYTES", "SAMPLE_ROWS", "resolve_engine", "spark_session", "duckdb_connection",
-           "scan_table", "validate_lazy", "Validated", "iso_week_expr", "with_week_lazy"]
+__all__ = ["validation_rows", "validated_from_rows", "VALIDATION_COLUMNS", "SAMPLE_COLUMNS",
+           "ENGINES", "AUTO_BYTES", "SAMPLE_ROWS", "resolve_engine", "spark_session", "duckdb_connection",
+           "scan_table", "validate_lazy", "Validated", "iso_week_expr", "with_week_lazy", "duplicate_ids"]
 
 #: The engines a workspace reads its tables with.
 ENGINES = ("auto", "duckdb", "pandas", "spark")
@@ -106,7 +107,7 @@ def _parquet_glob(path: Path) -> str:
     return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
 
 
-def scan_table(path: Path, engine: str, handle: Any) -> nw.LazyFrame:
+def scan_table(path: Path, engine: str, handle: Any, files: list[Path] | None = None) -> nw.LazyFrame:
     """Table file (or folder of Parquet parts) ``path`` as a lazy frame with ``__source`` and ``__row``.
 
     Parameters
@@ -118,6 +119,9 @@ def scan_table(path: Path, engine: str, handle: Any) -> nw.LazyFrame:
         The engine.
     handle : DuckDB connection or SparkSession
         Where the query runs (:func:`duckdb_connection`, :func:`spark_session`).
+    files : list of Path, optional
+        Only these Parquet files of the folder ``path`` (some week partitions: an incremental tally
+        reads only the weeks it needs); default every file.
 
     Returns
     -------
@@ -131,8 +135,9 @@ def scan_table(path: Path, engine: str, handle: Any) -> nw.LazyFrame:
     if engine == "duckdb":
         if parquet:
             source = f"regexp_extract(filename, '{pattern}', 1)" if path.is_dir() else f"'{path.name}'"
+            where = _parquet_glob(path) if files is None else [str(f) for f in files]
             rel = handle.sql(f"SELECT * EXCLUDE (filename, file_row_number), {source} AS {_SOURCE}, "
-                             f"file_row_number + 1 AS {_ROW} FROM read_parquet('{_parquet_glob(path)}', "
+                             f"file_row_number + 1 AS {_ROW} FROM read_parquet({where!r}, "
                              "filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)")
         elif path.suffix.lower() == ".csv":
             rel = handle.sql(f"SELECT *, '{path.name}' AS {_SOURCE}, row_number() OVER () + 1 AS {_ROW} "
@@ -146,7 +151,8 @@ def scan_table(path: Path, engine: str, handle: Any) -> nw.LazyFrame:
             raise DataError(f"{path.name}: engine 'spark' reads Parquet tables; convert it or use engine='duckdb'")
         from pyspark.sql import functions as F
 
-        sdf = handle.read.option("recursiveFileLookup", "true").parquet(str(path))
+        sdf = (handle.read.option("recursiveFileLookup", "true").parquet(str(path)) if files is None
+               else handle.read.parquet(*[str(f) for f in files]))
         source = F.regexp_extract(F.col("_metadata.file_path"), pattern, 1) if path.is_dir() else F.lit(path.name)
         sdf = sdf.select("*", source.alias(_SOURCE), (F.col("_metadata.row_index") + 1).alias(_ROW))
         return nw.from_native(sdf)
@@ -247,9 +253,11 @@ class Validated:
         """The rows that meet the contract (lazy, in no particular order: tallies need none)."""
         return self.located.drop(_SOURCE, _ROW)
 
-    def in_file_order(self) -> pd.DataFrame:
-        """The rows kept as pandas, in the order of the files and their rows (for the pandas path)."""
-        return self.located.sort(_SOURCE, _ROW).drop(_SOURCE, _ROW).collect().to_pandas()
+    def in_file_order(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The rows kept as pandas, in the order of the files and their rows (for the pandas path); only
+        ``columns`` when given (the engine reads those alone)."""
+        frame = self.located if columns is None else self.located.select(_SOURCE, _ROW, *columns)
+        return frame.sort(_SOURCE, _ROW).drop(_SOURCE, _ROW).collect().to_pandas()
 
     @property
     def rows_kept(self) -> int:
@@ -292,14 +300,11 @@ def validate_lazy(frame: nw.LazyFrame, spec: TableSpec, name: str, limit: pd.Tim
     flags = {f"r{i}": r[3] for i, r in enumerate(rules)}
     sums = [nw.when(e).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64)).sum().cast(nw.Int64).alias(k)
             for k, e in flags.items()]
-    counts = frame.select(nw.len().cast(nw.Int64).alias("n"), *[nw.col(u).n_unique().cast(nw.Int64).alias(f"u_{u}")
-                                                                for u in unique],
-                          *[nw.when(nw.col(u).is_null()).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64)).sum()
-                            .cast(nw.Int64).alias(f"z_{u}") for u in unique], *sums)
-    got = counts.collect().to_pandas().iloc[0]
+    # one pass counts the rows breaking every rule; the ids are checked apart (a distinct count of 64-bit hashes)
+    got = frame.select(nw.len().cast(nw.Int64).alias("n"), *sums).collect().to_pandas().iloc[0]
     rows_read = int(got["n"])
-    for u in unique:  # nulls are not ids: n_unique counts null once
-        if int(got[f"u_{u}"]) - (1 if int(got[f"z_{u}"]) else 0) < rows_read - int(got[f"z_{u}"]):
+    for u in unique:
+        if duplicate_ids(frame, u):
             rules.append((u, "duplicate id", "a unique id",
                           ~nw.col(u).is_null() & ~nw.col(u).is_first_distinct().over(order_by=[_SOURCE, _ROW])))
             got[f"r{len(rules) - 1}"] = -1  # counted below, with the rows set aside
@@ -330,6 +335,115 @@ def validate_lazy(frame: nw.LazyFrame, spec: TableSpec, name: str, limit: pd.Tim
                             "found": _found(r[rules[int(r[_RULE])][0]])} for _, r in rows.iterrows()],
                           columns=["source", "row", "column", "reason", "expected", "found"])
     return Validated(marked.filter(nw.col(_RULE).is_null()).drop(_RULE), rows_read, reasons, rule_table, sample)
+
+
+#: Columns of the validation counts of one part of a table (:func:`validation_rows`): ``kind`` is ``read``
+#: (rows read), ``reason`` (rows set aside under their first broken rule) or ``rule`` (rows breaking a rule).
+VALIDATION_COLUMNS = ["kind", "column", "reason", "expected", "rows"]
+SAMPLE_COLUMNS = ["source", "row", "column", "reason", "expected", "found"]
+
+
+def validation_rows(checked: Validated) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The counts of a :class:`Validated` part of a table as rows that add up across parts, and its sample.
+
+    Rows read, rows set aside by reason and rows breaking each rule are sums over the parts of a table
+    (its week partitions), so a tally store can keep them per week (:func:`validated_from_rows` adds them
+    up again); the sample keeps file and row, so the first rows of the whole table are the first of
+    the parts' samples.
+    """
+    rows = [{"kind": "read", "column": "", "reason": "", "expected": "", "rows": int(checked.rows_read)}]
+    rows += [{"kind": "reason", "column": "", "reason": r.reason, "expected": "", "rows": int(r.rows)}
+             for r in checked.reasons.itertuples()]
+    rows += [{"kind": "rule", "column": r.column, "reason": r.reason, "expected": r.expected, "rows": int(r.rows)}
+             for r in checked.rules.itertuples()]
+    counts = pd.DataFrame(rows, columns=VALIDATION_COLUMNS).astype({"rows": "int64"})
+    sample = checked.sample[SAMPLE_COLUMNS].astype({"row": "int64"}) if len(checked.sample) else \
+        pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in SAMPLE_COLUMNS})
+    return counts, sample
+
+
+def validated_from_rows(frame: nw.LazyFrame, spec: TableSpec, name: str, limit: pd.Timestamp, counts: pd.DataFrame,
+                        sample: pd.DataFrame) -> Validated:
+    """A :class:`Validated` whole table from the summed counts of its parts (:func:`validation_rows`), no query run.
+
+    The rows kept are ``frame`` (from :func:`scan_table`) without the rows breaking any rule that fired
+    in some part; only valid when the parts' ids cannot collide (a duplicate id across parts needs the
+    whole table: :func:`validate_lazy`).
+
+    Parameters
+    ----------
+    frame : narwhals LazyFrame
+        The whole table with ``__source`` and ``__row``.
+    spec : TableSpec
+        Its contract.
+    name : str
+        The table's folder name, for messages.
+    limit : Timestamp
+        Latest date an event may have.
+    counts, sample : DataFrame
+        The parts' :func:`validation_rows`, concatenated.
+
+    Returns
+    -------
+    Validated
+        Rows kept (lazy), counts by rule and by reason, and the first :data:`SAMPLE_ROWS` rows set aside.
+    """
+    frame = _typed(frame, spec, name)
+    columns = [c for c in frame.collect_schema().names() if c not in (_SOURCE, _ROW)]
+    rules = _rules(spec, columns, limit)
+    rules += [(c.name, "duplicate id", "a unique id",
+               ~nw.col(c.name).is_null() & ~nw.col(c.name).is_first_distinct().over(order_by=[_SOURCE, _ROW]))
+              for c in spec.columns if c.unique and c.name in columns]
+    rows_read = int(counts.loc[counts["kind"] == "read", "rows"].sum())
+    reasons = (counts[counts["kind"] == "reason"].groupby("reason", as_index=False)["rows"].sum()
+               .astype({"rows": "int64"}).sort_values(["rows", "reason"], ascending=[False, True], ignore_index=True))
+    fired = counts[counts["kind"] == "rule"].groupby(["column", "reason", "expected"], sort=False)["rows"].sum()
+    order = {(c, r, e): i for i, (c, r, e, _) in enumerate(rules)}
+    rule_table = pd.DataFrame([{"column": c, "reason": r, "expected": e, "rows": int(n)}
+                               for (c, r, e), n in sorted(fired.items(), key=lambda kv: order.get(kv[0], len(order)))
+                               if n], columns=["column", "reason", "expected", "rows"])
+    firing = [e for (c, r, x, e) in rules if fired.get((c, r, x), 0)]
+    kept = frame
+    if firing:
+        broken = firing[0]
+        for e in firing[1:]:
+            broken = broken | e
+        kept = frame.filter(~broken.fill_null(False))
+    first = sample.sort_values(["source", "row"], kind="stable").head(SAMPLE_ROWS).reset_index(drop=True)
+    return Validated(kept, rows_read, reasons.reset_index(drop=True), rule_table, first)
+
+
+def duplicate_ids(frame: Any, column: str) -> int:
+    """Rows of ``frame`` whose ``column`` repeats an id of an earlier row (missing ids are not ids), counted exactly
+    in its engine: ``count(id) - count(distinct id)``.
+
+    The distinct count runs first over 64-bit hashes of the ids (DuckDB ``hash``, Spark ``xxhash64``): a table of
+    integers, far smaller and faster than one of the id strings. As many distinct hashes as ids proves every id
+    distinct; fewer (a duplicate, or a hash collision) and the exact count over the ids themselves decides.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> duplicate_ids(duckdb.sql("SELECT * FROM (VALUES ('a'), ('b'), ('a'), (NULL), (NULL)) t(id)"), "id")
+    1
+    """
+    f = nw.from_native(frame)
+    ids = f.filter(~nw.col(column).is_null()).select(column)
+    native = nw.to_native(ids)
+    if f.implementation is nw.Implementation.DUCKDB:
+        n, hashed = native.aggregate(f'count(*), count(DISTINCT hash("{column}"))').fetchall()[0]
+    elif f.implementation.is_pyspark():
+        from pyspark.sql import functions as F
+
+        row = native.agg(F.count(F.lit(1)), F.countDistinct(F.xxhash64(F.col(column)))).first()
+        n, hashed = int(row[0]), int(row[1])
+    else:
+        n, hashed = None, None
+    if n is not None and int(n) == int(hashed):
+        return 0
+    exact = ids.select(nw.len().cast(nw.Int64).alias("n"), nw.col(column).n_unique().cast(nw.Int64).alias("u"))
+    got = exact.collect().to_pandas().iloc[0] if isinstance(exact, nw.LazyFrame) else exact.to_pandas().iloc[0]
+    return int(got["n"]) - int(got["u"])
 
 
 def iso_week_expr(column: str) -> Any:

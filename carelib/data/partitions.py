@@ -54,7 +54,7 @@ from carelib.periods import parse_week, week_range
 
 __all__ = ["PARTITION_KEY", "WEEK_COLUMNS", "ARROW_TYPES", "Partition", "partition_dir", "partitioned_tables",
            "is_partitioned", "scan", "fingerprint", "validate", "read", "write_week", "stage_week", "swap_week",
-           "arrow_schema", "span"]
+           "arrow_schema", "span", "column_ranges"]
 
 PARTITION_KEY = "week"
 WEEK_COLUMNS = {"responses": "submitted_at", "orders": "ordered_at", "tickets": "created_at", "messages": "sent_at",
@@ -251,6 +251,55 @@ def _scan(folder: Path, table: str, how: str) -> tuple[list[Partition], list[str
             continue
         parts.append(Partition(table, week, path, meta.num_rows, path.stat().st_size, fingerprint(path, folder, how)))
     return parts, problems, schemas, weeks
+
+
+def column_ranges(path: str | Path, columns: Iterable[str]) -> dict[str, tuple[object, object] | None]:
+    """Least and greatest value of each column of one Parquet file, from its footer's statistics (nothing else read).
+
+    A column the file does not hold is left out; a column with values but without statistics in some row
+    group maps to None (its range is unknown: a caller must read the values); a column of nulls only maps
+    to ``(None, None)``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The Parquet file.
+    columns : iterable of str
+        The columns.
+
+    Returns
+    -------
+    dict
+        Column name to ``(least, greatest)`` as pyarrow gives them (str, int, datetime ...), or None.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pyarrow as pa, pyarrow.parquet as pq
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "part-0.parquet"
+    >>> pq.write_table(pa.table({"id": ["R2", "R1"], "x": [None, None]}, pa.schema([("id", pa.string()), ("x", pa.int64())])), f)
+    >>> column_ranges(f, ["id", "x", "y"])
+    {'id': ('R1', 'R2'), 'x': (None, None)}
+    """
+    _, pq = _arrow()
+    meta = pq.read_metadata(path)
+    names = meta.schema.to_arrow_schema().names
+    out: dict[str, tuple[object, object] | None] = {}
+    for name in columns:
+        if name not in names:
+            continue
+        i, lo, hi, known = names.index(name), None, None, True
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            st = group.column(i).statistics
+            if group.num_rows == 0 or (st is not None and st.has_null_count and st.null_count == group.num_rows):
+                continue  # no values in this row group
+            if st is None or not st.has_min_max:
+                known = False
+                break
+            lo = st.min if lo is None or st.min < lo else lo
+            hi = st.max if hi is None or st.max > hi else hi
+        out[name] = (lo, hi) if known else None
+    return out
 
 
 def _raise(folder: str | Path, table: str, problems: list[str]) -> None:

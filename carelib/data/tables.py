@@ -443,6 +443,12 @@ class Workspace:
         Where tables are read and validated (:mod:`carelib.data.engines`): ``pandas`` loads each
         table into memory; ``duckdb`` and ``spark`` keep it in the engine (:meth:`lazy`), validated
         by queries; ``auto`` picks DuckDB for folders of Parquet parts and large workspaces, pandas for small ones.
+    tally_store : TallyStore, optional
+        On an engine, where per-week tallies of week-partitioned tables are kept between runs (the
+        validation counts, and those asked for with :meth:`tally`): an object with the ``tally``
+        method of :class:`carelib.analysis.tallies.TallyStore` (kept in ``FOLDER/.carelib/tallies/``).
+        A re-run then reads only the weeks whose files changed; None reads every week every time.
+        The numbers are the same.
 
     Table files are ``<table>.csv|.parquet|.jsonl``, matched without regard to case
     (``Responses.CSV``); two files for one table are an error naming both. On an engine a table
@@ -450,7 +456,7 @@ class Workspace:
     """
 
     def __init__(self, folder: str | Path, errors: Errors = "raise", today: TodayLike = None,
-                 engine: str = "pandas") -> None:
+                 engine: str = "pandas", tally_store: object = None) -> None:
         self.path = Path(folder)
         if not self.path.is_dir():
             raise DataError(f"workspace folder {str(folder)!r} does not exist or is not a folder")
@@ -465,6 +471,9 @@ class Workspace:
             files = [p for p in self.path.iterdir() if p.is_file() and p.stem.lower() in CONTRACTS]
             self.engine = engines.resolve_engine(engine, files + folders)
         self._handle: object = None
+        self.tally_store = tally_store
+        self._weeks: dict[str, dict[str, str]] = {}
+        self._tally_lines: list[dict] = []
 
     def __repr__(self) -> str:
         return f"Workspace({self.path.name!r}, tables={self.available()})"
@@ -505,7 +514,7 @@ class Workspace:
         types them.
         """
         if kind not in self._tables:
-            if self.engine == "pandas":
+            if self.engine == "pandas" or self._pandas_only(kind):
                 data, report = load_table(self.file(kind), kind, errors=self.errors, today=self.today)
                 self._reports[kind] = report
             else:
@@ -513,6 +522,10 @@ class Workspace:
                 data = _as_pandas(self._checked[kind].in_file_order(), contract(kind))
             self._tables[kind] = data
         return self._tables[kind].copy()
+
+    def _pandas_only(self, kind: str) -> bool:
+        """A table file the engine does not read, loaded by the pandas path: a CSV file on Spark (``actions.csv``)."""
+        return self.engine == "spark" and self.file(kind).suffix.lower() != ".parquet" and not self.file(kind).is_dir()
 
     def frame(self, kind: str) -> pd.DataFrame:
         """Table ``kind`` as pandas, whatever the engine (the path for code that needs pandas)."""
@@ -540,12 +553,16 @@ class Workspace:
             return nw.from_native(self.table(kind)).lazy()
         if kind not in self._checked:
             path = self.file(kind)
+            checked = None
             if path.is_dir():  # strict about the parts first: an engine would fill a lost column with nulls
                 from carelib.data import partitions
 
-                partitions.validate(self.path, kind)
-            scanned = engines.scan_table(path, self.engine, self.handle)
-            checked = engines.validate_lazy(scanned, contract(kind), path.name, future_limit(self.today))
+                parts = partitions.validate(self.path, kind)
+                if self.tally_store is not None:
+                    checked = self._validated_by_week(kind, path, parts)
+            if checked is None:
+                scanned = engines.scan_table(path, self.engine, self.handle)
+                checked = engines.validate_lazy(scanned, contract(kind), path.name, future_limit(self.today))
             if self.errors == "raise" and len(checked.sample):
                 lines = [f"{r.source} row {r.row}, column {r.column!r}: expected {r.expected}, found {r.found}"
                          for r in checked.sample.itertuples()]
@@ -561,6 +578,157 @@ class Workspace:
 
     __getitem__ = table
 
+    # ----------------------------------------------------------------- per-week tallies (week partitions)
+
+    def weeks(self, kind: str) -> dict[str, str] | None:
+        """Each week of table ``kind`` with the fingerprint of its files, when its weekly tallies may be kept.
+
+        None unless the workspace is on an engine, keeps ``kind`` in week partitions and has its tally
+        store given (``tally_store``).
+        """
+        if self.engine == "pandas" or self.tally_store is None or not self.has(kind) or not self.file(kind).is_dir():
+            return None
+        if kind not in self._weeks:
+            from carelib.data import partitions
+
+            self._weeks[kind] = _week_fingerprints(partitions.scan(self.path, kind))
+        return self._weeks[kind]
+
+    def lazy_weeks(self, kind: str, weeks: list[str]) -> object:
+        """The kept rows of some weeks of a week-partitioned table, as a lazy frame that reads only their files.
+
+        The table is validated first (:meth:`lazy`); the rows kept are those the whole table keeps.
+        """
+        from carelib.data import partitions
+
+        self.lazy(kind)
+        path = self.file(kind)
+        wanted = set(weeks)
+        files = [p.path for p in partitions.scan(self.path, kind) if p.week in wanted]
+        if not files:
+            raise DataError(f"{kind}/ in {self.path.name!r}: no partition for week(s) {', '.join(sorted(wanted))}")
+        checked = self._checked[kind]
+        scanned = engines.scan_table(path, self.engine, self.handle, files=files)
+        whole = engines.validated_from_rows(scanned, contract(kind), path.name, future_limit(self.today),
+                                            self._validation_counts(checked), checked.sample)
+        return whole.kept
+
+    def tally(self, kind: str, metric: str, grouping: tuple[str, ...], compute, params: dict | None = None):
+        """A per-week tally of table ``kind``: ``compute(kept rows, lazy)`` gives rows with ``week``, ``grouping``, counts.
+
+        On an engine with a week-partitioned ``kind`` and the tally store on, the weeks whose files did
+        not change since the last run come from the store and ``compute`` runs on the other weeks'
+        files only; otherwise on the whole table. Either way the same rows, sorted by week and grouping.
+
+        Parameters
+        ----------
+        kind : str
+            The table.
+        metric : str
+            What is tallied (part of the store's key).
+        grouping : tuple of str
+            The grouping columns besides ``week``.
+        compute : callable
+            ``compute(frame)``: the tally of a lazy frame of kept rows (``week`` computed from the rows'
+            dates, rows without a week left out).
+        params : dict, optional
+            Anything else the tally depends on (part of the store's key).
+
+        Returns
+        -------
+        DataFrame
+            The tally rows of every week.
+        """
+        weeks = self.weeks(kind)
+        if weeks is not None:
+            self.lazy(kind)
+            got = self._store_tally(kind, metric, grouping, weeks, lambda w: compute(self.lazy_weeks(kind, w)),
+                                    params or {})
+            if got is not None:
+                return got
+        return compute(self.lazy(kind))
+
+    def _store_tally(self, kind: str, metric: str, grouping: tuple[str, ...], weeks: dict[str, str], compute,
+                     params: dict) -> pd.DataFrame | None:
+        """The tally through the store, its line in :meth:`tally_report`; None when the store cannot be written."""
+        try:
+            res = self.tally_store.tally(kind, metric, grouping, weeks, compute, params)
+        except OSError as exc:  # a read-only workspace: tally everything, say so
+            self._tally_lines.append({"table": kind, "tally": metric, "weeks from the store": 0, "weeks tallied": 0,
+                                      "weeks dropped": 0, "tallied": f"whole table (store not writable: {exc})"})
+            return None
+        self._tally_lines.append({"table": kind, "tally": metric, "weeks from the store": res.reused,
+                                  "weeks tallied": res.computed, "weeks dropped": res.dropped,
+                                  "tallied": ", ".join(res.computed_weeks[:6])
+                                  + (" ..." if res.computed > 6 else "")})
+        return res.frame
+
+    def tally_report(self) -> pd.DataFrame:
+        """What the tally store did in this run: one row per tally (weeks from the store, weeks tallied)."""
+        cols = ["table", "tally", "weeks from the store", "weeks tallied", "weeks dropped", "tallied"]
+        return pd.DataFrame(self._tally_lines, columns=cols)
+
+    def _validation_counts(self, checked: engines.Validated) -> pd.DataFrame:
+        return engines.validation_rows(checked)[0]
+
+    def _validated_by_week(self, kind: str, path: Path, parts: list) -> engines.Validated | None:
+        """The table validated week by week through the tally store; None when the whole table must be read
+        (ids of two weeks may collide, or the store cannot be written)."""
+        from carelib.data import partitions
+
+        spec = contract(kind)
+        limit = future_limit(self.today)
+        unique = [c.name for c in spec.columns if c.unique]
+        dates = [c.name for c in spec.columns if c.kind == "datetime" and not c.future]
+        by_week: dict[str, list] = {}
+        for p in parts:
+            by_week.setdefault(p.week, []).append(p)
+        ranges, tags = [], {}
+        for week, files in by_week.items():
+            found = [partitions.column_ranges(p.path, [*unique, *dates]) for p in files if p.rows]
+            for u in unique:  # an unknown range (None) may collide with anything
+                ranges += [(r[u] or (None, None), week) for r in found if u in r and r[u] != (None, None)]
+            late = any(r[d] is None or (r[d][1] is not None and pd.Timestamp(r[d][1]) > limit)
+                       for r in found for d in dates if d in r)
+            tags[week] = str(limit) if late else ""  # a week with no date past today does not depend on it
+        if unique and _may_collide(ranges):
+            self._tally_lines.append({"table": kind, "tally": "validation", "weeks from the store": 0,
+                                      "weeks tallied": len(by_week), "weeks dropped": 0,
+                                      "tallied": "whole table (ids of two weeks may collide)"})
+            return None
+        fps = {w: f"{fp}|{tags[w]}" for w, fp in _week_fingerprints(parts).items()}
+        samples: dict[tuple[str, ...], pd.DataFrame] = {}
+        empty = (pd.DataFrame([{"kind": "read", "column": "", "reason": "", "expected": "", "rows": 0}]),
+                 pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in engines.SAMPLE_COLUMNS}))
+
+        def counts(weeks: list[str]) -> pd.DataFrame:
+            out, kept = [], []
+            for w in weeks:
+                if not any(p.rows for p in by_week[w]):  # a week without rows: nothing to query
+                    c, smp = empty
+                else:
+                    scanned = engines.scan_table(path, self.engine, self.handle, files=[p.path for p in by_week[w]])
+                    c, smp = engines.validation_rows(engines.validate_lazy(scanned, spec, path.name, limit))
+                out.append(c.assign(week=w))
+                kept.append(smp.assign(week=w))
+            samples[tuple(weeks)] = pd.concat(kept, ignore_index=True)
+            return pd.concat(out, ignore_index=True)
+
+        def sample(weeks: list[str]) -> pd.DataFrame:
+            if tuple(weeks) not in samples:
+                counts(weeks)
+            return samples[tuple(weeks)]
+
+        params = {"contract": repr(spec), "engine_rules": 1}
+        got = self._store_tally(kind, "validation", ("kind", "column", "reason", "expected"), fps, counts, params)
+        smp = None if got is None else self._store_tally(kind, "validation_sample", ("source", "row"), fps, sample,
+                                                         params)
+        if got is None or smp is None:
+            return None
+        scanned = engines.scan_table(path, self.engine, self.handle)
+        return engines.validated_from_rows(scanned, spec, path.name, limit, got.drop(columns="week"),
+                                           smp.drop(columns="week"))
+
     def names(self, kind: str = "customers", column: str = "name") -> list[str]:
         """The people's names of table ``kind`` (the redaction roster); empty when there are none.
 
@@ -571,12 +739,22 @@ class Workspace:
         >>> Workspace(folder).names()
         []
         """
+        values = self._column(kind, column)
+        return [] if values is None else [str(v) for v in values.dropna()]
+
+    def _column(self, kind: str, column: str) -> pd.Series | None:
+        """One column of table ``kind``'s kept rows in file order, None without it: from the loaded table, or
+        on an engine a query of that column alone (the redaction roster of 2 M customers does not load them)."""
         if not self.has(kind):
-            return []
-        table = self.table(kind)
-        if column not in table.columns:
-            return []
-        return [str(v) for v in table[column].dropna()]
+            return None
+        if self.engine == "pandas" or kind in self._tables:
+            if kind not in self._tables:
+                self.table(kind)
+            table = self._tables[kind]
+            return table[column] if column in table.columns else None
+        if column not in self.lazy(kind).columns:
+            return None
+        return self._checked[kind].in_file_order([column])[column]
 
     def identifiers(self) -> list[str]:
         """The workspace's own ids of people, for redaction: every customer id, and the ids of people in the
@@ -591,8 +769,10 @@ class Workspace:
         ['jdoe_1983']
         """
         found: set[str] = set()
-        if self.has("customers"):
-            found.update(self.table("customers")["customer_id"].dropna().astype(str))
+        ids = self._column("customers", "customer_id")
+        if ids is not None:
+            found.update(ids.dropna().astype(str))
+        del ids
         for kind, table in self._tables.items():
             if "customer_id" in table.columns:
                 found.update(table["customer_id"].dropna().astype(str))
@@ -665,6 +845,28 @@ class Workspace:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     h.update(block)
         return h.hexdigest()
+
+
+def _week_fingerprints(parts: list) -> dict[str, str]:
+    """One fingerprint per week from its partitions' (all its files: a file added or removed changes it)."""
+    by_week: dict[str, list[str]] = {}
+    for p in parts:
+        by_week.setdefault(p.week, []).append(p.fingerprint)
+    return {w: hashlib.sha256("\n".join(sorted(f)).encode()).hexdigest()[:32] for w, f in sorted(by_week.items())}
+
+
+def _may_collide(ranges: list[tuple[tuple[object, object], str]]) -> bool:
+    """Whether the id ranges (least, greatest) of two different weeks overlap, or some range is unknown."""
+    if any(lo is None for (lo, _), _ in ranges):
+        return True
+    spans = sorted(((lo, hi), w) for (lo, hi), w in ranges)
+    reach: tuple[object, str] | None = None
+    for (lo, hi), w in spans:
+        if reach is not None and lo <= reach[0] and w != reach[1]:
+            return True
+        if reach is None or hi > reach[0]:
+            reach = (hi, w)
+    return False
 
 
 def _as_pandas(data: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:

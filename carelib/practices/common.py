@@ -15,10 +15,12 @@ import pandas as pd
 
 from carelib import periods
 from carelib.analysis import cases
+from carelib.data.engines import with_week_lazy
 from carelib.data.importer import REPORT_FILE
 from carelib.data.tables import Workspace, load_workspace
 from carelib.errors import DataError, ParameterError
 from carelib.exports import readable
+from carelib.metrics import count_by
 from carelib.qual.codebook import load_codebook
 from carelib.qual.coding import auto_code
 from carelib.report import findings
@@ -27,7 +29,7 @@ from carelib.report.tables import Table
 from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
 
-__all__ = ["Shown", "Captioned", "table", "display_options", "open_workspace", "redactor", "note", "table_weeks", "resolve_period", "the_case", "code_texts", "DATED",
+__all__ = ["Shown", "Captioned", "table", "display_options", "open_workspace", "redactor", "note", "table_weeks", "table_week_counts", "resolve_period", "the_case", "code_texts", "DATED",
            "load_report", "import_report", "export_accounting"]
 
 #: The time column of each dated table: what "latest" and the weekly windows read.
@@ -305,7 +307,9 @@ def redactor(ws: Workspace | Iterable[str] | Mapping[str, str] | None, *, greeti
     if isinstance(ws, Mapping):  # name → pseudonym (participant ids, say): kept as given
         return Redactor(dict(ws) or None, greetings=greetings)
     if isinstance(ws, Workspace):  # its names, and its own ids of people (usernames, customer ids) in the text
-        return Redactor(ws.names() or None, greetings=greetings, identifiers=ws.identifiers() or None)
+        # the columns alone, through the engine; each name once (the roster's order, so the same pseudonyms)
+        names = list(dict.fromkeys(ws.names()))
+        return Redactor(names or None, greetings=greetings, identifiers=ws.identifiers() or None)
     return Redactor(list(ws or []) or None, greetings=greetings)
 
 
@@ -313,6 +317,16 @@ def table_weeks(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str,
     """ISO week of every row of each dated table present (``DATED``), by table name."""
     wanted = DATED if tables is None else {t: DATED[t] for t in tables}
     return {t: periods.week_of(ws[t], c) for t, c in wanted.items() if ws.has(t)}
+
+
+def table_week_counts(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Rows per ISO week of each dated table present (``DATED``), counted in the workspace's engine.
+
+    The counted form of :func:`table_weeks` (``week, rows``; a missing week counts the undated rows): on DuckDB or
+    Spark only the weeks come back, never a table's rows.
+    """
+    wanted = DATED if tables is None else {t: DATED[t] for t in tables}
+    return {t: count_by(with_week_lazy(ws.lazy(t), c), "week", "rows") for t, c in wanted.items() if ws.has(t)}
 
 
 def table_waves(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str, pd.Series]:
@@ -367,8 +381,13 @@ def the_case(ws: Workspace, period: str, *, weeks: int = 4, seed: int | None = 0
 
     if not all(ws.has(t) for t in ("complaints", "tickets", "messages")):
         return Shown(Markdown("_No complaints, tickets and messages in this workspace: no case to open with._"))
-    case = cases.pick_case(ws["complaints"], ws["tickets"], ws["messages"], period, weeks=weeks, seed=seed,
-                           recoveries=ws["recoveries"] if ws.has("recoveries") else None)
+    if ws.engine != "pandas":  # counted and filtered in the engine: only the picked customer's rows come back
+        case = cases.pick_case_lazy(ws.lazy("complaints"), ws.lazy("tickets"), ws.lazy("messages"), period,
+                                    weeks=weeks, seed=seed,
+                                    recoveries=ws.lazy("recoveries") if ws.has("recoveries") else None)
+    else:
+        case = cases.pick_case(ws["complaints"], ws["tickets"], ws["messages"], period, weeks=weeks, seed=seed,
+                               recoveries=ws["recoveries"] if ws.has("recoveries") else None)
     card = cases.case_card(case, redact=redact or redactor(ws).redact)
     findings.publish("case", case.theme, label="The case", text=card.text.removeprefix("Case: "), kind="case",
                      words=card.words, why=card.why, outcome=card.outcome)

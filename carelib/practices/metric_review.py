@@ -23,11 +23,13 @@ from functools import cached_property
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
 from carelib import metrics, periods
 from carelib.analysis import drivers, review, segments
+from carelib.analysis.tallies import TallyStore
 from carelib.data.engines import with_week_lazy
 from carelib.data.tables import Workspace, load_workspace
 from carelib.errors import ParameterError
@@ -35,8 +37,12 @@ from carelib.exports import readable
 from carelib.metrics import response_times as rt
 from carelib.metrics import spc
 from carelib.metrics.definitions import definitions_table
+from carelib.metrics.tally import collect, sum_flags
 from carelib.practices import common
+from carelib.qual.codebook import load_codebook
+from carelib.qual.coding import keyword_codes
 from carelib.report import findings, plots
+from carelib.scales import BOXES
 from carelib.text.themes import ThemeModel
 
 __all__ = ["Review", "open_review", "overview", "the_case", "headline", "publish_headline", "exclusions",
@@ -77,6 +83,8 @@ class Review:
     seed: int = 0
 
     grain: str = "week"
+    #: rows per week of each dated table, counted in the engine (``week, rows``); None on pandas (``weeks_of`` per row)
+    week_rows: dict[str, pd.DataFrame] | None = None
 
     def dated(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
         """A copy of ``frame`` with its period in ``week``: the ISO week, or the wave when the review runs by waves."""
@@ -169,12 +177,56 @@ class Review:
         """Weekly NPS over the trend weeks with its interval (None without NPS answers)."""
         if "nps" not in self.surveys:
             return None
-        if self.on_engine:  # the weekly tally in the engine
-            a = nw.from_native(self.lazy("responses", "submitted_at")).filter(nw.col("survey") == "nps")
+        if self.on_engine:  # from the weekly tally in the engine (kept per week in the tally store)
+            t = self.survey_weeks("nps")
+            return _nps_of_tally(t[t["week"].isin(self.trend)].reset_index(drop=True), self)
         else:
             a = self.nps_answers
         return metrics.nps(review.in_weeks(a, self.trend), by="week", confidence=self.confidence,
                            method=self.method, min_n=self.min_n, seed=self.seed)
+
+    def survey_weeks(self, survey: str) -> pd.DataFrame:
+        """The answers of ``survey`` tallied by week in the engine (``tally_nps`` or ``tally_scale`` columns; a week
+        whose answers have no score has ``n`` 0), through the workspace's tally store when it has one."""
+        if survey not in self._tallies:
+            low, high, _, _ = BOXES.get(survey, (0, 10, 0, 0))
+
+            def compute(kept: Any) -> pd.DataFrame:
+                a = with_week_lazy(kept, "submitted_at").filter((nw.col("survey") == survey) & ~nw.col("week").is_null())
+                return metrics.tally_nps(a, "score", "week") if survey in ("nps", "enps") else \
+                    metrics.tally_scale(a, "score", "week", low, high)
+
+            self._tallies[survey] = self.ws.tally("responses", f"{survey}_boxes", (), compute,
+                                                  {"survey": survey, "scale": [low, high]})
+        return self._tallies[survey]
+
+    def week_counts(self, kind: str, column: str) -> pd.Series:
+        """Rows of table ``kind`` per week of ``column``, counted in the engine (through the tally store when there
+        is one): the counts :func:`carelib.analysis.review.rate_row` and ``count_row`` take."""
+        key = f"{kind}.{column}"
+        if key not in self._tallies:
+            def compute(kept: Any) -> pd.DataFrame:
+                return metrics.count_by(with_week_lazy(kept, column).filter(~nw.col("week").is_null()), "week", "rows")
+
+            self._tallies[key] = self.ws.tally(kind, "rows", (), compute, {"date": column})
+        t = self._tallies[key]
+        return t.set_index("week")["rows"].astype("int64")
+
+    def window_answers(self) -> Any:
+        """The answers with their ``week`` for a section that reads only the weeks under review: on an engine with
+        the tally store, a lazy frame over those weeks' partitions only (every answer's week was checked against its
+        partition when the weekly survey tallies were made); else :meth:`lazy`."""
+        known = self.ws.weeks("responses") if self.on_engine else None
+        have = [w for w in self.current if known is not None and w in known]
+        if not have:
+            return self.lazy("responses", "submitted_at")
+        for s in self.surveys:  # a row outside its partition's week fails here, before any week is pruned
+            self.survey_weeks(s)
+        return with_week_lazy(self.ws.lazy_weeks("responses", have), "submitted_at")
+
+    @cached_property
+    def _tallies(self) -> dict[str, pd.DataFrame]:
+        return {}
 
     @cached_property
     def head(self) -> pd.DataFrame:
@@ -206,7 +258,7 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
                 weeks: int = 52, segment: str = "region", segments_by: Iterable[str] = ("region", "plan", "channel"),
                 confidence: float = 0.95, method: str = "adjusted-wald", min_n: int = 30,
                 rules: str = "western-electric", sla_minutes: float = 60.0, seed: int = 0,
-                today: periods.TodayLike = None, engine: str = "auto") -> Review:
+                today: periods.TodayLike = None, engine: str = "auto", tally_store: bool = True) -> Review:
     """Open the review of a workspace: the weeks under review, compared against, and shown in trends.
 
     Parameters
@@ -225,6 +277,10 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
         The run's today (default ``$CARELIB_TODAY``, else the clock).
     engine : {"auto", "duckdb", "pandas", "spark"}
         Where tables are read and the headline's tallies counted (:func:`carelib.data.tables.load_workspace`).
+    tally_store : bool
+        On an engine, keep the weekly tallies of week-partitioned tables (validation counts, survey boxes,
+        rows per week) in ``WORKSPACE/.carelib/tallies/`` (:class:`carelib.analysis.tallies.TallyStore`): a
+        re-run tallies only new or changed weeks. The findings are the same either way.
 
     Returns
     -------
@@ -238,9 +294,12 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
     """
     ws = common.open_workspace(data_dir, today=today) if engine == "auto" else \
         load_workspace(data_dir, errors="exclude", today=today, engine=engine)
-    weeks_of = common.table_weeks(ws)
+    if tally_store and ws.engine != "pandas":  # before any table is read: validation counts are kept per week too
+        ws.tally_store = TallyStore(ws.path)
+    week_rows = common.table_week_counts(ws) if ws.engine != "pandas" else None  # weeks come back, not rows
+    weeks_of = common.table_weeks(ws) if week_rows is None else {t: c["week"] for t, c in week_rows.items()}
     kw = {"window": window, "segment": segment, "segments_by": list(segments_by), "confidence": confidence,
-          "method": method, "min_n": min_n, "rules": rules, "sla_minutes": sla_minutes, "seed": seed}
+          "method": method, "min_n": min_n, "rules": rules, "sla_minutes": sla_minutes, "seed": seed, "week_rows": week_rows}
     waves = {} if _any_dated(weeks_of) else common.table_waves(ws)
     if _any_dated(waves):  # dates known only to the year or month: wave against wave, never an invented week
         period, current, previous, trend = _waves(period, waves, weeks)
@@ -317,8 +376,7 @@ def overview(r: Review) -> common.Shown:
         said = common.note("**No row of any table has a date** (tables: {t}): every row is counted once, as one "
                            "period; trends, comparisons and control charts are skipped, and no date is invented.",
                            t=", ".join(sorted(r.have)))
-        return common.Shown(said, common.table(review.coverage(r.weeks_of, r.current),
-                                               "Rows of each table (no row has a date)"))
+        return common.Shown(said, common.table(_coverage_table(r), "Rows of each table (no row has a date)"))
     if r.grain == "wave":
         said = common.note("**Under review:** the wave {a} · **compared with:** {c} · **tables:** {t}. The dates are "
                            "known only to the {g}: each wave is compared with the one before, and no week is "
@@ -334,9 +392,15 @@ def overview(r: Review) -> common.Shown:
 def _coverage(r: Review) -> Any:
     """Each dated table's first and last period and its rows under review (:func:`carelib.analysis.review.coverage`)."""
     per = _per(r)
-    return common.table(review.coverage(r.weeks_of, r.current),
+    return common.table(_coverage_table(r),
                         f"Dates of each table: first and last {per}, rows in {_window(r)} (under review), rows "
                         f"without a {per}")
+
+
+def _coverage_table(r: Review) -> pd.DataFrame:
+    """:func:`carelib.analysis.review.coverage` of the review's tables: from the engine's counts when it has them."""
+    return review.coverage(r.weeks_of, r.current) if r.week_rows is None or r.grain == "wave" else \
+        review.coverage_counts(r.week_rows, r.current)
 
 
 def _late_redactor(ws: Workspace) -> Callable[[str], str]:
@@ -364,17 +428,45 @@ def _headline_rows(r: Review) -> list:
     args = (r.current, r.previous, r.trend, r.confidence, r.rules)
     if r.surveys:
         answers = r.lazy("responses", "submitted_at")
-        rows += [review.survey_row(answers, s, *args, min_n=r.min_n)
+        rows += [review.survey_row(answers, s, *args, min_n=r.min_n, weekly=r.survey_weeks(s) if r.on_engine else None)
                  for s in ("nps", "enps", "csat", "ces", "pmf") if s in r.surveys]
-    if r.reviews is not None and r.reviews["created_at"].notna().any():
-        rows.append(review.stars_row(r.reviews, *args))
+    reviews = _dated_reviews(r)
+    if reviews is not None:
+        rows.append(review.stars_row(reviews, *args))
     if {"complaints", "orders"} <= r.have:
-        rows.append(review.rate_row(r.lazy("complaints", "received_at"), r.lazy("orders", "ordered_at"), *args))
+        rows.append(review.rate_row(_counted(r, "complaints", "received_at"), _counted(r, "orders", "ordered_at"), *args))
     elif "complaints" in r.have:  # no orders to divide by: complaints per week
-        rows.append(review.count_row(r.lazy("complaints", "received_at"), *args))
+        rows.append(review.count_row(_counted(r, "complaints", "received_at"), *args))
     if r.ticket_times is not None:
         rows += review.response_row(r.ticket_times, *args, sla_minutes=r.sla_minutes)
     return rows
+
+
+def _counted(r: Review, kind: str, column: str) -> Any:
+    """Rows per week on an engine (:meth:`Review.week_counts`), else the table with its ``week``."""
+    return r.week_counts(kind, column) if r.on_engine else r.lazy(kind, column)
+
+
+def _nps_of_tally(t: pd.DataFrame, r: Review) -> pd.DataFrame:
+    """:func:`carelib.metrics.nps` by week from the weekly tally (the inference of ``metrics.nps`` on its counts)."""
+    inf = metrics.nps_from_counts(t["promoters"], t["passives"], t["detractors"], r.confidence, r.method, r.seed)
+    out = pd.concat([t[["week"]].reset_index(drop=True), inf], axis=1)
+    out["missing"] = t["missing"].to_numpy()
+    small = out["n"] < r.min_n
+    out.loc[small, ["nps", "ci_low", "ci_high"]] = float("nan")
+    out["note"] = [f"n too small ({k} < {r.min_n})" if s else "" for k, s in zip(out["n"], small, strict=True)]
+    return out
+
+
+def _dated_reviews(r: Review) -> Any:
+    """The reviews with their ``week`` when any review is dated (lazy in the engine on an engine workspace), else
+    None."""
+    if "reviews" not in r.have:
+        return None
+    if r.on_engine:
+        reviews = r.lazy("reviews", "created_at")
+        return reviews if _has_values(reviews, "created_at") else None
+    return r.reviews if r.reviews["created_at"].notna().any() else None
 
 
 def publish_headline(head: pd.DataFrame, *, alpha: float = 0.05, comparison: str = "the weeks compared with") -> None:
@@ -465,9 +557,46 @@ def _signals(found: pd.DataFrame, what: str, r: Review) -> Any:
                                            what=what, span=_trend(r), rules=r.rules))
 
 
-def _segment_answers(r: Review) -> pd.DataFrame | None:
+def _segment_answers(r: Review) -> Any:
+    """The NPS answers when they carry ``segment`` (lazy in the engine on an engine workspace), else None."""
+    if r.on_engine:
+        if "nps" not in r.surveys:
+            return None
+        a = _survey_rows(r, "nps")
+        return a if r.segment in _columns(a) else None
     a = r.nps_answers
     return a if a is not None and r.segment in a.columns else None
+
+
+def _survey_rows(r: Review, name: str, weeks: list[str] | None = None) -> Any:
+    """:meth:`Review.survey`, lazy in the engine on an engine workspace (only tallies of it come back)."""
+    if not r.on_engine:
+        return r.survey(name, weeks)
+    a = nw.from_native(r.lazy("responses", "submitted_at")).filter(nw.col("survey") == name)
+    return a if weeks is None else review.in_weeks(a, weeks)
+
+
+def _columns(frame: Any) -> list[str]:
+    return list(frame.columns) if isinstance(frame, pd.DataFrame) else nw.from_native(frame).collect_schema().names()
+
+
+def _rows(frame: Any) -> int:
+    """Rows of ``frame``, counted where it lives."""
+    return len(frame) if isinstance(frame, pd.DataFrame) else int(metrics.count_by(frame)["count"].iloc[0])
+
+
+def _distinct(frame: Any, column: str) -> int:
+    """Distinct values of ``column`` (missing left out), counted where ``frame`` lives."""
+    if isinstance(frame, pd.DataFrame):
+        return int(frame[column].nunique())
+    return len(metrics.count_by(nw.from_native(frame).filter(~nw.col(column).is_null()), column))
+
+
+def _latest(frame: Any) -> Any:
+    """The latest ``week`` of ``frame``, found where it lives."""
+    if isinstance(frame, pd.DataFrame):
+        return frame["week"].max()
+    return review.week_counts(frame).index.max()
 
 
 def nps_by_segment(r: Review) -> common.Shown:
@@ -475,7 +604,7 @@ def nps_by_segment(r: Review) -> common.Shown:
     a = _segment_answers(r)
     if a is None:
         return common.Shown()
-    window = a[a["week"].isin(r.current)]
+    window = review.in_weeks(a, r.current)
     kw = {"confidence": r.confidence, "method": r.method, "seed": r.seed}
     overall = metrics.nps(window, **kw)
     by_segment = metrics.nps(window, by=r.segment, min_n=r.min_n, **kw)
@@ -489,9 +618,16 @@ def nps_blocks(r: Review) -> common.Shown:
     a = _segment_answers(r)
     if a is None:
         return common.Shown()
-    recent = a[a["week"].isin(r.trend)]
+    recent = review.in_weeks(a, r.trend)
     block_of = periods.blocks(r.trend, size=4)
-    grid = metrics.nps(recent.assign(block=recent["week"].map(block_of)), by=[r.segment, "block"],
+    if isinstance(recent, pd.DataFrame):
+        blocked = recent.assign(block=recent["week"].map(block_of))
+    else:  # the block of each week, computed in the engine
+        block: Any = nw.lit(None, nw.String)
+        for week, label in block_of.items():
+            block = nw.when(nw.col("week") == week).then(nw.lit(str(label))).otherwise(block)
+        blocked = nw.from_native(recent).with_columns(block.alias("block"))
+    grid = metrics.nps(blocked, by=[r.segment, "block"],
                        confidence=r.confidence, method=r.method, min_n=r.min_n, seed=r.seed)
     return common.Shown(common.table(
         grid.pivot(index="block", columns=r.segment, values="nps"),
@@ -508,21 +644,21 @@ def enps(r: Review) -> common.Shown:
     FDR-controlled), and the agreement rate of each Likert statement (``agree5``/``agree7`` surveys), by segment
     when there is one. Nothing without staff answers."""
     shown = common.Shown()
-    part = r.survey("enps")
+    part = _survey_rows(r, "enps")
     columns = [c for c in dict.fromkeys([*STAFF_SEGMENTS, *r.segments_by])]
-    if not part.empty:
+    if _rows(part):
         shown += common.Shown(common.table(metrics.enps(part, by="week", confidence=r.confidence, min_n=r.min_n),
                                            f"eNPS (staff) by {_per(r)}, every {_per(r)} with answers "
                                            f"({_interval(r)})"))
-        for c in (c for c in columns if c in part.columns and part[c].nunique() > 1):
+        for c in (c for c in columns if c in _columns(part) and _distinct(part, c) > 1):
             shown += common.Shown(common.note("**eNPS by {c}** (all waves; each {c} against the rest)", c=c),
                                   segments.enps_by_segment(part, c, confidence=r.confidence, min_n=r.min_n))
     for scale in ("agree5", "agree7"):
-        items = r.survey(scale)
-        if items.empty:
+        items = _survey_rows(r, scale)
+        if not _rows(items):
             continue
-        by = next((c for c in columns if c in items.columns and items[c].nunique() > 1), None)
-        question = "question" if "question" in items.columns else None
+        by = next((c for c in columns if c in _columns(items) and _distinct(items, c) > 1), None)
+        question = "question" if "question" in _columns(items) else None
         shown += common.Shown(common.note("**Agreement** ({s}: share answering agree or strongly agree)", s=scale),
                               metrics.agreement_rate(items, by=by, confidence=r.confidence, scale=scale,
                                                      question=question, min_n=r.min_n))
@@ -531,11 +667,11 @@ def enps(r: Review) -> common.Shown:
 
 def csat(r: Review) -> common.Shown:
     """CSAT in the window (by team when answers carry one) and the Laney p′ chart of weekly CSAT."""
-    if r.survey("csat").empty:
+    if not _rows(_survey_rows(r, "csat")):
         return common.Shown()
-    part = r.survey("csat", r.trend)
-    by = "team" if "team" in part.columns else None
-    table = metrics.csat(part[part["week"].isin(r.current)], by=by, confidence=r.confidence, min_n=r.min_n)
+    part = _survey_rows(r, "csat", r.trend)
+    by = "team" if "team" in _columns(part) else None
+    table = metrics.csat(review.in_weeks(part, r.current), by=by, confidence=r.confidence, min_n=r.min_n)
     w = metrics.csat(part, by="week", confidence=r.confidence)
     chart = spc.p_chart(w["successes"], w["n"], w["week"])
     plots.control_chart(chart, spc.signals(chart, r.rules), percent=True,
@@ -549,16 +685,18 @@ def ces_pmf(r: Review) -> common.Shown:
     """CES and PMF by plan: in the window when it holds ``min_n`` answers, else their latest wave."""
     shown = common.Shown()
     for name, fn in (("ces", metrics.ces), ("pmf", metrics.pmf)):
-        part = r.survey(name)
-        if r.answers is None or not len(part):
+        if "responses" not in r.have:
             continue
-        by = "plan" if "plan" in part.columns else None
-        in_window = part[part["week"].isin(r.current)]
-        if len(in_window) >= r.min_n:
+        part = _survey_rows(r, name)
+        if not _rows(part):
+            continue
+        by = "plan" if "plan" in _columns(part) else None
+        in_window = review.in_weeks(part, r.current)
+        if _rows(in_window) >= r.min_n:
             data, when = in_window, r.span
         else:
-            latest = part["week"].max()
-            data, when = part[part["week"] == latest], f"latest wave {latest}"
+            latest = _latest(part)
+            data, when = review.in_weeks(part, [latest]), f"latest wave {latest}"
         said = common.note("**{name}** by {by}, {when}", name=name.upper(), by=by or "all", when=when)
         shown += common.Shown(said, fn(data, by=by, confidence=r.confidence, min_n=r.min_n))
     return shown
@@ -568,6 +706,8 @@ def public_reviews(r: Review) -> common.Shown:
     """Section 5: products ranked by Bayesian average, the recommend share, and mean stars by week."""
     if "reviews" not in r.have:
         return common.Shown(Markdown("_No reviews table in this workspace._"))
+    if r.on_engine:  # ratings, shares and weekly means tallied in the engine: counts come back
+        return _public_reviews_in_engine(r)
     reviews = r.ws["reviews"]
     item = next((c for c in ("product_name", "product_id") if c in reviews.columns), None)
     ranked = recommended = None
@@ -591,14 +731,40 @@ def public_reviews(r: Review) -> common.Shown:
     return common.Shown(ranked, recommended)
 
 
+def _public_reviews_in_engine(r: Review) -> common.Shown:
+    """:func:`public_reviews` on an engine workspace: every tally runs where the reviews live."""
+    reviews = nw.from_native(r.lazy("reviews", "created_at"))
+    columns = reviews.collect_schema().names()
+    item = next((c for c in ("product_name", "product_id") if c in columns), None)
+    ranked = recommended = None
+    if item:
+        ranked = metrics.ratings(reviews, by=item, confidence=r.confidence).sort_values("bayes_avg")
+        products = len(ranked)
+        which = (f"The {products:,} products ranked by" if products <= 8
+                 else f"The 8 of {products:,} products with the lowest")
+        ranked = common.table(ranked.head(8)[[item, *RANKING_COLUMNS]],
+                              f"{which} Bayesian-average stars, lowest first (every review; {_interval(r)})",
+                              absent=common.note("_No reviews to rank the products by._"))
+    if "recommended" in columns:  # each distinct value counted in the engine, read as yes/no here
+        counts = metrics.count_by(reviews, "recommended", "n")
+        said = pd.DataFrame({"recommended": np.repeat(metrics.as_bool(counts["recommended"]).to_numpy(object),
+                                                      counts["n"].to_numpy())})
+        recommended = common.table(metrics.proportion(said, "recommended", confidence=r.confidence),
+                                   f"Reviews that recommend the product: share of every review ({_interval(r)})")
+    if _has_values(reviews, "created_at"):
+        wk = metrics.ratings(review.in_weeks(reviews, r.trend), by="week", confidence=r.confidence)
+        plots.trend(wk, x="week", y="mean", title="Mean review stars by week", ylabel="stars")
+    return common.Shown(ranked, recommended)
+
+
 def category_rates(complaints: pd.DataFrame, orders: pd.DataFrame, current: list[str], previous: list[str],
                    confidence: float = 0.95) -> pd.DataFrame:
     """Complaints per 1,000 orders by category, in the window and before, with the exact rate-ratio test.
 
     Parameters
     ----------
-    complaints, orders : DataFrame
-        With a ``week`` column (and ``category`` for complaints).
+    complaints, orders : DataFrame or lazy frame
+        With a ``week`` column (and ``category`` for complaints): pandas, or lazy in an engine (counted there).
     current, previous : list of str
         The weeks under review and those compared with.
     confidence : float
@@ -617,18 +783,23 @@ def category_rates(complaints: pd.DataFrame, orders: pd.DataFrame, current: list
     >>> category_rates(c, o, ["W2"], ["W1"])[["category", "per_1000", "before_per_1000"]].values.tolist()
     [['late', 5.0, 10.0], ['rude', 5.0, 0.0]]
     """
-    e1, e0 = int(orders["week"].isin(current).sum()), int(orders["week"].isin(previous).sum())
-    table = _by_category(complaints, current, previous, (e1, e0), 1000.0, "per_1000", confidence)
+    ex = review.week_counts(orders)  # counted where the orders live: weeks come back, not rows
+    e1, e0 = int(ex[ex.index.isin(current)].sum()), int(ex[ex.index.isin(previous)].sum())
+    counts = metrics.count_by(complaints, ["category", "week"], "n")
+    table = _by_category(counts[counts["category"].notna()], current, previous, (e1, e0), 1000.0, "per_1000",
+                         confidence)
     return table.sort_values("per_1000", ascending=False, ignore_index=True)
 
 
-def _by_category(complaints: pd.DataFrame, current: list[str], previous: list[str], exposure: tuple[int, int],
+def _by_category(counts: pd.DataFrame, current: list[str], previous: list[str], exposure: tuple[int, int],
                  per: float, name: str, confidence: float) -> pd.DataFrame:
-    """Complaints per category in the window and before, each as a rate ``per`` unit of ``exposure`` (window,
-    before) in the column ``name`` (and ``before_<name>``), with the exact rate-ratio test when there is a before."""
+    """Complaints per category in the window and before, from complaints counted by ``category, week`` (column
+    ``n``), each as a rate ``per`` unit of ``exposure`` (window, before) in the column ``name`` (and
+    ``before_<name>``), with the exact rate-ratio test when there is a before."""
     (e1, e0), rows = exposure, []
-    for cat, g in complaints.groupby("category"):
-        k1, k0 = int(g["week"].isin(current).sum()), int(g["week"].isin(previous).sum())
+    for cat, g in counts.groupby("category"):
+        k1 = int(g.loc[g["week"].isin(current), "n"].sum())
+        k0 = int(g.loc[g["week"].isin(previous), "n"].sum())
         if k1 + k0 == 0:
             continue
         test = metrics.rate_ratio(k1, e1, k0, e0, confidence) if e0 else {}  # nothing before: nothing to compare
@@ -644,8 +815,8 @@ def category_counts(complaints: pd.DataFrame, current: list[str], previous: list
 
     Parameters
     ----------
-    complaints : DataFrame
-        With ``week`` and ``category`` (an empty category is shown as "(none)").
+    complaints : DataFrame or lazy frame
+        With ``week`` and ``category`` (an empty category is shown as "(none)"); pandas, or lazy in an engine.
     current, previous : list of str
         The weeks under review and those compared with.
     confidence : float
@@ -663,14 +834,17 @@ def category_counts(complaints: pd.DataFrame, current: list[str], previous: list
     >>> category_counts(c, ["W3"], ["W1", "W2"])[["category", "complaints", "per_week", "before_per_week"]].values.tolist()
     [['late', 2, 2.0, 0.5], ['rude', 0, 0.0, 0.5]]
     """
-    cats = complaints.assign(category=complaints["category"].fillna("(none)").replace("", "(none)"))
-    out = _by_category(cats, current, previous, (len(current), len(previous)), 1.0, "per_week", confidence)
+    counts = metrics.count_by(complaints, ["category", "week"], "n")  # in the complaints' engine
+    counts["category"] = counts["category"].fillna("(none)").replace("", "(none)")
+    counts = counts.groupby(["category", "week"], as_index=False, dropna=False)["n"].sum()
+    out = _by_category(counts, current, previous, (len(current), len(previous)), 1.0, "per_week", confidence)
     return out.sort_values(["complaints", "before", "category"], ascending=[False, False, True], ignore_index=True)
 
 
 def complaint_counts(r: Review) -> common.Shown:
     """Complaints without orders: the XmR chart of weekly counts, its signals, and counts per week by category."""
-    counts = review.weekly_counts(r.complaints, r.trend)
+    complaints = r.lazy("complaints", "received_at")  # lazy in the engine on an engine workspace: counts come back
+    counts = review.weekly_counts(complaints, r.trend)
     if len(counts) >= 2:
         chart = spc.xmr(counts.to_numpy(float), counts.index)
         found = spc.signals(chart, r.rules)
@@ -679,7 +853,7 @@ def complaint_counts(r: Review) -> common.Shown:
         found = None
     said = Markdown("_No orders table: complaints are counted per week (a rate per 1,000 orders needs `orders`)._")
     by_category = common.table(
-        category_counts(r.complaints, r.current, r.previous, r.confidence),
+        category_counts(complaints, r.current, r.previous, r.confidence),
         f"Complaints per {_per(r)} by category, {_window(r)}{_against(r)}"
         + (f" (rate ratio with its {_interval(r)})" if r.previous else ""),
         absent=common.note("_No complaints in {w}{a}._", w=_window(r), a=_against(r)))
@@ -689,13 +863,14 @@ def complaint_counts(r: Review) -> common.Shown:
 def complaint_rates(r: Review) -> common.Shown:
     """Section 6: the Laney p′ chart of weekly complaints per 1,000 orders, its signals, and rates by category;
     without orders, complaints per week (:func:`complaint_counts`)."""
-    if r.complaints_orders is None and r.complaints is not None:
+    if "orders" not in r.have and "complaints" in r.have:
         return complaint_counts(r)
-    if r.complaints_orders is None:
+    if not {"complaints", "orders"} <= r.have:
         return common.Shown(Markdown("_Complaint rates need the complaints table (and orders for a rate)._"))
-    complaints, orders = r.complaints_orders
-    w = metrics.rate(complaints[complaints["week"].isin(r.trend)], orders[orders["week"].isin(r.trend)],
-                     by="week", confidence=r.confidence)
+    # lazy in the engine on an engine workspace: only counts by week (and by category and week) come back
+    complaints, orders = r.lazy("complaints", "received_at"), r.lazy("orders", "ordered_at")
+    w = metrics.rate(review.in_weeks(complaints, r.trend), review.in_weeks(orders, r.trend), by="week",
+                     confidence=r.confidence)
     chart = spc.p_chart(w["events"], w["exposure"], w["week"])
     found = spc.signals(chart, r.rules)
     per_1000 = chart.assign(**{c: chart[c] * 1000 for c in ("value", "centre", "lcl", "ucl")})
@@ -743,14 +918,40 @@ def _has_values(frame: Any, column: str) -> bool:
 
 def hour_of_week(r: Review) -> common.Shown:
     """The hour-of-week maps of the trend weeks: tickets opened, and the median first response."""
-    if r.times is None:
+    if not {"tickets", "messages"} <= r.have:
         return common.Shown()
-    recent = r.times[r.times["week"].isin(r.trend)]
-    plots.hour_of_week(rt.hour_of_week(recent, "created_at"), label="tickets a week",
-                       title="Load: tickets opened per hour of the week")
-    plots.hour_of_week(rt.hour_of_week(recent, "created_at", "first_response_min"), label="minutes",
-                       title="Median first response by hour the ticket was opened")
+    if r.on_engine:  # counts and medians per weekday and hour in the engine: 168 cells come back
+        load, median = _hour_of_week_in_engine(review.in_weeks(r.ticket_times, r.trend), "created_at",
+                                               "first_response_min")
+    else:
+        recent = r.times[r.times["week"].isin(r.trend)]
+        load = rt.hour_of_week(recent, "created_at")
+        median = rt.hour_of_week(recent, "created_at", "first_response_min")
+    plots.hour_of_week(load, label="tickets a week", title="Load: tickets opened per hour of the week")
+    plots.hour_of_week(median, label="minutes", title="Median first response by hour the ticket was opened")
     return common.Shown()
+
+
+def _hour_of_week_in_engine(times: Any, time: str, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`carelib.metrics.response_times.hour_of_week` of ``times`` (lazy, with ``week``) counted in its engine:
+    tickets per week in each weekday and hour (rows / distinct weeks), and the median of ``value`` per cell."""
+    f = nw.from_native(times).filter(~nw.col(time).is_null())
+    t = nw.col(time)
+    cells = f.with_columns(((t.dt.weekday() + 6) % 7).cast(nw.Int64).alias("_weekday"),  # 0 = Monday (any engine)
+                           t.dt.hour().cast(nw.Int64).alias("_hour"))
+    got = collect(cells.group_by("_weekday", "_hour").agg(
+        nw.len().cast(nw.Int64).alias("rows"), nw.col(value).cast(nw.Float64).median().alias("median")))
+    weeks = max(1, len(metrics.count_by(f, "week")))
+
+    def grid(values: pd.Series) -> pd.DataFrame:
+        out = values.set_axis(pd.MultiIndex.from_frame(got[["_weekday", "_hour"]].astype(int),
+                                                       names=["weekday", "hour"]))
+        out = out.unstack("hour").reindex(index=range(7), columns=range(24))
+        out.index = list(rt.WEEKDAYS)
+        out.columns.name = None
+        return out
+
+    return grid(got["rows"] / weeks), grid(got["median"])
 
 
 def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterable[str], confidence: float = 0.95,
@@ -791,9 +992,9 @@ def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterabl
 
 def segments_below(r: Review) -> common.Shown:
     """Section 8: the segment scan; each segment flagged below the rest is published as a ``signal``."""
-    if r.answers is None:
+    if "responses" not in r.have:
         return common.Shown()
-    seg = segment_scan(r.lazy("responses", "submitted_at"), r.current, r.segments_by, r.confidence, r.min_n)
+    seg = segment_scan(r.window_answers(), r.current, r.segments_by, r.confidence, r.min_n)
     flagged = seg[seg["flag"] == "below the rest"] if "flag" in seg.columns else seg.iloc[0:0]
     for row in flagged.itertuples():
         findings.publish(f"segment.{row.metric}.{row.attribute}.{row.segment}", float(row.difference), kind="signal",
@@ -863,11 +1064,44 @@ def detractor_factors(nps_answers: pd.DataFrame, trend: list[str], segments_by: 
     return d, factors
 
 
+def _detractor_factors_in_engine(r: Review) -> tuple[Any, list[str]]:
+    """:func:`detractor_factors` on an engine workspace: a lazy frame of the trend's scored NPS answers with
+    ``detractor`` and one boolean column per codebook code found, each computed in the engine.
+
+    With a codebook, each comment's codes are regex predicates in the engine that give exactly the codes of
+    :func:`carelib.qual.coding.auto_code` (:func:`carelib.qual.coding.keyword_codes`); only codes some comment
+    carries become factors (as on pandas). Without one, themes need the texts in Python: the comments of the
+    trend weeks' NPS answers are collected (bounded by those weeks, ordered by time and id) and themed there.
+    """
+    a = nw.from_native(r.lazy("responses", "submitted_at"))
+    d = a.filter((nw.col("survey") == "nps") & nw.col("week").is_in(list(r.trend)) & ~nw.col("score").is_null())
+    d = d.with_columns((nw.col("score") < 7).alias("detractor"))
+    columns = d.collect_schema().names()
+    factors = [c for c in r.segments_by if c in columns and _has_values(d, c)]
+    if "comment" not in columns:
+        return d, factors
+    book = r.ws.optional("codebook.yml")
+    if book is not None:
+        codes = keyword_codes(load_codebook(book), "comment", "java" if r.ws.engine == "spark" else "re2")
+        carried = sum_flags(d, [], codes)  # one pass: answers carrying each code
+        present = sorted(c for c in codes if int(carried[c].iloc[0]))
+        return d.with_columns(*[codes[c].alias(c) for c in present]), present + factors
+    keep = ["response_id", "submitted_at", "comment", "score", "week", "detractor", *factors]
+    small = collect(d.select(*[c for c in dict.fromkeys(keep) if c in columns]))
+    small = small.sort_values([c for c in ("submitted_at", "response_id") if c in small.columns], ignore_index=True)
+    if small["comment"].fillna("").str.strip().ne("").sum() >= MIN_COMMENTS_FOR_THEMES:
+        return _with_theme(small, r.ws, r.seed), ["comment theme", *factors]
+    return small, factors
+
+
 def detractor_drivers(r: Review) -> common.Shown:
     """Section 9: relative risk of a detractor for each factor; the top three significant published as ``driver``."""
-    if r.nps_answers is None:
+    if "nps" not in r.surveys:
         return common.Shown()
-    d, factors = detractor_factors(r.nps_answers, r.trend, r.segments_by, r.ws, r.seed)
+    if r.on_engine:  # the 2 x 2 tables counted in the engine, the comments coded there too
+        d, factors = _detractor_factors_in_engine(r)
+    else:
+        d, factors = detractor_factors(r.nps_answers, r.trend, r.segments_by, r.ws, r.seed)
     table = drivers.relative_risk(d, "detractor", factors, confidence=r.confidence, min_n=r.min_n)
     top = table[table["significant"]]
     for row in top.head(3).itertuples():
@@ -887,11 +1121,17 @@ def detractor_drivers(r: Review) -> common.Shown:
 
 def _before_after(r: Review, action: pd.Series) -> pd.DataFrame:
     """The XmR limits of the weekly NPS (of the action's segment) before and after the action was closed."""
-    part = r.nps_answers
+    if r.on_engine:  # the weekly tally in the engine, the segment filtered there
+        part = nw.from_native(r.lazy("responses", "submitted_at")).filter(nw.col("survey") == "nps")
+        columns = part.collect_schema().names()
+    else:
+        part = r.nps_answers
+        columns = list(part.columns)
     if isinstance(action["segment"], str) and "=" in action["segment"]:
         col, val = action["segment"].split("=", 1)
-        part = part[part[col] == val] if col in part.columns else part
-    wk = metrics.nps(part[part["week"].isin(r.trend)], by="week", min_n=1)
+        if col in columns:
+            part = part[part[col] == val] if isinstance(part, pd.DataFrame) else part.filter(nw.col(col) == val)
+    wk = metrics.nps(review.in_weeks(part, r.trend), by="week", min_n=1)
     after = periods.iso_week(pd.Series([pd.Timestamp(action["closed_at"])])).iloc[0]
     chart = spc.xmr(wk["nps"], wk["week"], phase=["before" if w <= after else "after" for w in wk["week"]])
     plots.control_chart(chart, spc.signals(chart, r.rules), ylabel="NPS",
@@ -907,7 +1147,7 @@ def kaizen_actions(r: Review) -> common.Shown:
     actions = r.ws["actions"]
     done = actions[(actions["status"] == "done") & actions["closed_at"].notna() & (actions["metric"] == "nps")]
     limits = None
-    if r.nps_answers is not None and len(done):
+    if "nps" in r.surveys and len(done):
         last = done.iloc[-1]
         segment = last["segment"] if isinstance(last["segment"], str) and last["segment"] else "all answers"
         limits = common.table(_before_after(r, last),
@@ -931,6 +1171,12 @@ def definitions(r: Review) -> common.Captioned:
 def load_report(r: Review) -> common.Shown:
     """Rows read = rows used + rows set aside, for every table the sections before it read (the workspace's
     :meth:`~carelib.data.tables.Workspace.load_report`), as a captioned table."""
-    return common.Shown(common.table(
+    shown = common.Shown(common.table(
         r.ws.load_report(), "Rows read, kept and set aside, by table (the tables read so far; read = kept + set aside)",
         absent=common.note("_No table of the workspace was read yet._")))
+    store = r.ws.tally_report()
+    if len(store):  # an engine workspace with week partitions: which weeks were read this run
+        shown += common.Shown(common.table(store, f"Weekly tallies: weeks from the tally store (files unchanged "
+                                                  f"since they were tallied) and weeks tallied in this run "
+                                                  f"({r.ws.path.name}/.carelib/tallies/)"))
+    return shown

@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "read_codings", "write_codings",
-           "CODING_COLUMNS"]
+__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "keyword_regex", "keyword_codes",
+           "read_codings", "write_codings", "CODING_COLUMNS", "DIALECTS", "KEYWORD_RULE_THRESHOLD"]
 
 
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
@@ -57,6 +59,147 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 
 _NEVER = re.compile(r"(?!)")  # an empty phrase: matches no text
+
+#: Regex dialects of :func:`keyword_regex`: DuckDB's (RE2: no look-around) and Spark's (``java.util.regex``).
+DIALECTS = ("re2", "java")
+#: The coding threshold at which :func:`keyword_codes` gives exactly :func:`auto_code`'s lexical codes.
+KEYWORD_RULE_THRESHOLD = 0.35
+
+
+@lru_cache(maxsize=1)
+def _every_char() -> str:
+    return "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+
+
+@lru_cache(maxsize=256)
+def _char_class(pattern: str, negate: bool = False) -> str:
+    """The characters Python's ``re`` matches with ``pattern`` (one character), as an explicit class of code points.
+
+    Explicit code points make an engine's regex match exactly what Python's does, whatever Unicode tables the
+    engine has (RE2's ``\\w`` is ASCII, Java's case folding differs from Python's).
+    """
+    codes = sorted({ord(c) for c in re.findall(pattern, _every_char())})
+    ranges: list[list[int]] = []
+    for c in codes:
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    body = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
+    return f"[{'^' if negate else ''}{body}]"
+
+
+def keyword_regex(keyword: str, dialect: str = "re2") -> str | None:
+    """:func:`keyword_pattern` as an engine regex that matches exactly the same texts, or None for no phrase.
+
+    Python's pattern is ``(?<!\\w)word\\s+word\\w*(?!\\w)`` with ``IGNORECASE``. Each character becomes the
+    class of every character Python matches with it case-insensitively, and ``\\w``/``\\s`` the classes of
+    every character Python counts as a word character or white space, as explicit code points. DuckDB's RE2
+    has no look-around: ``(?:^|[^w])…(?:[^w]|$)`` finds a match exactly when Python's pattern does
+    (search, not position); Java keeps the look-arounds, after a look-ahead on the first character (fast).
+
+    Parameters
+    ----------
+    keyword : str
+        A codebook keyword (``refund*`` matches any ending).
+    dialect : {"re2", "java"}
+        DuckDB's ``regexp_matches`` or Spark's ``rlike``.
+
+    Returns
+    -------
+    str or None
+        The pattern; None when the keyword has no word (it matches nothing).
+
+    Examples
+    --------
+    >>> keyword_regex("  ") is None
+    True
+    >>> keyword_regex("ok", "re2").count("[")
+    4
+    """
+    if dialect not in DIALECTS:
+        raise ParameterError(f"dialect must be one of {', '.join(DIALECTS)}, got {dialect!r}")
+    words = [w for w in keyword.strip().split() if w.rstrip("*")]
+    if not words:
+        return None
+    word = _char_class(r"\w")
+    body = _keyword_body(words, word)
+    not_word = _char_class(r"\w", negate=True)
+    if dialect == "re2":
+        return f"(?:^|{not_word}){body}(?:{not_word}|$)"
+    first = _char_class("(?i)" + re.escape(words[0].rstrip("*")[0]))
+    return f"(?={first})(?<!{word}){body}(?!{word})"
+
+
+def _keyword_body(words: list[str], word: str | None = None) -> str:
+    """The words of a keyword as explicit classes joined by white space; with ``word`` (the class of ``\\w``) a
+    ``*`` ending matches any word characters, without it the pattern is a cheap necessary condition."""
+    space = _char_class(r"\s")
+    parts = []
+    for w in words:
+        letters = "".join(_char_class("(?i)" + re.escape(ch)) for ch in w.rstrip("*"))
+        parts.append(letters + (word + "*" if w.endswith("*") and word else ""))
+    return (space + "+").join(parts)
+
+
+def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str) -> dict[str, Any]:
+    """Per code, the engine expression (narwhals) that is true exactly when :func:`auto_code` assigns the code.
+
+    At the lexical coding's default threshold (:data:`KEYWORD_RULE_THRESHOLD`, 0.35) the similarity term never
+    decides: with ``h`` keywords found, ``c = 0.7 min(1, h/2) + 0.3 min(1, s/0.3)`` with ``0 <= s <= 1`` is at
+    least 0.35 when ``h >= 1`` and at most 0.3 when ``h = 0``; a matched ``exclude`` phrase halves it, leaving
+    at least 0.35 when ``h >= 2`` and at most 0.325 when ``h = 1``. So a code is assigned exactly when
+    **two or more of its keywords are found, or one is and none of its exclude phrases is** — a rule of
+    regex predicates (:func:`keyword_regex`), evaluated where the texts live. A missing text has no code.
+
+    Parameters
+    ----------
+    codebook : DataFrame
+        From :func:`carelib.qual.codebook.load_codebook`.
+    text : str
+        The text column.
+    dialect : {"re2", "java"}
+        The engine's regex dialect (DuckDB, Spark).
+
+    Returns
+    -------
+    dict of str to narwhals expression
+        Code → boolean expression (never null), in the codebook's order.
+    """
+    import narwhals as nw
+
+    t = nw.col(text)
+
+    def found(phrase: str) -> Any:
+        pattern = keyword_regex(phrase, dialect)
+        if pattern is None:
+            return None
+        # the words without their boundaries first (small classes, fast): the full pattern only where they occur
+        words = [w for w in phrase.strip().split() if w.rstrip("*")]
+        hit = nw.when(t.str.contains(_keyword_body(words)).fill_null(False)).then(t.str.contains(pattern)) \
+            .otherwise(nw.lit(False))
+        return nw.when(hit.fill_null(False)).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64))
+
+    out = {}
+    for code in codebook.itertuples(index=False):
+        hits = [h for k in code.keywords if str(k).strip(" *") and (h := found(str(k))) is not None]
+        excluded = [e for x in code.exclude if str(x).strip(" *") and (e := found(str(x))) is not None]
+        if not hits:
+            out[code.code] = nw.lit(False)
+            continue
+        n = hits[0]
+        for h in hits[1:]:
+            n = n + h
+        rule = n >= 2
+        if excluded:
+            none = excluded[0]
+            for e in excluded[1:]:
+                none = none + e
+            rule = rule | ((n >= 1) & (none == 0))
+        else:
+            rule = rule | (n >= 1)
+        out[code.code] = rule & ~t.is_null()
+    return out
 
 
 def _profiles(codebook: pd.DataFrame) -> list[str]:
