@@ -522,8 +522,8 @@ def coverage_counts(counts: dict[str, pd.DataFrame], current: list[str]) -> pd.D
     Examples
     --------
     >>> c = {"responses": pd.DataFrame({"week": ["W1", "W2", None], "rows": [3, 4, 1]})}
-    >>> coverage_counts(c, ["W2"]).iloc[0].tolist()
-    ['responses', 'W1', 'W2', 4, 1]
+    >>> [str(v) for v in coverage_counts(c, ["W2"]).iloc[0]]
+    ['responses', 'W1', 'W2', '4', '1']
     """
     rows = []
     for name, c in counts.items():
