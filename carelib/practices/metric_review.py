@@ -712,13 +712,7 @@ def public_reviews(r: Review) -> common.Shown:
     item = next((c for c in ("product_name", "product_id") if c in reviews.columns), None)
     ranked = recommended = None
     if item:
-        ranked = metrics.ratings(reviews, by=item, confidence=r.confidence).sort_values("bayes_avg")
-        products = len(ranked)
-        which = (f"The {products:,} products ranked by" if products <= 8
-                 else f"The 8 of {products:,} products with the lowest")
-        ranked = common.table(ranked.head(8)[[item, *RANKING_COLUMNS]],
-                              f"{which} Bayesian-average stars, lowest first (every review; {_interval(r)})",
-                              absent=common.note("_No reviews to rank the products by._"))
+        ranked = _ranking(r, reviews, item)
     if "recommended" in reviews.columns:
         recommended = common.table(
             metrics.proportion(reviews.assign(recommended=metrics.as_bool(reviews["recommended"])),
@@ -731,6 +725,17 @@ def public_reviews(r: Review) -> common.Shown:
     return common.Shown(ranked, recommended)
 
 
+def _ranking(r: Review, reviews: Any, item: str) -> Any:
+    """The products with the lowest Bayesian-average stars (a pandas or engine frame of reviews)."""
+    ranked = metrics.ratings(reviews, by=item, confidence=r.confidence).sort_values("bayes_avg")
+    products = len(ranked)
+    which = (f"The {products:,} products ranked by" if products <= 8
+             else f"The 8 of {products:,} products with the lowest")
+    return common.table(ranked.head(8)[[item, *RANKING_COLUMNS]],
+                        f"{which} Bayesian-average stars, lowest first (every review; {_interval(r)})",
+                        absent=common.note("_No reviews to rank the products by._"))
+
+
 def _public_reviews_in_engine(r: Review) -> common.Shown:
     """:func:`public_reviews` on an engine workspace: every tally runs where the reviews live."""
     reviews = nw.from_native(r.lazy("reviews", "created_at"))
@@ -738,13 +743,7 @@ def _public_reviews_in_engine(r: Review) -> common.Shown:
     item = next((c for c in ("product_name", "product_id") if c in columns), None)
     ranked = recommended = None
     if item:
-        ranked = metrics.ratings(reviews, by=item, confidence=r.confidence).sort_values("bayes_avg")
-        products = len(ranked)
-        which = (f"The {products:,} products ranked by" if products <= 8
-                 else f"The 8 of {products:,} products with the lowest")
-        ranked = common.table(ranked.head(8)[[item, *RANKING_COLUMNS]],
-                              f"{which} Bayesian-average stars, lowest first (every review; {_interval(r)})",
-                              absent=common.note("_No reviews to rank the products by._"))
+        ranked = _ranking(r, reviews, item)
     if "recommended" in columns:  # each distinct value counted in the engine, read as yes/no here
         counts = metrics.count_by(reviews, "recommended", "n")
         said = pd.DataFrame({"recommended": np.repeat(metrics.as_bool(counts["recommended"]).to_numpy(object),
