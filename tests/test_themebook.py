@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from carelib import cli, periods
+from carelib.demo import text as demo_text
 from carelib.errors import DataError
 from carelib.practices import voice_of_customer as practice
 from carelib.text import themebook as tb
@@ -24,7 +25,7 @@ CHARGE = ["I was charged twice for one order", "double charge on my card", "refu
           "payment taken twice", "two charges for the same order"]
 RUDE = ["the agent was rude to me", "rude reply from the support agent", "support agent hung up, so rude",
         "agent was rude and unhelpful", "very rude agent on the phone"]
-DOUBLE = "Double payment on order O014897. Card [card] shows both. Unacceptable."
+DOUBLE = "Complaint: I was charged twice for order O014897 after the app update. Refund the second payment."
 
 
 def _book(texts, n, seed=0):
@@ -200,23 +201,28 @@ def _status(themed: pd.DataFrame, period: str) -> pd.DataFrame:
     return voc.emerging(t["theme"], t["week"], [period], before).set_index("theme")
 
 
-def test_demo_double_charge_is_new_in_w33_under_its_stable_id(demo_dir):
+def _double_charge_themes(demo_dir) -> list[str]:
+    """The book's themes of the double charge: where its complaints (truth 6), as the demo words them, go."""
     book = tb.load_book(tb.book_folder(demo_dir, "complaints"))
-    double = tb.assign(book, [DOUBLE])["theme"].iloc[0]
+    texts = [v.format(order="O014897", amount="45.00") for v in demo_text.DOUBLE_CHARGE_COMPLAINT]
+    return sorted(set(tb.assign(book, texts)["theme"]))
+
+
+def test_demo_double_charge_is_new_in_w33_and_rising_in_w34_under_stable_ids(demo_dir):
+    """Truth 6: app 4.2 shipped on the Tuesday of W33 and reached every app user in W34."""
+    double = _double_charge_themes(demo_dir)
+    assert tb.assign(tb.load_book(tb.book_folder(demo_dir, "complaints")), [DOUBLE])["theme"].iloc[0] in double
     w33 = _status(_week(demo_dir, "2026-W33"), "2026-W33")
-    assert w33.loc[double, "status"] == "new" and w33.loc[double, "before"] == 0
     w34 = _status(_week(demo_dir, "2026-W34"), "2026-W34")
-    assert w34.loc[double, "ratio"] > 1 and w34.loc[double, "now"] >= 5  # still above its baseline share in W34
-
-
-@pytest.mark.xfail(strict=True, reason="the issue's acceptance does not hold for the demo's data (docs/themes.md, "
-                   "Known limits): T06 in W34 has 10 texts vs 11 in W26-W33 (q = 0.41); the three wordings as one "
-                   "theme give 23 vs 27 (ratio 1.92, q = 0.34): a plateau at W33's level, not a rise. TF-IDF cannot "
-                   "join the wordings (centroid cosines 0.09-0.13), and trimming W33 from the baseline gives 'new' again")
-def test_demo_double_charge_is_rising_in_w34(demo_dir):
-    book = tb.load_book(tb.book_folder(demo_dir, "complaints"))
-    double = tb.assign(book, [DOUBLE])["theme"].iloc[0]
-    assert _status(_week(demo_dir, "2026-W34"), "2026-W34").loc[double, "status"] == "rising"
+    for theme in double:
+        assert w33.loc[theme, "status"] == "new" and w33.loc[theme, "before"] == 0, w33.loc[double]
+        assert w34.loc[theme, "status"] == "rising", w34.loc[double]
+        assert w34.loc[theme, "q_value"] < 0.05 and w34.loc[theme, "now"] > w33.loc[theme, "now"]
+    # the rate ratio by the definition in docs/themes.md, recomputed by hand: W34's share against W26-W33's
+    themed = _week(demo_dir, "2026-W34").dropna(subset=["theme"])
+    now, before = themed[themed["week"] == "2026-W34"], themed[themed["week"].between("2026-W26", "2026-W33")]
+    t = double[0]
+    assert w34.loc[t, "ratio"] == pytest.approx((now["theme"] == t).mean() / (before["theme"] == t).mean())
 
 
 def test_demo_rename_survives_refit_apply(demo_dir, tmp_path, capsys):

@@ -21,7 +21,8 @@ phone numbers and card numbers included) drawn from banks of a few hundred per i
 
 Planted, as in the demo: North's NPS dip in 2026-W20..W27 (detractors 38 % against 18 %) with late
 delivery comments and three times the delivery complaints and tickets; the app's double charge in
-2026-W33..W34 (billing complaints, tickets and NPS comments from app customers); team B's rigid
+2026-W33..W34 (billing complaints from its release on the Tuesday of W33, more in W34; tickets and NPS
+comments from app customers); team B's rigid
 refusals and thinner empathy in messages, and their lower CSAT; plans in ~40 % of replies; the
 Monday-morning wave; the PMF pulse in 2026-W40; the eNPS dip at the Q3 pulse. Not planted at
 scale: reviews, recoveries, interviews, the early customers gone silent and the app newcomers'
@@ -45,6 +46,8 @@ from carelib.demo.support import BASE_MIX, CATEGORIES, hour_of_week_weights
 from carelib.demo.truths import (
     BAD_NORTH,
     DOUBLE_CHARGE,
+    DOUBLE_CHARGE_COMPLAINTS,
+    DOUBLE_CHARGE_RELEASE,
     EMPATHY_P,
     END,
     ENPS_PULSES,
@@ -145,6 +148,7 @@ class _Banks:
         self.close = pa.array([v.format(agent=f) for v in T.CLOSE for f in T.FIRST] + [None])
         self.complaint = {c: pa.array(bank(T.COMPLAINT[c], order=order, product=product, amount=amount) + [None])
                           for c in COMPLAINT_RATE}
+        self.double_charge = pa.array(bank(T.DOUBLE_CHARGE_COMPLAINT, order=order) + [None])
 
     @staticmethod
     def pick(rng, bank, n: int, offset=0, present=None):
@@ -352,19 +356,22 @@ def _complaints(rng, cust: _Customers, banks: _Banks, w: int, factor: float, poo
     pa, _ = _pa()
     tables = []
     before = _S0 + w * _WEEK
-    draws = [(cat, pools[r], lam / 4 * factor * (3 if cat == "delivery" and r == "North" and _in(w, BAD_NORTH) else 1))
+    draws = [(cat, pools[r], lam / 4 * factor * (3 if cat == "delivery" and r == "North" and _in(w, BAD_NORTH) else 1), 0)
              for r in REGIONS for cat, lam in COMPLAINT_RATE.items()]
-    if _in(w, DOUBLE_CHARGE):  # app 4.2 charged app customers twice
-        draws.append(("billing", pools["app"], 28 * factor))
-    for cat, pool, lam in draws:
+    if _in(w, DOUBLE_CHARGE):  # app 4.2 charged app customers twice: from its release on, every app user in week 2
+        second = w == DOUBLE_CHARGE[1]
+        first = 0 if second else int(DOUBLE_CHARGE_RELEASE.total_seconds() // 60)  # minutes into the week
+        draws.append(("double_charge", pools["app"], DOUBLE_CHARGE_COMPLAINTS[second] * factor * (1 - first / (7 * 1440)), first))
+    for cat, pool, lam, first in draws:
         n = int(rng.poisson(lam))
         if n == 0:
             continue
         pick = cust.pick_among(rng, pool, before, n)
+        texts = banks.double_charge if cat == "double_charge" else banks.complaint[cat]
         tables.append(pa.table({"customer_id": cust.ids.take(pick),
-                                "received_at": _ts(before + rng.integers(0, 7 * 1440, n) * 60),
-                                "category": pa.array(np.full(n, cat)),
-                                "text": banks.pick(rng, banks.complaint[cat], n)}))
+                                "received_at": _ts(before + rng.integers(first, 7 * 1440, n) * 60),
+                                "category": pa.array(np.full(n, "billing" if cat == "double_charge" else cat)),
+                                "text": banks.pick(rng, texts, n)}))
     return pa.concat_tables(tables) if tables else None
 
 
@@ -658,6 +665,9 @@ def _truth(scale: float, seed: int, rows: dict) -> dict:
             {"id": 5, "what": "Plans stated in ~40 % of conversations; higher CSAT", "plan_share": PLAN_P},
             {"id": 6, "what": "App 4.2 double-charges card payments", "weeks": [_label(DOUBLE_CHARGE[0]),
              _label(DOUBLE_CHARGE[1])], "complaint_category": "billing", "billing_tickets_multiplier_app": 4,
+             "complaints_per_full_week": [round(n * UNIT["complaints"] * scale / DEMO_COMPLAINTS)
+                                          for n in DOUBLE_CHARGE_COMPLAINTS],
+             "released": "Tuesday 10:00 of the first week; every app user in the second",
              "victims_nps": "8 % of app answers in those weeks: detractors 55 %, billing comments", "action": "A04"},
             {"id": 7, "what": "Staff eNPS dips in Q3", "pulses": list(ENPS_PULSES), "dip": ENPS_PULSES[3]},
             {"id": 9, "what": "PMF: very disappointed share", "week": _label(PMF_WEEK),

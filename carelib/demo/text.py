@@ -166,16 +166,23 @@ COMPLAINT = {
                  "I want to complain about the courier. Parcel left at the wrong door, no notice, no tracking.",
                  "Third late delivery in a row. The new delivery partner is unreliable and nobody tells me anything.",
                  "No updates for a week on order {order}. I had to take a day off for a delivery that never came."],
-    "billing": ["Complaint: I was charged twice (€{amount} x2) for order {order} after the app update.",
-                "You charged my card twice and my account went overdrawn. I expect the bank fees covered.",
-                "Double payment on order {order}. Card 4539 1488 0343 6467 shows both. Unacceptable.",
-                "The app retried my payment and took the money twice. Refund both the charge and my time!"],
+    "billing": ["The refund for my return of order {order} is still not here after three weeks.",
+                "The voucher code was not applied at checkout and nobody will correct the price of order {order}.",
+                "My invoice for order {order} shows the wrong address and no VAT number. I need it fixed for my accounts.",
+                "You promised me a credit note a month ago. It never arrived."],
     "returns": ["Your agent refused my return of a damaged {product} citing 'policy'. I want this escalated.",
                 "Complaint about returns: 2 days over the window and the answer was 'nothing I can do'."],
     "product": ["The {product} broke after two weeks. Poor quality for the price.",
                 "{product} arrived with a crack and the replacement too."],
     "service": ["I waited 3 days for a reply to a simple question.", "Rude reply from customer service, no apology."],
 }
+
+# the complaints of the customers app 4.2 charged twice (truth 6): told in their own words, which
+# share "charged twice" as the people of a real incident share its one phrase
+DOUBLE_CHARGE_COMPLAINT = [
+    "Complaint: I was charged twice for order {order} after the app update. Refund the second payment.",
+    "The app charged me twice for order {order}, two payments on card 4539 1488 0343 6467. Refund the second one!",
+]
 
 RECOVERY = {
     "billing": (["double charge after app payment retry", "card charged twice (app 4.2)", "duplicate payment on order",

@@ -13,7 +13,7 @@ import pandas as pd
 from carelib.periods import week_bounds
 
 __all__ = ["START", "N_WEEKS", "END", "DEMO_WEEKS", "iso_week_start", "week_index", "BAD_NORTH", "DOUBLE_CHARGE",
-           "PMF_WEEK", "ENPS_PULSES", "REGIONS", "PLANS", "CHANNELS", "TEAMS"]
+           "DOUBLE_CHARGE_RELEASE", "DOUBLE_CHARGE_COMPLAINTS", "PMF_WEEK", "ENPS_PULSES", "REGIONS", "PLANS", "CHANNELS", "TEAMS"]
 
 START = pd.Timestamp("2025-11-24")  # Monday of ISO week 2025-W48
 N_WEEKS = 52
@@ -44,6 +44,10 @@ def week_index(label: str) -> int:
 
 BAD_NORTH = (week_index("2026-W20"), week_index("2026-W27"))  # inclusive week indices
 DOUBLE_CHARGE = (week_index("2026-W33"), week_index("2026-W34"))
+# app 4.2 reached a staged share of app users on Tuesday 10:00 of W33 and every app user in W34: the
+# double-charge complaints per week at scale 1 (W33, W34) rise from the first week to the second
+DOUBLE_CHARGE_RELEASE = pd.Timedelta(days=1, hours=10)  # after the Monday of W33
+DOUBLE_CHARGE_COMPLAINTS = (28, 70)
 PMF_WEEK = week_index("2026-W40")
 ENPS_PULSES = ("2025-12-10", "2026-03-11", "2026-06-10", "2026-09-09")  # Q4, Q1, Q2, Q3
 

@@ -24,6 +24,8 @@ from carelib.demo.truths import (
     CHANNELS,
     DEMO_WEEKS,
     DOUBLE_CHARGE,
+    DOUBLE_CHARGE_COMPLAINTS,
+    DOUBLE_CHARGE_RELEASE,
     END,
     ENPS_PULSES,
     N_WEEKS,
@@ -228,6 +230,19 @@ def _reviews(rng, orders: pd.DataFrame, cust: pd.DataFrame, n: int) -> pd.DataFr
     return rev[["review_id", "created_at", "rating", "text", "source", "product_id", "product_name", "customer_id", "region"]]
 
 
+def _complaint(rng, cid: str, w: int, cat: str) -> dict:
+    at = START + pd.Timedelta(weeks=w) + pd.Timedelta(minutes=int(rng.integers(0, 7 * 1440)))
+    amount = float(rng.choice([29.0, 45.0, 79.0, 119.0]))
+    text = T.say(rng, T.COMPLAINT[cat], order=f"O{int(rng.integers(1, 60000)):06d}", amount=f"{amount:.2f}",
+                 product=T.PRODUCTS[int(rng.integers(len(T.PRODUCTS)))][1].lower())
+    return {"customer_id": cid, "received_at": at, "category": cat, "text": text}
+
+
+def _billing_text(rng, variants: list[str]) -> str:
+    amount = float(rng.choice([29.0, 45.0, 79.0, 119.0]))
+    return T.say(rng, variants, order=f"O{int(rng.integers(1, 60000)):06d}", amount=f"{amount:.2f}")
+
+
 def _complaints(rng, orders, cust, victims: list[str], scale: float) -> pd.DataFrame:
     rate = {"delivery": 2.4, "product": 1.2, "service": 0.9, "returns": 0.9, "billing": 0.8}  # per week, all regions
     buyers = orders.drop_duplicates("customer_id").merge(cust[["customer_id", "region"]], on="customer_id")
@@ -241,16 +256,28 @@ def _complaints(rng, orders, cust, victims: list[str], scale: float) -> pd.DataF
                     lam *= 3
                 for _ in range(rng.poisson(lam)):
                     rows.append((rng.choice(by_region[region]), w, cat))
+    regular = len(rows)
+    first = {}  # the first week's victims who complained
     for w in range(DOUBLE_CHARGE[0], DOUBLE_CHARGE[1] + 1):
-        for cid in rng.choice(victims, size=min(len(victims), int(round(28 * scale))), replace=False):
-            rows.append((cid, w, "billing"))
-    out = []
-    for cid, w, cat in rows:
-        at = START + pd.Timedelta(weeks=w) + pd.Timedelta(minutes=int(rng.integers(0, 7 * 1440)))
-        amount = float(rng.choice([29.0, 45.0, 79.0, 119.0]))
-        text = T.say(rng, T.COMPLAINT[cat], order=f"O{int(rng.integers(1, 60000)):06d}", amount=f"{amount:.2f}",
-                     product=T.PRODUCTS[int(rng.integers(len(T.PRODUCTS)))][1].lower())
-        out.append({"customer_id": cid, "received_at": at, "category": cat, "text": text})
+        picked = rng.choice(victims, size=min(len(victims), int(round(DOUBLE_CHARGE_COMPLAINTS[0] * scale))), replace=False)
+        first[w] = set(picked)
+        rows.extend((cid, w, "billing") for cid in picked)
+    out = [_complaint(rng, cid, w, cat) for cid, w, cat in rows]
+    # Billing complaints are worded from their own stream (``own``), so that the rest of the demo draws
+    # exactly what it drew before truth 6 was told this way: the main stream's draws above are kept.
+    own = np.random.default_rng([int(round(scale * 1000)), DOUBLE_CHARGE[1]])
+    for i, r in enumerate(out):
+        if r["category"] == "billing":
+            r["text"] = _billing_text(own, T.DOUBLE_CHARGE_COMPLAINT if i >= regular else T.COMPLAINT["billing"])
+    release = START + pd.Timedelta(weeks=DOUBLE_CHARGE[0]) + DOUBLE_CHARGE_RELEASE
+    # app 4.2 shipped on the Tuesday of the first week: no double charge before it
+    out = out[:regular] + [r for r in out[regular:] if r["received_at"] >= release]
+    # every app user had 4.2 in the second week: more of its victims complained
+    w = DOUBLE_CHARGE[1]
+    others = [v for v in victims if v not in first[w]]
+    more = int(round((DOUBLE_CHARGE_COMPLAINTS[1] - DOUBLE_CHARGE_COMPLAINTS[0]) * scale))
+    for cid in own.choice(others, size=min(len(others), more), replace=False):
+        out.append(_complaint(own, cid, w, "billing") | {"text": _billing_text(own, T.DOUBLE_CHARGE_COMPLAINT)})
     c = pd.DataFrame(out).sort_values(["received_at", "customer_id"], ignore_index=True)
     c.insert(0, "complaint_id", [f"CP{i + 1:04d}" for i in range(len(c))])
     return c
@@ -404,6 +431,10 @@ def _truth(scale: float, counts: dict, coders: dict, round_changes: list[dict]) 
          "csat": "team B lower (latent -0.35, and more rigid refusals at -0.9 each)"},
         {"id": 5, "what": "Plans stated in ~40 % of conversations; higher CSAT", "plan_share": 0.40, "csat_latent_effect": 0.45},
         {"id": 6, "what": "App 4.2 double-charges card payments", "weeks": ["2026-W33", "2026-W34"], "fixed_at": "2026-08-24",
+         "released": str((iso_week_start("2026-W33") + DOUBLE_CHARGE_RELEASE).strftime("%Y-%m-%d %H:%M")),
+         "rollout": "a staged share of app users from the release, every app user in W34",
+         "complaints_per_full_week": dict(zip(["2026-W33", "2026-W34"], DOUBLE_CHARGE_COMPLAINTS, strict=True)),
+         "themes": "new in W33, rising in W34 (two wordings, both saying 'charged twice')",
          "complaint_category": "billing", "recovery_learning": "retry created a second charge", "action": "A04"},
         {"id": 7, "what": "Staff eNPS dips in Q3", "pulses": list(ENPS_PULSES), "dip": "2026-09-09",
          "detractor_share": {"usual": 0.15, "q3": 0.45}, "promoter_share": {"usual": 0.45, "q3": 0.22}},
