@@ -2,8 +2,9 @@
 
 A workspace is a folder of tidy tables (CSV, Parquet or JSON Lines), each optional.
 Each table here lists its columns: type, whether the column must be present,
-whether it may be empty, allowed values and ranges. :mod:`carelib.data.tables` turns these
-into pandera schemas; ``carelib datadict`` renders them as the data dictionary.
+whether it may be empty, allowed values and ranges. :mod:`carelib.data.tables` checks a loaded
+table against them (vectorised pandas), :mod:`carelib.data.engines` as engine queries, and
+``carelib datadict`` renders them as the data dictionary.
 Columns not listed are kept as they are (segment attributes, for instance).
 
 Attributes (region, plan, channel, team ...) are free text: a contract never holds one

@@ -3,8 +3,10 @@
 Loading is two vectorised steps. (1) **Parse**: each contract column is converted to
 its type (ids and text to strings, numbers, ISO-8601 timestamps, booleans); a cell that
 is not empty but cannot be converted is a problem. (2) **Validate**: the typed frame is
-checked with a pandera schema built from :mod:`carelib.data.contracts` (required columns,
-empty cells, allowed values, ranges, unique ids, score within its survey's scale).
+checked against the rules of :mod:`carelib.data.contracts` as vectorised pandas
+expressions (required columns, empty cells, allowed values, ranges, unique ids, score
+within its survey's scale); the DuckDB and Spark paths check the same rules as queries
+(:mod:`carelib.data.engines`).
 
 Every problem names the file, the row (as a spreadsheet shows it: in a CSV file the
 header is row 1, so the first record is row 2; in Parquet and JSON Lines the first
@@ -35,7 +37,6 @@ found in the columns that are there).
 from __future__ import annotations
 
 import hashlib
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -64,11 +65,6 @@ from carelib.periods import (
 )
 from carelib.periods import today as run_today
 from carelib.scales import SCORE_SCALES
-
-# pandera loads pyspark when it is installed, and pyspark warns that it does not fully
-# support pandas >= 3; carelib never hands pandas frames to pyspark.pandas.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
-import pandera.pandas as pa  # noqa: E402
 
 __all__ = [
     "LoadReport",
@@ -143,24 +139,35 @@ class Loaded(NamedTuple):
     report: LoadReport
 
 
-def _schema(spec: TableSpec, columns: list[str]) -> pa.DataFrameSchema:
-    """A pandera schema for the contract columns present in the frame."""
-    cols = {}
+def _failures(data: pd.DataFrame, spec: TableSpec) -> list[tuple[int, str, str]]:
+    """``(position, column, check)`` of every cell that breaks a rule of its contract column.
+
+    The rules, vectorised: the frame's score-in-scale check (its column is ``score``), then per contract
+    column present: ``field_uniqueness`` (every occurrence of a repeated non-empty value), ``not_nullable``,
+    an allowed value, ``>= min``, ``<= max`` (the check is named by what it expected; empty cells pass
+    these three: they are the nullable rule's).
+    """
+    found: list[tuple[int, str, str]] = []
+    if "score_in_scale" in spec.checks and "score" in data.columns:
+        found += [(int(i), "score", "score_in_scale") for i in np.flatnonzero(~_score_in_scale(data).to_numpy())]
     for c in spec.columns:
-        if c.name not in columns:
+        if c.name not in data.columns:
             continue
-        checks = []
+        values = data[c.name]
+        null = values.isna().to_numpy()
+        rules = []
+        if c.unique:
+            rules.append(("field_uniqueness", ~null & values.duplicated(keep=False).to_numpy()))
+        if not c.nullable:
+            rules.append(("not_nullable", null))
         if c.allowed is not None:
-            checks.append(pa.Check.isin(list(c.allowed), error=f"one of {', '.join(c.allowed)}"))
+            rules.append((f"one of {', '.join(c.allowed)}", ~null & ~values.isin(list(c.allowed)).to_numpy()))
         if c.min is not None:
-            checks.append(pa.Check.ge(c.min, error=f"a value >= {c.min:g}"))
+            rules.append((f"a value >= {c.min:g}", ~null & ~(values >= c.min).fillna(True).to_numpy(dtype=bool)))
         if c.max is not None:
-            checks.append(pa.Check.le(c.max, error=f"a value <= {c.max:g}"))
-        cols[c.name] = pa.Column(nullable=c.nullable, unique=c.unique, checks=checks)
-    frame_checks = []
-    if "score_in_scale" in spec.checks and "score" in columns:
-        frame_checks.append(pa.Check(_score_in_scale, error="score_in_scale"))
-    return pa.DataFrameSchema(cols, checks=frame_checks, strict=False)
+            rules.append((f"a value <= {c.max:g}", ~null & ~(values <= c.max).fillna(True).to_numpy(dtype=bool)))
+        found += [(int(i), c.name, check) for check, bad in rules for i in np.flatnonzero(bad)]
+    return found
 
 
 _ANY_SCALE = (min(lo for lo, _ in SCORE_SCALES.values()), max(hi for _, hi in SCORE_SCALES.values()))
@@ -276,23 +283,10 @@ def _future(raw: pd.DataFrame, typed: pd.Series, col: Col, first_row: int, limit
 
 
 def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row: int, parsed_bad: set) -> list[dict]:
-    schema = _schema(spec, list(data.columns))
-    positions = pd.Series(np.arange(len(data)), index=data.index)
-    try:
-        schema.validate(data, lazy=True)
-        return []
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
     problems = []
-    for case in cases.itertuples(index=False):
-        if case.index is None or (isinstance(case.index, float) and np.isnan(case.index)):
-            continue
-        pos = int(positions.loc[case.index])
-        column = case.column if isinstance(case.column, str) else None
-        check = str(case.check)
+    for pos, column, check in _failures(data, spec):
         if check == "score_in_scale":
-            column, reason = "score", "score outside its scale"
-            expected = _expected(spec, spec.col("score"), data, pos)
+            reason, expected = "score outside its scale", _expected(spec, spec.col("score"), data, pos)
         elif check == "not_nullable":
             if (pos + first_row, column) in parsed_bad:
                 continue  # already reported as unparseable
@@ -301,7 +295,7 @@ def _validate(data: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, first_row:
             expected, reason = "a unique id", "duplicate id"
         else:
             expected, reason = check, "value not allowed"
-        found = raw[column].iloc[pos] if column in raw.columns else case.failure_case
+        found = raw[column].iloc[pos] if column in raw.columns else data[column].iloc[pos]
         problems.append(
             {"row": pos + first_row, "column": column, "reason": reason, "expected": expected, "found": _describe(found)}
         )

@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 _KEY_PACKAGES = ("pandas", "numpy", "scipy", "matplotlib", "scikit-learn", "narwhals", "papermill", "nbconvert",
-                 "vaderSentiment", "pandera", "pyarrow")
+                 "vaderSentiment", "pyarrow", "duckdb")
 
 
 def _package_versions() -> dict[str, str]:
