@@ -25,10 +25,10 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from carelib import checks as check
 from carelib.errors import DataError, ParameterError
+from carelib.metrics.distributions import norm_sf
 from carelib.metrics.multiple_testing import benjamini_hochberg
 from carelib.metrics.tally import keys_of, sum_flags, z_value
 
@@ -117,7 +117,7 @@ def relative_risk(data: Any, outcome: str, factors: str | list[str], confidence:
         paf = np.where(rr > 0, pc * (rr - 1) / rr, np.nan)
     out["risk_exposed"], out["risk_unexposed"], out["rr"] = r1, r0, rr
     out["ci_low"], out["ci_high"] = np.exp(np.log(rr_h) - z * se), np.exp(np.log(rr_h) + z * se)
-    out["p_value"] = 2 * stats.norm.sf(np.abs(np.log(rr_h) / se))
+    out["p_value"] = 2 * norm_sf(np.abs(np.log(rr_h) / se))
     out["attributable"] = paf
     cols = ["rr", "ci_low", "ci_high", "p_value", "attributable"]
     out.loc[small, cols] = np.nan

@@ -16,11 +16,11 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from carelib import metrics, periods
 from carelib.errors import DataError, ParameterError
 from carelib.metrics import spc
+from carelib.metrics.distributions import sem, t_interval, welch_pvalue
 from carelib.metrics.intervals import nps_difference, share_difference
 from carelib.metrics.rates import rate_from_counts
 from carelib.scales import BOXES
@@ -251,8 +251,8 @@ def stars_row(reviews: pd.DataFrame, current: list[str], previous: list[str], tr
     now, before = _stars_in(counts, current), _stars_in(counts, previous)
     if len(now) < 2:
         return _row("stars", "Review stars (mean)", "stars", n=len(now), note="fewer than 2 reviews in the window")
-    lo, hi = stats.t.interval(confidence, len(now) - 1, loc=now.mean(), scale=stats.sem(now))
-    p = stats.ttest_ind(now, before, equal_var=False).pvalue if len(before) > 1 else np.nan
+    lo, hi = t_interval(confidence, len(now) - 1, loc=now.mean(), scale=sem(now))
+    p = welch_pvalue(now, before) if len(before) > 1 else np.nan
     weekly = counts[counts["week"].isin(trend)].assign(total=lambda c: c["rating"] * c["n"]).groupby("week")
     weekly = weekly["total"].sum() / weekly["n"].sum()
     chart = spc.xmr(weekly.to_numpy(), weekly.index.to_numpy())

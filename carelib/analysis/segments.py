@@ -27,6 +27,7 @@ import pandas as pd
 
 from carelib import checks as check
 from carelib.errors import DataError, ParameterError
+from carelib.metrics.distributions import norm_sf
 from carelib.metrics.intervals import nps_difference, share_difference
 from carelib.metrics.multiple_testing import benjamini_hochberg
 from carelib.metrics.tally import keys_of, sum_flags, tally_nps, tally_scale, z_value
@@ -135,8 +136,6 @@ def _ratio_test(s: pd.DataFrame, total: pd.Series, confidence: float, scale: flo
     sandwich estimator of a mean with clustered observations); segment and rest are independent
     sets of respondents, so ``z = (R₁ − R₀) / sqrt(Var₁ + Var₀)``.
     """
-    from scipy import stats
-
     z = z_value(confidence)
     parts = {}
     for side, f in (("seg", s), ("rest", {c: total[c] - s[c].to_numpy(float) for c in ("k", "m", "y", "yy", "ym", "mm")})):
@@ -154,7 +153,7 @@ def _ratio_test(s: pd.DataFrame, total: pd.Series, confidence: float, scale: flo
     return {"value": scale * r1, "ci_low": scale * np.clip(r1 - z * se1, lo, hi),
             "ci_high": scale * np.clip(r1 + z * se1, lo, hi), "rest_value": scale * r0,
             "difference": scale * (r1 - r0), "diff_low": scale * (r1 - r0 - z * se),
-            "diff_high": scale * (r1 - r0 + z * se), "p_value": 2 * stats.norm.sf(np.abs(zz))}
+            "diff_high": scale * (r1 - r0 + z * se), "p_value": 2 * norm_sf(np.abs(zz))}
 
 
 def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "score", confidence: float = 0.95,

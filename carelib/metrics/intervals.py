@@ -4,6 +4,9 @@ Adjusted-Wald NPS (Rocks 2016) and its two-sample difference, Wilson score inter
 Newcombe hybrid interval of a difference of shares, t intervals of a scale mean, Garwood exact
 Poisson intervals and the exact conditional rate ratio. Modules that report a metric call
 these; none keeps its own copy of a formula.
+
+The distribution functions under them (normal, t, chi-square and binomial quantiles, the exact
+binomial test, Clopper–Pearson) are :mod:`carelib.metrics.distributions`.
 """
 
 from __future__ import annotations
@@ -12,11 +15,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from carelib import checks as check
 from carelib.errors import ParameterError
-from carelib.metrics.tally import z_value
+from carelib.metrics.distributions import (
+    binomtest_pvalue,
+    chi2_ppf,
+    clopper_pearson,
+    norm_sf,
+    t_ppf,
+    z_value,
+)
 
 __all__ = ["METHODS", "nps_from_counts", "adjusted_wald", "nps_difference", "wilson", "share_difference",
            "mean_from_counts", "garwood", "rate_ratio"]
@@ -180,7 +189,7 @@ def nps_difference(pro: Any, det: Any, n: Any, pro0: Any, det0: Any, n0: Any,
         plain0 = (np.asarray(pro0, dtype=float) - np.asarray(det0, dtype=float)) / np.asarray(n0, dtype=float)
     return {"value": 100 * plain1, "ci_low": 100 * np.clip(lo1, -1, 1), "ci_high": 100 * np.clip(hi1, -1, 1),
             "rest_value": 100 * plain0, "difference": 100 * (plain1 - plain0), "diff_low": 100 * (diff - z * se),
-            "diff_high": 100 * (diff + z * se), "p_value": 2 * stats.norm.sf(np.abs(zz))}
+            "diff_high": 100 * (diff + z * se), "p_value": 2 * norm_sf(np.abs(zz))}
 
 
 def wilson(successes: Any, trials: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -266,7 +275,7 @@ def share_difference(k: Any, n: Any, k0: Any, n0: Any, confidence: float = 0.95)
         zz = np.where(se > 0, diff / se, 0.0)
     return {"value": p1, "ci_low": l1, "ci_high": u1, "rest_value": p0, "difference": diff,
             "diff_low": diff - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2),
-            "diff_high": diff + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2), "p_value": 2 * stats.norm.sf(np.abs(zz))}
+            "diff_high": diff + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2), "p_value": 2 * norm_sf(np.abs(zz))}
 
 
 def mean_from_counts(t: pd.DataFrame, low: int, high: int, confidence: float) -> tuple[np.ndarray, ...]:
@@ -300,7 +309,7 @@ def mean_from_counts(t: pd.DataFrame, low: int, high: int, confidence: float) ->
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (c * values).sum(axis=1) / n
         var = (c * (values[None, :] - mean[:, None]) ** 2).sum(axis=1) / (n - 1)
-        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
+        half = t_ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
     half = np.where(n > 1, half, np.nan)
     return mean, mean - half, mean + half
 
@@ -316,8 +325,8 @@ def garwood(events: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarr
     z_value(confidence)
     k = check.counts("events", events)
     a = 1 - confidence
-    lo = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
-    hi = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
+    lo = np.where(k > 0, chi2_ppf(a / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
+    hi = chi2_ppf(1 - a / 2, 2 * k + 2) / 2
     return lo, hi
 
 
@@ -360,13 +369,12 @@ def rate_ratio(events: int, exposure: float, base_events: int, base_exposure: fl
     share = exposure / (exposure + base_exposure)
     if k == 0:
         return {"ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": 1.0}
-    test = stats.binomtest(k1, k, share)
-    ci = test.proportion_ci(confidence, method="exact")
+    low, high = clopper_pearson(k1, k, confidence)
     odds = base_exposure / exposure
 
     def to_ratio(p: float) -> float:
         return np.inf if p >= 1 else p / (1 - p) * odds
 
     ratio = (k1 / exposure) / (k0 / base_exposure) if k0 else np.inf
-    return {"ratio": float(ratio), "ci_low": float(to_ratio(ci.low)), "ci_high": float(to_ratio(ci.high)),
-            "p_value": float(test.pvalue)}
+    return {"ratio": float(ratio), "ci_low": float(to_ratio(low)), "ci_high": float(to_ratio(high)),
+            "p_value": binomtest_pvalue(k1, k, share)}

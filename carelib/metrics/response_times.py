@@ -27,10 +27,10 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from carelib import checks as check
 from carelib.errors import DataError, ParameterError
+from carelib.metrics.distributions import binom_ppf
 from carelib.metrics.tally import collect, keys_of, z_value
 
 __all__ = ["ticket_times_lazy", "business_minutes", "ticket_times", "next_responses", "tally_durations", "kaplan_meier", "quantiles", "sla",
@@ -322,8 +322,8 @@ def _order_stat(time: np.ndarray, counts: np.ndarray, q: float, confidence: floa
     at = lambda rank: float(time[np.searchsorted(cum, rank)])  # value of the rank-th smallest (1-based)  # noqa: E731
     est = at(max(1, int(np.ceil(q * n))))
     a = 1 - confidence
-    lo_rank = int(stats.binom.ppf(a / 2, n, q))
-    hi_rank = int(stats.binom.ppf(1 - a / 2, n, q)) + 1
+    lo_rank = int(binom_ppf(a / 2, n, q))
+    hi_rank = int(binom_ppf(1 - a / 2, n, q)) + 1
     lo = at(lo_rank) if lo_rank >= 1 else np.nan
     hi = at(hi_rank) if hi_rank <= n else np.nan
     return est, lo, hi

@@ -5,7 +5,7 @@ statistics per group — promoters/passives/detractors, successes/trials — wri
 narwhals, so the same call runs on a pandas or polars DataFrame, a DuckDB relation (e.g.
 over Parquet) or a PySpark DataFrame; only the needed columns are selected and only the
 tallies come back into Python. **Infer** computes value, interval and tests from the
-tallies with numpy/scipy.
+tallies with numpy and scipy.special (:mod:`carelib.metrics.intervals`).
 
 Rows without a score are not used and are counted (``missing``); a score outside the
 scale raises :class:`~carelib.errors.DataError` (load with :func:`carelib.data.tables.load_table`
@@ -27,11 +27,16 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from carelib import checks as check
 from carelib.errors import DataError, ParameterError
-from carelib.metrics.intervals import adjusted_wald, mean_from_counts, nps_from_counts, wilson
+from carelib.metrics.distributions import norm_sf
+from carelib.metrics.intervals import (
+    adjusted_wald,
+    mean_from_counts,
+    nps_from_counts,
+    wilson,
+)
 from carelib.metrics.tally import keys_of, sum_flags, tally_nps_keys, tally_scale_keys, z_value
 from carelib.scales import AGREEMENT, SCALES
 
@@ -158,7 +163,7 @@ def compare_nps(
     out = pd.DataFrame({
         group: t[group], "n": t["n"], "nps": 100 * plain, "baseline_nps": 100 * p0, "difference": 100 * (plain - p0),
         "ci_low": 100 * (diff - z_crit * se), "ci_high": 100 * (diff + z_crit * se), "z": zz,
-        "p_value": 2 * stats.norm.sf(np.abs(zz)),
+        "p_value": 2 * norm_sf(np.abs(zz)),
     })
     return out[~b].reset_index(drop=True)
 

@@ -14,11 +14,12 @@ from typing import Any
 
 import narwhals as nw
 import pandas as pd
-from scipy import stats
 
 from carelib import checks as check
+from carelib.metrics.distributions import z_value
 from carelib.scales import PASSIVE, PROMOTER
 
+# z_value lives with the other distribution functions in intervals; the metrics modules import it from here
 __all__ = ["keys_of", "z_value", "collect", "sum_flags", "tally_nps", "tally_nps_keys", "tally_scale",
            "tally_scale_keys", "count_by"]
 
@@ -26,11 +27,6 @@ __all__ = ["keys_of", "z_value", "collect", "sum_flags", "tally_nps", "tally_nps
 def keys_of(by: str | list[str] | None) -> list[str]:
     """Group columns as a list (``None`` → no groups, a name → one group)."""
     return [] if by is None else [by] if isinstance(by, str) else list(by)
-
-
-def z_value(confidence: float) -> float:
-    """Two-sided normal quantile of ``confidence`` (checked to lie in (0, 1))."""
-    return float(stats.norm.ppf(0.5 + check.confidence(confidence) / 2))
 
 
 def collect(frame: Any) -> pd.DataFrame:
