@@ -56,6 +56,16 @@ def norm_ppf(q: Any) -> Any:
     return special.ndtri(np.asarray(q, dtype=float))
 
 
+def _quantile(inverse: Any, q: Any, df: Any, at_0: float, at_1: float) -> Any:
+    """``inverse(q, df)`` where ``0 < q < 1`` and ``df > 0``; ``at_0``/``at_1`` at ``q`` of 0/1; NaN elsewhere."""
+    q, df = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(df, dtype=float))
+    inside = (df > 0) & (q > 0) & (q < 1)
+    with np.errstate(invalid="ignore"):
+        out = np.where(inside, inverse(np.where(inside, q, 0.5), np.where(inside, df, 2.0)), np.nan)
+    out = np.where((df > 0) & (q == 0), at_0, np.where((df > 0) & (q == 1), at_1, out))
+    return out[()]
+
+
 def t_ppf(q: Any, df: Any) -> Any:
     """Quantile of Student's t with ``df`` degrees of freedom, as ``scipy.stats.t.ppf`` (``special.stdtrit``).
 
@@ -66,13 +76,7 @@ def t_ppf(q: Any, df: Any) -> Any:
     >>> round(float(t_ppf(0.975, 9)), 4)
     2.2622
     """
-    q, df = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(df, dtype=float))
-    inside = (df > 0) & (q > 0) & (q < 1)
-    with np.errstate(invalid="ignore"):
-        out = special.stdtrit(np.where(inside, df, 1.0), np.where(inside, q, 0.5))
-    out = np.where(inside, out, np.nan)
-    out = np.where((df > 0) & (q == 0), -np.inf, np.where((df > 0) & (q == 1), np.inf, out))
-    return out[()]
+    return _quantile(lambda p, d: special.stdtrit(d, p), q, df, -np.inf, np.inf)
 
 
 def chi2_ppf(q: Any, df: Any) -> Any:
@@ -85,13 +89,7 @@ def chi2_ppf(q: Any, df: Any) -> Any:
     >>> round(float(chi2_ppf(0.95, 1)), 4)
     3.8415
     """
-    q, df = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(df, dtype=float))
-    inside = (df > 0) & (q > 0) & (q < 1)
-    with np.errstate(invalid="ignore"):
-        out = 2 * special.gammaincinv(np.where(inside, df, 2.0) / 2, np.where(inside, q, 0.5))
-    out = np.where(inside, out, np.nan)
-    out = np.where((df > 0) & (q == 0), 0.0, np.where((df > 0) & (q == 1), np.inf, out))
-    return out[()]
+    return _quantile(lambda p, d: 2 * special.gammaincinv(d / 2, p), q, df, 0.0, np.inf)
 
 
 def t_interval(confidence: float, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, Any]:
