@@ -61,7 +61,7 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests carelib notebooks \
 		--doctest-modules --nbval --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg \
-		--nbval-current-env -q -m "not scale"
+		--nbval-current-env -q -m "not scale" --durations=20
 
 # the Spark-against-DuckDB parity of the whole metric review on a ~1 M-row generated workspace (tests/test_engines_spark.py)
 test-scale: export OMP_NUM_THREADS := 1
