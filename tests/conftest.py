@@ -89,16 +89,47 @@ def browser_ready():
 SHARED_GROUPS = {"test_pii_corpus.py": "hostile", "test_injection.py": "hostile"}
 
 
+# Seconds each of the longest work units took (make test, 2026-12-07, on 2 cores): the scheduler hands out the
+# longest first, so the two workers do not end with one of them alone on a four-minute file. Only the order
+# depends on these numbers; a unit not listed counts one second a test.
+MEASURED_SECONDS = {
+    "hostile": 137, "test_playbooks_real.py": 118, "test_reports_real_text.py": 108, "test_voc_notebook.py": 64,
+    "test_cli.py": 53, "test_playbook.py": 53, "test_reports_real_weekly.py": 30, "test_metric_review_notebook.py": 27,
+    "test_metrics.py": 26, "test_service_notebooks.py": 25, "test_runner.py": 22, "metric_review.ipynb": 18,
+    "test_incremental_review.py": 15, "test_segments_journeys.py": 15, "service_quality.ipynb": 14,
+    "test_interview_notebook.py": 14, "segments_and_journeys.ipynb": 13, "test_architecture.py": 12,
+}
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """One work unit per file (as ``--dist loadfile``), except the files of one shared build, which form one unit.
+    """One work unit per file (as ``--dist loadfile``), except the files of one shared build, which form one unit;
+    the longest units first (:data:`MEASURED_SECONDS`).
 
     A scheduler of our own rather than ``--dist loadgroup``: loadgroup marks a test by appending ``@group`` to its
     private ``_nodeid``, which pytest 9.2 no longer reads (it keeps ``_id``), so every test, and every nbval
     cell of one notebook, was sent to any worker — cells ran in a kernel without the cells before them.
     """
+    from collections import OrderedDict
+
     from xdist.scheduler import LoadScopeScheduling
 
+    def seconds(unit: str, tests: dict) -> float:
+        return MEASURED_SECONDS.get(Path(unit).name, len(tests))
+
+    class LongestFirst(OrderedDict):
+        """The work queue: a worker asking for work gets the longest unit left (ties: the first queued)."""
+
+        def popitem(self, last: bool = True):
+            if last or not self:
+                return super().popitem(last)
+            unit = max(self, key=lambda u: seconds(u, self[u]))
+            return unit, self.pop(unit)
+
     class ByFile(LoadScopeScheduling):
+        def __init__(self, config, log=None) -> None:
+            super().__init__(config, log)
+            self.workqueue = LongestFirst()
+
         def _split_scope(self, nodeid: str) -> str:
             file = nodeid.split("::", 1)[0]
             return SHARED_GROUPS.get(Path(file).name, file)
