@@ -374,8 +374,15 @@ def _kernels_of(pid: int) -> list[int]:
     return found
 
 
+def _as_in_a_terminal() -> None:
+    """The child's Ctrl-C as a terminal gives it: a shell starts a background job with SIGINT ignored, and a
+    test run started that way (``make test &``) would hand that on to the command under test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_and_interrupt(cmd: list[str], cwd: Path, sig: int, after: str = "started") -> tuple[subprocess.Popen, float, str]:
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_as_in_a_terminal)  # noqa: PLW1509 - no threads of ours at this point
     deadline = time.time() + 120
     for line in proc.stdout:  # wait until a step's kernel is on its way
         if after in line or time.time() > deadline:

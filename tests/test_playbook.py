@@ -251,3 +251,19 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
         files.write_atomic(target, "new")
     monkeypatch.undo()
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_an_interrupted_run_gives_ctrl_c_back_to_its_caller(project, monkeypatch):
+    """Recording an interrupted run holds Ctrl-C and SIGTERM, then gives back the caller's handlers: a kernel that
+    ran a playbook (or a test process) can still be interrupted afterwards."""
+    from carelib.run import playbook
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(playbook._Scheduler, "run", interrupted)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt, match="recorded as interrupted"):
+        run(project, force=True)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    assert list_runs(project / "runs").loc[0, "status"] == "interrupted"

@@ -194,11 +194,7 @@ def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
             raise DataError(f"{name}: expected column(s) {missing}; found {frame.collect_schema().names()}")
     has_closed = "closed_at" in t.collect_schema().names()
     if as_of is None:
-        ends = collect(t.select(nw.col("created_at").max().alias("a"),
-                                *([nw.col("closed_at").max().alias("b")] if has_closed else [])))
-        sent = collect(m.select(nw.col("sent_at").max().alias("c")))
-        stamps = [*ends.iloc[0].tolist(), sent.iloc[0, 0]]
-        as_of = max(pd.Timestamp(x) for x in stamps if pd.notna(x))
+        as_of = data_end(t, m)
     end = nw.lit(pd.Timestamp(as_of).to_pydatetime())
     replies = (m.filter(nw.col("author_role").is_in(list(agent_roles))).select("ticket_id", "sent_at")
                .join(t.select("ticket_id", nw.col("created_at").alias("opened")), on="ticket_id", how="inner")
@@ -215,6 +211,19 @@ def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
                for name, until in (("reply", nw.col("first_response_at")), ("close", closed))}
     return flags.with_columns((seconds["reply"] / 60).alias("first_response_min"),
                               (seconds["close"] / 3600).alias("resolution_h"))
+
+
+def data_end(tickets: Any, messages: Any) -> pd.Timestamp:
+    """The end of the support data: the latest ``created_at``, ``closed_at`` or ``sent_at`` (one aggregate per
+    table, in its engine), where :func:`ticket_times_lazy` censors the tickets still waiting."""
+    t, m = nw.from_native(tickets).lazy(), nw.from_native(messages).lazy()
+    closed = [nw.col("closed_at").max().alias("b")] if "closed_at" in t.collect_schema().names() else []
+    ends = collect(t.select(nw.col("created_at").max().alias("a"), *closed))
+    sent = collect(m.select(nw.col("sent_at").max().alias("c")))
+    stamps = [x for x in [*ends.iloc[0].tolist(), sent.iloc[0, 0]] if pd.notna(x)]
+    if not stamps:
+        raise DataError("tickets and messages hold no date: response times need created_at and sent_at")
+    return max(pd.Timestamp(x) for x in stamps)
 
 
 def _spark_durations(frame: Any, as_of: pd.Timestamp, has_closed: bool) -> Any:

@@ -163,8 +163,20 @@ class Review:
             return None
         if not self.on_engine:
             return self.times
-        times = rt.ticket_times_lazy(self.ws.lazy("tickets"), self.ws.lazy("messages"))
-        return with_week_lazy(times, "created_at")
+        tickets, messages = self.ws.lazy("tickets"), self.ws.lazy("messages")
+        as_of = rt.data_end(tickets, messages)  # waiting tickets are censored at the end of all the data
+        # only the tickets of the weeks shown and the messages sent since the first of them (a reply sent before
+        # its ticket was opened never counts): an engine skips the older files and row groups by their statistics
+        start, end = (periods.week_bounds(w)[i].to_pydatetime() for w, i in ((self.shown_weeks[0], 0),
+                                                                               (self.shown_weeks[-1], 1)))
+        tickets = tickets.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
+        messages = messages.filter(nw.col("sent_at") >= start)
+        return with_week_lazy(rt.ticket_times_lazy(tickets, messages, as_of=as_of), "created_at")
+
+    @property
+    def shown_weeks(self) -> list[str]:
+        """Every ISO week a section shows: the window, the weeks compared with and the trend (sorted)."""
+        return sorted({*self.current, *self.previous, *self.trend})
 
     @cached_property
     def nps_answers(self) -> pd.DataFrame | None:

@@ -37,7 +37,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -480,12 +480,12 @@ def run_playbook(
         if not failed:
             _write_report(book, run, params, data, fingerprint, versions, base)
     except KeyboardInterrupt as exc:
-        _hold_signals()
-        scheduler.stop()
-        run.steps = [scheduler.results[s.id] for s in book.steps]
-        run.status, run.report = "interrupted", None
-        run.seconds = time.time() - started
-        _record(run, params, Path(runs_dir), quiet=True)
+        with _signals_held():
+            scheduler.stop()
+            run.steps = [scheduler.results[s.id] for s in book.steps]
+            run.status, run.report = "interrupted", None
+            run.seconds = time.time() - started
+            _record(run, params, Path(runs_dir), quiet=True)
         exc.args = (f"run {run.run_id} stopped after {run.seconds:.1f} s and recorded as interrupted; "
                     f"the last good report was not replaced",)
         raise
@@ -505,12 +505,22 @@ def run_playbook(
     return run
 
 
-def _hold_signals() -> None:
-    """After the first Ctrl-C, a second one must not cut the record of the run short (main thread only)."""
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """While the interrupted run is recorded, a second Ctrl-C or SIGTERM must not cut the record short; the
+    handlers are given back afterwards (a kernel or a program that called :func:`run_playbook` keeps its own
+    Ctrl-C). Main thread only: elsewhere signals cannot be set."""
+    held = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(ValueError, OSError):
-                signal.signal(sig, signal.SIG_IGN)
+                held[sig] = signal.signal(sig, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def _write_report(book: Playbook, run: PlaybookRun, params: dict[str, Any], data: Any, fingerprint: str,
