@@ -253,6 +253,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
+@pytest.mark.notebook
 def test_an_interrupted_run_gives_ctrl_c_back_to_its_caller(project, monkeypatch):
     """Recording an interrupted run holds Ctrl-C and SIGTERM, then gives back the caller's handlers: a kernel that
     ran a playbook (or a test process) can still be interrupted afterwards."""
@@ -267,3 +268,5 @@ def test_an_interrupted_run_gives_ctrl_c_back_to_its_caller(project, monkeypatch
         run(project, force=True)
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
     assert list_runs(project / "runs").loc[0, "status"] == "interrupted"
+    monkeypatch.undo()  # the next run starts kernels again (the stop lasts until a run begins)
+    assert run(project, force=True).status == "ok"
