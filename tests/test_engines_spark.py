@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 
 import matplotlib.pyplot as plt
@@ -44,6 +45,7 @@ def spark():
     except ImportError:
         need("spark", False, "pyspark is not installed (make test EXTRAS=dev,spark)")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the Python workers: this interpreter
     old = os.environ.get("SPARK_MASTER")
     os.environ["SPARK_MASTER"] = "local[2]"
     from pyspark.sql import SparkSession
@@ -123,3 +125,27 @@ def test_engine_regex_codes_on_spark_equal_python_auto_coding(spark):
 
 def test_duckdb_spark_session_is_the_module_session(spark):
     assert engines.spark_session("x").sparkContext.master == "local[2]"
+
+
+def test_voice_of_the_customer_on_spark_scores_every_text_as_duckdb(spark, scale_ws, tmp_path):
+    """``at_scale.run`` on Spark: the texts are redacted and scored on the executors (``mapInPandas``); with the
+    same theme book every text gets what the DuckDB run gives it, and the counts are the same."""
+    from carelib.data.tables import load_workspace
+    from carelib.text import at_scale
+
+    ws_dir = tmp_path / "ws"
+    shutil.copytree(scale_ws, ws_dir)
+    duck = at_scale.run(load_workspace(ws_dir, engine="duckdb", today=TODAY), "complaints", out=tmp_path / "duckdb",
+                        workers=1, sample_size=2_000)
+    assert duck.book_how == "saved"
+    on_spark = at_scale.run(load_workspace(ws_dir, engine="spark", today=TODAY), "complaints",
+                            out=tmp_path / "spark", batch_size=1_000)
+    assert on_spark.book_how == "read" and on_spark.batches > 1
+    a, b = duck.texts(), on_spark.texts()
+    assert len(a) == len(b) > 1_000 and list(a.columns) == list(b.columns)
+    floats = ["similarity", "compound"]
+    pd.testing.assert_frame_equal(a.drop(columns=floats), b.drop(columns=floats), check_dtype=False)
+    pd.testing.assert_frame_equal(a[floats], b[floats], rtol=1e-9)
+    assert not b["text"].str.contains(r"\d{4} \d{4} \d{4} \d{4}").any()  # redacted before anything was derived
+    pd.testing.assert_frame_equal(duck.accounting, on_spark.accounting)
+    pd.testing.assert_frame_equal(duck.weekly, on_spark.weekly, check_dtype=False)

@@ -263,3 +263,15 @@ def test_banking77_refit_on_another_half_keeps_the_ids(shared_data):
     book = tb.fit_book(d.loc[half, "text"].tolist(), n_themes=8, seed=0)
     diff = tb.refit(book, d.loc[~half, "text"].tolist()).diff  # n_themes fixed: warm-started from the book
     assert diff["change"].isin(["kept", "renamed"]).sum() / 8 >= 0.875, diff  # measured: 8 of 8
+
+
+def test_a_book_read_back_says_what_the_fitted_book_said(tmp_path):
+    """The novelty threshold is kept in themes.yml to 4 decimals: the fitted book uses that same value, so the run
+    that fits and saves a book and every later run that reads it flag the same texts as candidates."""
+    texts = [f"{w} parcel late again, order {i}" for i, w in enumerate(["my", "the", "our", "a"] * 6)] + \
+            [f"refund for order {i} never came" for i in range(24)] + ["the app crashed at checkout", "lovely lamp"]
+    book = tb.fit_book(texts, n_themes=2, seed=0)
+    tb.save_book(book, tmp_path / "book")
+    again = tb.load_book(tmp_path / "book")
+    assert again.threshold == book.threshold == round(book.threshold, 4)
+    pd.testing.assert_frame_equal(tb.assign(book, texts), tb.assign(again, texts))

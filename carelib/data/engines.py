@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,10 @@ def spark_session(app: str = "carelib") -> Any:
     if remote:
         builder = builder.remote(remote)
     else:
-        builder = builder.master(os.environ.get("SPARK_MASTER", "local[*]")).config("spark.ui.enabled", "false")
+        master = os.environ.get("SPARK_MASTER", "local[*]")
+        builder = builder.master(master).config("spark.ui.enabled", "false")
+        if master.startswith("local"):  # the Python workers (mapInPandas) run this interpreter, which has carelib
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # (pyspark reads it when the session starts)
     return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
 
 

@@ -54,7 +54,7 @@ from carelib.text.emotion import EMOTIONS, emotions
 from carelib.text.sentiment import sentiment
 
 __all__ = ["BATCH_SIZE", "SAMPLE_SIZE", "ID_COLUMNS", "Assigner", "ScaleRun", "score_texts", "sample_texts",
-           "text_batches", "run"]
+           "text_batches", "spark_scored", "run"]
 
 #: Rows read, redacted and scored at a time.
 BATCH_SIZE = 50_000
@@ -66,6 +66,9 @@ ID_COLUMNS = {"complaints": "complaint_id", "responses": "response_id", "message
 #: Columns of the per-text results (``texts.parquet``), after the source's id, week, time and extra columns.
 RESULT_COLUMNS = ["theme", "theme_label", "similarity", "fits", "non_answer", "compound", "sentiment", "emotion",
                   *EMOTIONS]
+_RESULT_TYPES = {c: (float if c in ("similarity", "compound") else object if c in ("theme", "theme_label", "sentiment",
+                                                                                  "emotion") else bool)
+                 for c in RESULT_COLUMNS}
 _LETTERS = 64  # more ASCII letters than any phrase of clean.NON_ANSWERS holds: such a text is an answer
 _NOT_LETTER = re.compile(r"[^A-Za-z]+")
 
@@ -267,11 +270,83 @@ def text_batches(ws: Any, source: str, columns: list[str], time_col: str, batch_
             if batch.num_rows:
                 yield batch.to_pandas()
     elif ws.engine == "spark":
-        raise ParameterError("at_scale.run on Spark: use spark_scores (mapInPandas) instead of batches in Python")
+        raise ParameterError("text_batches on Spark: the texts are scored on the executors (spark_scored)")
     else:
         table = frame.collect().to_pandas().sort_values(key, kind="stable").reset_index(drop=True)
         for start in range(0, len(table), batch_size):
             yield table.iloc[start:start + batch_size].reset_index(drop=True)
+
+
+def _result_schema(fields: list[Any]) -> Any:
+    """The Spark schema of the scored rows: the source's ``fields``, ``_has`` (a text with content) and
+    :data:`RESULT_COLUMNS`."""
+    from pyspark.sql import types as st
+
+    kinds = {"theme": st.StringType(), "theme_label": st.StringType(), "similarity": st.DoubleType(),
+             "compound": st.DoubleType(), "sentiment": st.StringType(), "emotion": st.StringType()}
+    return st.StructType([*fields, st.StructField("_has", st.BooleanType()),
+                          *(st.StructField(c, kinds.get(c, st.BooleanType())) for c in RESULT_COLUMNS)])
+
+
+def spark_scored(ws: Any, source: str, columns: list[str], time_col: str, text_col: str, book: themebook.ThemeBook,
+                 redact: Callable[[str], str], folder: Path, batch_size: int = BATCH_SIZE) -> Iterator[pd.DataFrame]:
+    """Every row of the source scored on Spark's executors (``mapInPandas``), back in batches sorted by id.
+
+    Parameters
+    ----------
+    ws : Workspace
+        A workspace on Spark.
+    source : str
+        The text source (a key of :data:`ID_COLUMNS`).
+    columns : list of str
+        Columns kept (the id first, the text last).
+    time_col, text_col : str
+        The source's time and text columns.
+    book : ThemeBook
+        The theme book the texts are assigned to (sent to the executors with the function).
+    redact : callable
+        Text → redacted text, applied on the executors before anything is derived from a text.
+    folder : Path
+        The run folder: the scored rows pass through ``folder/.spark-texts/`` (Parquet written by Spark,
+        read back file by file in id order, then removed).
+    batch_size : int
+        Rows per batch read back.
+
+    Returns
+    -------
+    Iterator of DataFrame
+        ``columns``, ``week``, ``_has`` (False: no text, not scored) and :data:`RESULT_COLUMNS`; each text's
+        results are those :func:`score_texts` gives on DuckDB.
+    """
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    frame = _customer_side(_lazy_source(ws, source, time_col), source)
+    sdf = frame.select([c for c in [*columns, "week"] if c in frame.columns]).to_native()
+
+    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        assigner = Assigner(book)
+        for part in batches:
+            part = part.reset_index(drop=True)
+            has = part[text_col].map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)
+            codes, uniq = pd.factorize(part.loc[has, text_col], use_na_sentinel=False)
+            redacted = np.array([redact(t) for t in uniq], dtype=object)[codes]  # before anything is derived
+            part.loc[has, text_col] = redacted
+            results = pd.DataFrame(index=part.index, columns=RESULT_COLUMNS, dtype=object)
+            if has.any():
+                results.loc[has, RESULT_COLUMNS] = score_texts(list(redacted), assigner).to_numpy(dtype=object)
+            yield pd.concat([part, pd.Series(has, name="_has"), results], axis=1)
+
+    staged = folder / ".spark-texts"
+    scored = sdf.mapInPandas(score, _result_schema(list(sdf.schema.fields))).orderBy(columns[0])
+    scored.write.mode("overwrite").parquet(str(staged))
+    try:
+        for part in sorted(staged.glob("part-*.parquet")):  # a range-partitioned sort: files in id order
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_size):
+                yield batch.to_pandas()
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 def sample_texts(ws: Any, source: str, text_col: str, time_col: str, *, size: int = SAMPLE_SIZE,
@@ -403,7 +478,8 @@ def run(ws: Any, source: str = "complaints", *, out: str | Path | None = None, t
     Parameters
     ----------
     ws : Workspace
-        The workspace (DuckDB or pandas engine).
+        The workspace: DuckDB or pandas (batches scored here, in ``workers`` processes) or Spark (scored on
+        the executors with ``mapInPandas``, :func:`spark_scored`).
     source : str
         The text source (a key of :data:`ID_COLUMNS`).
     out : str or Path, optional
@@ -454,7 +530,7 @@ def run(ws: Any, source: str = "complaints", *, out: str | Path | None = None, t
     keep = [c for c in (extra if extra is not None else ["customer_id", "category"]) if c in head and c != key]
     columns = [key, time_col, *keep, text_col]
     pool = None
-    if workers > 1:
+    if workers > 1 and ws.engine != "spark":
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(None, book))
     else:
         _init_worker(None, book)
@@ -480,7 +556,16 @@ def run(ws: Any, source: str = "complaints", *, out: str | Path | None = None, t
             agg[name] = _add(agg[name], _counts(d, by), by)
 
     try:
-        for batch in text_batches(ws, source, columns, time_col, batch_size):
+        if ws.engine == "spark":  # scored where the data lives; the run folder gets the same files as on DuckDB
+            for part in spark_scored(ws, source, columns, time_col, text_col, book, redact, folder, batch_size):
+                n_batches += 1
+                largest = max(largest, len(part))
+                has = part.pop("_has").to_numpy(bool)
+                no_text += int((~has).sum())
+                part = part[has].reset_index(drop=True)
+                if len(part):
+                    finish(part.drop(columns=RESULT_COLUMNS), part[RESULT_COLUMNS].astype(_RESULT_TYPES))
+        for batch in ([] if ws.engine == "spark" else text_batches(ws, source, columns, time_col, batch_size)):
             n_batches += 1
             largest = max(largest, len(batch))
             has = batch[text_col].map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)

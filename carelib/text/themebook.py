@@ -446,7 +446,8 @@ def fit_book(texts: list[str] | pd.Series, *, source: str = "texts", weeks: list
     plain = model.vectors(texts, themed=False)  # read once: for the centres and for the nearest theme
     model.text_centres_ = _text_centres(plain, model.labels_, model.n_themes_)
     vectors, nearest, best = _nearest(model, plain)
-    threshold = float(np.nanquantile(best, NOVELTY_QUANTILE))
+    threshold = round(float(np.nanquantile(best, NOVELTY_QUANTILE)), 4)  # as themes.yml keeps it: a book read back
+    # from its files says of every text what the book that was fitted said
     when = _today(today)
     themes = []
     for t, d in enumerate(_describe(model, texts, nearest, vectors)):
@@ -456,7 +457,7 @@ def fit_book(texts: list[str] | pd.Series, *, source: str = "texts", weeks: list
                                                             "detail": f"fitted on {len(texts):,} texts"}]})
     meta = {"source": source, "fitted_on": int((nearest >= 0).sum()), "weeks": list(weeks or []),
             "model": {"n_themes": n_themes, "vectorizer": vectorizer, "seed": seed, "k_range": list(k_range)},
-            "next_id": len(themes) + 1, "novelty": {"quantile": NOVELTY_QUANTILE, "similarity": round(threshold, 4)}}
+            "next_id": len(themes) + 1, "novelty": {"quantile": NOVELTY_QUANTILE, "similarity": threshold}}
     return ThemeBook(model, themes, threshold, meta)
 
 
