@@ -257,11 +257,9 @@ def _complaints(rng, orders, cust, victims: list[str], scale: float) -> pd.DataF
                 for _ in range(rng.poisson(lam)):
                     rows.append((rng.choice(by_region[region]), w, cat))
     regular = len(rows)
-    first = {}  # the first week's victims who complained
     for w in range(DOUBLE_CHARGE[0], DOUBLE_CHARGE[1] + 1):
         picked = rng.choice(victims, size=min(len(victims), int(round(DOUBLE_CHARGE_COMPLAINTS[0] * scale))), replace=False)
-        first[w] = set(picked)
-        rows.extend((cid, w, "billing") for cid in picked)
+        rows.extend((cid, w, "billing") for cid in picked)  # the last week's picks are kept in `picked`
     out = [_complaint(rng, cid, w, cat) for cid, w, cat in rows]
     # Billing complaints are worded from their own stream (``own``), so that the rest of the demo draws
     # exactly what it drew before truth 6 was told this way: the main stream's draws above are kept.
@@ -274,7 +272,7 @@ def _complaints(rng, orders, cust, victims: list[str], scale: float) -> pd.DataF
     out = out[:regular] + [r for r in out[regular:] if r["received_at"] >= release]
     # every app user had 4.2 in the second week: more of its victims complained
     w = DOUBLE_CHARGE[1]
-    others = [v for v in victims if v not in first[w]]
+    others = [v for v in victims if v not in set(picked)]
     more = int(round((DOUBLE_CHARGE_COMPLAINTS[1] - DOUBLE_CHARGE_COMPLAINTS[0]) * scale))
     for cid in own.choice(others, size=min(len(others), more), replace=False):
         out.append(_complaint(own, cid, w, "billing") | {"text": _billing_text(own, T.DOUBLE_CHARGE_COMPLAINT)})

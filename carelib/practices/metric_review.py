@@ -167,8 +167,8 @@ class Review:
         as_of = rt.data_end(tickets, messages)  # waiting tickets are censored at the end of all the data
         # only the tickets of the weeks shown and the messages sent since the first of them (a reply sent before
         # its ticket was opened never counts): an engine skips the older files and row groups by their statistics
-        start, end = (periods.week_bounds(w)[i].to_pydatetime() for w, i in ((self.shown_weeks[0], 0),
-                                                                               (self.shown_weeks[-1], 1)))
+        start = periods.week_bounds(self.shown_weeks[0])[0].to_pydatetime()
+        end = periods.week_bounds(self.shown_weeks[-1])[1].to_pydatetime()
         tickets = tickets.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
         messages = messages.filter(nw.col("sent_at") >= start)
         return with_week_lazy(rt.ticket_times_lazy(tickets, messages, as_of=as_of), "created_at")

@@ -565,25 +565,26 @@ def run(ws: Any, source: str = "complaints", *, out: str | Path | None = None, t
                 part = part[has].reset_index(drop=True)
                 if len(part):
                     finish(part.drop(columns=RESULT_COLUMNS), part[RESULT_COLUMNS].astype(_RESULT_TYPES))
-        for batch in ([] if ws.engine == "spark" else text_batches(ws, source, columns, time_col, batch_size)):
-            n_batches += 1
-            largest = max(largest, len(batch))
-            has = batch[text_col].map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)
-            no_text += int((~has).sum())
-            batch = batch[has].reset_index(drop=True)
-            if batch.empty:
-                continue
-            codes, uniq = pd.factorize(batch[text_col], use_na_sentinel=False)
-            redacted = np.array([redact(t) for t in uniq], dtype=object)[codes]  # before anything is derived
-            batch[text_col] = redacted
-            texts = list(redacted)
-            if pool is None:
-                finish(batch, _score(texts))
-                continue
-            pending.append((batch, pool.apply_async(_score, (texts,))))
-            while len(pending) > workers:
-                frame, result = pending.popleft()
-                finish(frame, result.get())
+        else:
+            for batch in text_batches(ws, source, columns, time_col, batch_size):
+                n_batches += 1
+                largest = max(largest, len(batch))
+                has = batch[text_col].map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)
+                no_text += int((~has).sum())
+                batch = batch[has].reset_index(drop=True)
+                if batch.empty:
+                    continue
+                codes, uniq = pd.factorize(batch[text_col], use_na_sentinel=False)
+                redacted = np.array([redact(t) for t in uniq], dtype=object)[codes]  # before anything is derived
+                batch[text_col] = redacted
+                texts = list(redacted)
+                if pool is None:
+                    finish(batch, _score(texts))
+                    continue
+                pending.append((batch, pool.apply_async(_score, (texts,))))
+                while len(pending) > workers:
+                    frame, result = pending.popleft()
+                    finish(frame, result.get())
         while pending:
             frame, result = pending.popleft()
             finish(frame, result.get())
