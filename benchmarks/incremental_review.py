@@ -9,9 +9,8 @@ is 100 M survey answers), the last week is taken out and staged as Parquet files
 - ``cold``: the review with the store deleted (every week tallied and stored);
 - ``no-store``: the review with ``tally_store=False`` (every week read, nothing stored).
 
-The review is the metric review's practice functions on DuckDB (``open_review`` and the sections that
-count in the engine: overview, headline, NPS trend and chart, complaint rates, response times, segment
-scan, load report); sections that still read tables into pandas are left out and named. Each run is a
+The review is the metric review notebook's calls on DuckDB (``open_review`` and every section, in the
+notebook's order). Each run is a
 fresh process (wall, CPU = user + system of that process, peak RSS from ``os.wait4``), median of
 ``--repeat``; the warm run starts each time from a copy of the store ``base`` left. The findings of
 every run are checked equal (warm = cold = no store). Usage::
@@ -36,10 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 TODAY = "2027-01-31"
-SECTIONS = ("overview", "headline", "nps_trend", "nps_chart", "complaint_rates", "response_times", "segments_below",
-            "load_report")
-LEFT_OUT = ("the_case", "exclusions", "nps_by_segment", "nps_blocks", "enps", "csat", "ces_pmf", "public_reviews",
-            "hour_of_week", "detractor_drivers", "kaizen_actions")
+SECTIONS = ("overview", "the_case", "headline", "load_report", "exclusions", "nps_trend", "nps_chart", "nps_by_segment",
+            "nps_blocks", "enps", "csat", "ces_pmf", "public_reviews", "complaint_rates", "response_times",
+            "hour_of_week", "segments_below", "detractor_drivers", "kaizen_actions", "definitions")  # the notebook's
 EVENTS = ("responses", "orders", "tickets", "messages", "complaints")
 
 
@@ -185,12 +183,11 @@ def main() -> None:
 
         body = (f"## Incremental weekly review: cold and warm (`benchmarks/incremental_review.py`)\n\n"
                 f"Hearthly at scale ({answers:,} survey answers, week-partitioned Parquet from `carelib.demo.scale`) on "
-                f"DuckDB. The last week ({last}, {new_answers:,} answers) is taken out; the review of the first 51 weeks "
+                f"DuckDB. The last week ({last}, {new_answers:,} answers) is taken out; the review of the earlier weeks "
                 f"fills the tally store; the week goes in with `carelib append` ({append_s:.0f} s, not in the figures); "
-                f"then the review runs **warm** (store as the 51-week review left it), **cold** (store deleted) and "
-                f"with **no store** (`tally_store=False`). The review is `open_review` and the sections that count in "
-                f"the engine ({', '.join(SECTIONS)}); left out because they still read tables into pandas: "
-                f"{', '.join(LEFT_OUT)}. Fresh process per run, median of {args.repeat}; CPU is user + system of "
+                f"then the review runs **warm** (store as the review before left it), **cold** (store deleted) and "
+                f"with **no store** (`tally_store=False`). The review is `open_review` and every section of the "
+                f"notebook, in its order ({', '.join(SECTIONS)}). Fresh process per run, median of {args.repeat}; CPU is user + system of "
                 f"that process; the machine is shared (load average beside each row). Findings equal in every "
                 f"run: {'yes' if equal else 'NO'}. 2 cores, 24 GiB.\n\n{table}\n\n")
         write_section("incremental_review", body, keep_reading=True)

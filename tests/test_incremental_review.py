@@ -24,7 +24,9 @@ from carelib.report import findings
 
 TODAY = "2027-01-31"
 WEEKS = 9
-SECTIONS = ("headline", "complaint_rates", "response_times", "segments_below")
+SECTIONS = ("overview", "the_case", "headline", "exclusions", "nps_trend", "nps_chart", "nps_by_segment", "nps_blocks",
+            "enps", "csat", "ces_pmf", "public_reviews", "complaint_rates", "response_times", "hour_of_week",
+            "segments_below", "detractor_drivers", "kaizen_actions")  # the notebook's, in its order
 EVENTS = [t for t in TABLES if t in P.WEEK_COLUMNS]
 
 
@@ -53,24 +55,26 @@ def ws(full, tmp_path) -> tuple[Path, str, Path]:
     return folder, last, staging
 
 
-def run(folder: Path, monkeypatch, *, store: bool = True) -> tuple[list[dict], list[pd.DataFrame], pd.DataFrame]:
+def run(folder: Path, monkeypatch, *, store: bool = True, engine: str = "duckdb",
+        sections: tuple[str, ...] = SECTIONS) -> tuple[list[dict], list[pd.DataFrame], pd.DataFrame]:
     """Findings (sorted), the tables the sections show, and the workspace's tally report."""
+    plt.close("all")
     seen: list[dict] = []
     monkeypatch.setattr(findings, "publish", lambda key, value, **kw: seen.append(findings.finding(key, value, **kw)))
-    r = mr.open_review(str(folder), period="latest", window=4, weeks=WEEKS, today=TODAY, engine="duckdb", min_n=10,
+    r = mr.open_review(str(folder), period="latest", window=4, weeks=WEEKS, today=TODAY, engine=engine, min_n=10,
                        segments_by=("region", "plan"), tally_store=store)
     shown = [r.nps_by_week]
-    for name in SECTIONS:
+    for name in sections:
         shown += [p.frame for p in getattr(getattr(mr, name)(r), "parts", []) if hasattr(p, "frame")]
     shown.append(r.ws.load_report())
     return sorted(seen, key=lambda f: f["key"]), shown, r.ws.tally_report()
 
 
-def same(a: tuple, b: tuple) -> None:
+def same(a: tuple, b: tuple, check_dtype: bool = True) -> None:
     assert a[0] == b[0]
     assert len(a[1]) == len(b[1])
     for x, y in zip(a[1], b[1], strict=True):
-        pd.testing.assert_frame_equal(x.reset_index(drop=True), y.reset_index(drop=True))
+        pd.testing.assert_frame_equal(x.reset_index(drop=True), y.reset_index(drop=True), check_dtype=check_dtype)
 
 
 def test_warm_run_after_append_tallies_only_the_new_week(ws, monkeypatch):
@@ -99,6 +103,24 @@ def test_warm_run_after_append_tallies_only_the_new_week(ws, monkeypatch):
     assert (fresh[2]["weeks tallied"] == WEEKS).all()
     same(after, fresh)
     same(after, run(folder, monkeypatch, store=False))
+
+
+def test_every_section_reads_the_same_on_pandas_and_through_the_store(ws, monkeypatch):
+    """The reference: the pandas path reads every row; the engine reads only the weeks each section needs (the
+    window's partitions, the store's weekly tallies). The case is left out: without a full conversation the pandas
+    path takes the file's first complaint, an engine the earliest."""
+    folder = ws[0]
+    flat = Path(shutil.copytree(folder, folder.parent / "flat", ignore=shutil.ignore_patterns(*EVENTS)))
+    for table in EVENTS:  # one Parquet file per table, for the pandas path
+        pd.concat([pq.read_table(p.path).to_pandas() for p in P.scan(folder, table)],
+                  ignore_index=True).to_parquet(flat / f"{table}.parquet", index=False)
+    sections = tuple(s for s in SECTIONS if s != "the_case")
+    engine = run(folder, monkeypatch, sections=sections)
+    assert {f["key"].split(".")[0] for f in engine[0]} >= {"headline", "driver", "segment"}
+    on_pandas = run(flat, monkeypatch, engine="pandas", sections=sections)
+    assert on_pandas[1][-1]["rows_read"].tolist() == engine[1][-1]["rows_read"].tolist()  # the load reports
+    same((on_pandas[0], on_pandas[1][:-1]), (engine[0], engine[1][:-1]), check_dtype=False)  # sources named apart
+    same(run(folder, monkeypatch, sections=sections), engine)  # warm
 
 
 def test_rewriting_one_past_partition_invalidates_exactly_that_week(ws, monkeypatch):

@@ -32,7 +32,7 @@ from carelib.metrics.distributions import norm_sf
 from carelib.metrics.multiple_testing import benjamini_hochberg
 from carelib.metrics.tally import keys_of, sum_flags, z_value
 
-__all__ = ["relative_risk"]
+__all__ = ["relative_risk", "relative_risk_from_counts"]
 
 COLUMNS = ["factor", "level", "exposed", "outcomes_exposed", "risk_exposed", "risk_unexposed", "rr", "ci_low",
            "ci_high", "p_value", "q_value", "attributable", "significant", "note"]
@@ -76,16 +76,42 @@ def relative_risk(data: Any, outcome: str, factors: str | list[str], confidence:
     >>> r[["factor", "rr", "ci_low", "ci_high", "attributable"]].round(3).values.tolist()
     [['late', 9.0, 4.745, 17.07, 0.667]]
     """
+    frame = check.frame_with(data, "relative_risk", [outcome, *keys_of(factors)])
+    check.yes_no_column(data, frame, outcome, "relative_risk")
+    counts = {f: _tables(frame, outcome, f) for f in keys_of(factors)}
+    return relative_risk_from_counts(counts, outcome, confidence, min_n=min_n, alpha=alpha,
+                                     significant_only=significant_only)
+
+
+def relative_risk_from_counts(counts: dict[str, pd.DataFrame], outcome: str = "outcome", confidence: float = 0.95, *,
+                              min_n: int = 10, alpha: float | None = None,
+                              significant_only: bool = False) -> pd.DataFrame:
+    """:func:`relative_risk` from the 2 x 2 counts already tallied (per week in a tally store, say).
+
+    Parameters
+    ----------
+    counts : dict of str to DataFrame
+        Per factor, one row per level (a column named as the factor: True/False for a boolean factor, the
+        levels of a categorical one, missing as null) with ``rows`` (rows with an outcome) and ``outcomes``.
+    outcome : str
+        The outcome's name, for messages.
+
+    Other parameters and the result are those of :func:`relative_risk`.
+
+    Examples
+    --------
+    >>> late = pd.DataFrame({"late": [True, False], "rows": [50, 150], "outcomes": [30, 10]})
+    >>> relative_risk_from_counts({"late": late})[["factor", "rr"]].values.tolist()
+    [['late', 9.0]]
+    """
     z = z_value(confidence)
     check.positive_int("min_n", min_n)
     if alpha is not None and not (check.number("alpha", alpha) < 1):
         raise ParameterError(f"alpha must be a number between 0 and 1 (e.g. 0.05), got {alpha!r}")
     alpha = 1 - confidence if alpha is None else float(alpha)
-    frame = check.frame_with(data, "relative_risk", [outcome, *keys_of(factors)])
-    check.yes_no_column(data, frame, outcome, "relative_risk")
     rows = []
-    for f in keys_of(factors):
-        t = _tables(frame, outcome, f)
+    for f, t in counts.items():
+        t = t.copy()
         boolean = pd.api.types.is_bool_dtype(t[f]) or set(t[f].dropna().unique()) <= {True, False}
         if t[f].isna().any():
             t[f] = t[f].astype(object).where(t[f].notna(), "(missing)")

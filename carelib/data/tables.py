@@ -36,6 +36,7 @@ found in the columns that are there).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ from carelib.periods import (
     future_limit,
     precision_column,
     stated_precision,
+    week_bounds,
 )
 from carelib.periods import today as run_today
 from carelib.scales import SCORE_SCALES
@@ -467,6 +469,7 @@ class Workspace:
         self._handle: object = None
         self.tally_store = tally_store
         self._weeks: dict[str, dict[str, str]] = {}
+        self._placed: dict[tuple[str, str], list[str] | None] = {}
         self._tally_lines: list[dict] = []
 
     def __repr__(self) -> str:
@@ -587,6 +590,33 @@ class Workspace:
 
             self._weeks[kind] = _week_fingerprints(partitions.scan(self.path, kind))
         return self._weeks[kind]
+
+    def placed_weeks(self, kind: str, column: str) -> list[str] | None:
+        """The weeks of a week-partitioned table when its files' footers prove every row's ``column`` lies in its
+        partition's week, else None.
+
+        Then a query of some weeks may read only those weeks' files (:meth:`lazy_weeks`) and count exactly what
+        a filter of the whole table on the week of ``column`` counts. Nothing but the footers is read: a file
+        whose statistics are missing, or whose ``column`` is not a timestamp, gives None (read the whole table).
+        """
+        if self.engine == "pandas" or not self.has(kind) or not self.file(kind).is_dir():
+            return None
+        if (kind, column) not in self._placed:
+            from carelib.data import partitions
+
+            weeks: list[str] | None = []
+            for p in partitions.scan(self.path, kind):
+                weeks.append(p.week)
+                got = partitions.column_ranges(p.path, [column]).get(column) if p.rows else (None, None)
+                if got == (None, None):  # no rows, or no dates: nothing outside the week
+                    continue
+                start, end = week_bounds(p.week)
+                if got is None or not all(isinstance(v, dt.datetime) for v in got) or \
+                        not (start <= _naive_utc(got[0]) and _naive_utc(got[1]) < end):
+                    weeks = None
+                    break
+            self._placed[(kind, column)] = weeks
+        return self._placed[(kind, column)]
 
     def lazy_weeks(self, kind: str, weeks: list[str]) -> object:
         """The kept rows of some weeks of a week-partitioned table, as a lazy frame that reads only their files.
@@ -839,6 +869,12 @@ class Workspace:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     h.update(block)
         return h.hexdigest()
+
+
+def _naive_utc(value: dt.datetime) -> pd.Timestamp:
+    """A footer's timestamp as the engines' week sees it: UTC, without a zone."""
+    t = pd.Timestamp(value)
+    return t.tz_convert("UTC").tz_localize(None) if t.tzinfo is not None else t
 
 
 def _week_fingerprints(parts: list) -> dict[str, str]:

@@ -36,7 +36,7 @@ def collect(frame: Any) -> pd.DataFrame:
     return frame.to_pandas()
 
 
-def sum_flags(frame: Any, keys: list[str], flags: dict[str, Any]) -> pd.DataFrame:
+def sum_flags(frame: Any, keys: list[str], flags: dict[str, Any], weight: str | None = None) -> pd.DataFrame:
     """Sum 0/1 indicator expressions per group (only tallies leave the engine).
 
     Parameters
@@ -47,6 +47,8 @@ def sum_flags(frame: Any, keys: list[str], flags: dict[str, Any]) -> pd.DataFram
         Group columns; empty for one overall row.
     flags : dict of str to narwhals expression
         Output column name → boolean expression; true counts 1, false or null 0.
+    weight : str, optional
+        An integer column a true row counts instead of 1 (rows already counted by group: the row's count).
 
     Returns
     -------
@@ -60,7 +62,7 @@ def sum_flags(frame: Any, keys: list[str], flags: dict[str, Any]) -> pd.DataFram
     >>> sum_flags(f, [], {"big": nw.col("x") > 4}).to_dict("list")
     {'big': [2]}
     """
-    one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
+    one, zero = nw.col(weight).cast(nw.Int64) if weight else nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
     frame = frame.select(*keys, *[nw.when(e).then(one).otherwise(zero).alias(k) for k, e in flags.items()])
     sums = [nw.col(k).sum() for k in flags]
     out = frame.group_by(keys).agg(*sums) if keys else frame.select(*sums)

@@ -17,6 +17,7 @@ read the table through its pandas path (:meth:`~carelib.data.tables.Workspace.fr
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,7 +41,7 @@ from carelib.metrics.definitions import definitions_table
 from carelib.metrics.tally import collect, sum_flags
 from carelib.practices import common
 from carelib.qual.codebook import load_codebook
-from carelib.qual.coding import keyword_codes
+from carelib.qual.coding import keyword_codes, keyword_inputs
 from carelib.report import findings, plots
 from carelib.scales import BOXES
 from carelib.text.themes import ThemeModel
@@ -112,8 +113,12 @@ class Review:
         """The survey kinds the answers hold (distinct values counted where the answers live)."""
         if "responses" not in self.have:
             return []
-        if self.on_engine:
-            kinds = metrics.count_by(self.ws.lazy("responses"), "survey")["survey"]
+        if self.on_engine:  # counted by week (kept in the tally store when there is one)
+            def compute(kept: Any) -> pd.DataFrame:
+                dated = with_week_lazy(kept, "submitted_at").filter(~nw.col("week").is_null())  # as survey_weeks
+                return metrics.count_by(dated, ["week", "survey"], "rows")
+
+            kinds = self.ws.tally("responses", "surveys", ("survey",), compute)["survey"]
         else:
             kinds = self.answers["survey"]
         return sorted(str(k) for k in kinds.dropna().unique())
@@ -223,6 +228,16 @@ class Review:
             self._tallies[key] = self.ws.tally(kind, "rows", (), compute, {"date": column})
         t = self._tallies[key]
         return t.set_index("week")["rows"].astype("int64")
+
+    def rows_in(self, kind: str, column: str, weeks: list[str]) -> Any:
+        """Rows of table ``kind`` whose week of ``column`` is one of ``weeks``, with that ``week``: on an engine, when
+        the files' footers prove every row lies in its partition's week (:meth:`Workspace.placed_weeks`), a lazy
+        frame that reads only those weeks' files; else the table filtered (:meth:`lazy`)."""
+        placed = self.ws.placed_weeks(kind, column) if self.on_engine else None
+        if placed is None:
+            return review.in_weeks(self.lazy(kind, column), weeks)
+        have = [w for w in weeks if w in set(placed)] or placed[:1]  # none: one week's files, filtered to nothing
+        return review.in_weeks(with_week_lazy(self.ws.lazy_weeks(kind, have), column), weeks)
 
     def window_answers(self) -> Any:
         """The answers with their ``week`` for a section that reads only the weeks under review: on an engine with
@@ -584,8 +599,8 @@ def _survey_rows(r: Review, name: str, weeks: list[str] | None = None) -> Any:
     """:meth:`Review.survey`, lazy in the engine on an engine workspace (only tallies of it come back)."""
     if not r.on_engine:
         return r.survey(name, weeks)
-    a = nw.from_native(r.lazy("responses", "submitted_at")).filter(nw.col("survey") == name)
-    return a if weeks is None else review.in_weeks(a, weeks)
+    a = r.lazy("responses", "submitted_at") if weeks is None else r.rows_in("responses", "submitted_at", weeks)
+    return nw.from_native(a).filter(nw.col("survey") == name)
 
 
 def _columns(frame: Any) -> list[str]:
@@ -616,7 +631,7 @@ def nps_by_segment(r: Review) -> common.Shown:
     a = _segment_answers(r)
     if a is None:
         return common.Shown()
-    window = review.in_weeks(a, r.current)
+    window = _survey_rows(r, "nps", r.current) if r.on_engine else review.in_weeks(a, r.current)
     kw = {"confidence": r.confidence, "method": r.method, "seed": r.seed}
     overall = metrics.nps(window, **kw)
     by_segment = metrics.nps(window, by=r.segment, min_n=r.min_n, **kw)
@@ -679,11 +694,11 @@ def enps(r: Review) -> common.Shown:
 
 def csat(r: Review) -> common.Shown:
     """CSAT in the window (by team when answers carry one) and the Laney p′ chart of weekly CSAT."""
-    if not _rows(_survey_rows(r, "csat")):
+    if "csat" not in r.surveys:
         return common.Shown()
     part = _survey_rows(r, "csat", r.trend)
     by = "team" if "team" in _columns(part) else None
-    table = metrics.csat(review.in_weeks(part, r.current), by=by, confidence=r.confidence, min_n=r.min_n)
+    table = metrics.csat(_survey_rows(r, "csat", r.current), by=by, confidence=r.confidence, min_n=r.min_n)
     w = metrics.csat(part, by="week", confidence=r.confidence)
     chart = spc.p_chart(w["successes"], w["n"], w["week"])
     plots.control_chart(chart, spc.signals(chart, r.rules), percent=True,
@@ -699,11 +714,11 @@ def ces_pmf(r: Review) -> common.Shown:
     for name, fn in (("ces", metrics.ces), ("pmf", metrics.pmf)):
         if "responses" not in r.have:
             continue
-        part = _survey_rows(r, name)
-        if not _rows(part):
+        if name not in r.surveys:
             continue
+        part = _survey_rows(r, name)
         by = "plan" if "plan" in _columns(part) else None
-        in_window = review.in_weeks(part, r.current)
+        in_window = _survey_rows(r, name, r.current)
         if _rows(in_window) >= r.min_n:
             data, when = in_window, r.span
         else:
@@ -1075,28 +1090,71 @@ def detractor_factors(nps_answers: pd.DataFrame, trend: list[str], segments_by: 
     return d, factors
 
 
-def _detractor_factors_in_engine(r: Review) -> tuple[Any, list[str]]:
-    """:func:`detractor_factors` on an engine workspace: a lazy frame of the trend's scored NPS answers with
-    ``detractor`` and one boolean column per codebook code found, each computed in the engine.
+def _detractor_counts_in_engine(r: Review) -> dict[str, pd.DataFrame] | None:
+    """The 2 x 2 counts of :func:`detractor_factors` on an engine workspace, per factor (rows and detractors per
+    level over the trend weeks), tallied by week in the engine and kept in the tally store when there is one.
 
     With a codebook, each comment's codes are regex predicates in the engine that give exactly the codes of
-    :func:`carelib.qual.coding.auto_code` (:func:`carelib.qual.coding.keyword_codes`); only codes some comment
-    carries become factors (as on pandas). Without one, themes need the texts in Python: the comments of the
-    trend weeks' NPS answers are collected (bounded by those weeks, ordered by time and id) and themed there.
+    :func:`carelib.qual.coding.auto_code` (:func:`carelib.qual.coding.keyword_codes`), all counted in one pass;
+    only codes some comment of the trend carries become factors (as on pandas). None when the comments must be
+    themed in Python (no codebook): :func:`_detractor_factors_in_engine` then.
     """
+    columns = nw.from_native(r.ws.lazy("responses")).collect_schema().names()
+    book = r.ws.optional("codebook.yml") if "comment" in columns else None
+    if "comment" in columns and book is None:
+        return None
+    whole = r.ws.weeks("responses") is None  # no store: tally the trend weeks only
+
+    def scored(kept: Any) -> Any:
+        d = with_week_lazy(kept, "submitted_at").filter(
+            (nw.col("survey") == "nps") & ~nw.col("score").is_null() & ~nw.col("week").is_null())
+        return d.filter(nw.col("week").is_in(list(r.trend))) if whole else d
+
+    def trend_sums(t: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        t = t[t["week"].isin(r.trend)]
+        return t.groupby(by, dropna=False, sort=False)[["rows", "outcomes"]].sum().reset_index() if by else t
+
+    detractor = nw.col("score") < 7
+    counts: dict[str, pd.DataFrame] = {}
+    if book is not None:
+        codes = keyword_codes(load_codebook(book), "comment", "java" if r.ws.engine == "spark" else "re2",
+                              prepared=True)
+        flags = {"rows": nw.lit(True), "outcomes": nw.col("detractor")}
+        for i, e in enumerate(codes.values()):
+            flags |= {f"c{i}_rows": e, f"c{i}_outcomes": e & nw.col("detractor")}
+
+        def by_code(kept: Any) -> pd.DataFrame:  # each distinct comment of a week coded once, weighted by its count
+            d = scored(kept).with_columns(detractor.alias("detractor"))
+            d = d.group_by("week", "comment", "detractor").agg(nw.len().alias("n"))
+            return sum_flags(d.with_columns(**keyword_inputs("comment")), ["week"], flags, weight="n")
+
+        digest = hashlib.sha256(book.read_bytes()).hexdigest()[:32]
+        t = r.ws.tally("responses", "detractor_codes", (), by_code, {"codebook": digest, "rule": "keyword_codes v1"})
+        total = trend_sums(t, [])[list(flags)].sum()
+        for i, code in sorted(enumerate(codes), key=lambda x: x[1]):
+            n, o = int(total[f"c{i}_rows"]), int(total[f"c{i}_outcomes"])
+            if n:
+                counts[code] = pd.DataFrame({code: [True, False], "rows": [n, int(total["rows"]) - n],
+                                             "outcomes": [o, int(total["outcomes"]) - o]})
+    for f in [c for c in r.segments_by if c in columns]:
+        t = r.ws.tally("responses", "detractor_levels", (f,),
+                       lambda kept, f=f: sum_flags(scored(kept), ["week", f], {"rows": nw.lit(True),
+                                                                                  "outcomes": detractor}),
+                       {"factor": f})
+        t = trend_sums(t, [f])
+        if t[f].notna().any():
+            counts[f] = t
+    return counts
+
+
+def _detractor_factors_in_engine(r: Review) -> tuple[Any, list[str]]:
+    """:func:`detractor_factors` on an engine workspace without a codebook: the comments of the trend weeks' NPS
+    answers are collected (bounded by those weeks, ordered by time and id) and themed in Python."""
     a = nw.from_native(r.lazy("responses", "submitted_at"))
     d = a.filter((nw.col("survey") == "nps") & nw.col("week").is_in(list(r.trend)) & ~nw.col("score").is_null())
     d = d.with_columns((nw.col("score") < 7).alias("detractor"))
     columns = d.collect_schema().names()
     factors = [c for c in r.segments_by if c in columns and _has_values(d, c)]
-    if "comment" not in columns:
-        return d, factors
-    book = r.ws.optional("codebook.yml")
-    if book is not None:
-        codes = keyword_codes(load_codebook(book), "comment", "java" if r.ws.engine == "spark" else "re2")
-        carried = sum_flags(d, [], codes)  # one pass: answers carrying each code
-        present = sorted(c for c in codes if int(carried[c].iloc[0]))
-        return d.with_columns(*[codes[c].alias(c) for c in present]), present + factors
     keep = ["response_id", "submitted_at", "comment", "score", "week", "detractor", *factors]
     small = collect(d.select(*[c for c in dict.fromkeys(keep) if c in columns]))
     small = small.sort_values([c for c in ("submitted_at", "response_id") if c in small.columns], ignore_index=True)
@@ -1109,11 +1167,13 @@ def detractor_drivers(r: Review) -> common.Shown:
     """Section 9: relative risk of a detractor for each factor; the top three significant published as ``driver``."""
     if "nps" not in r.surveys:
         return common.Shown()
-    if r.on_engine:  # the 2 x 2 tables counted in the engine, the comments coded there too
-        d, factors = _detractor_factors_in_engine(r)
+    counts = _detractor_counts_in_engine(r) if r.on_engine else None  # 2 x 2 tables counted in the engine
+    if counts is not None:
+        table = drivers.relative_risk_from_counts(counts, "detractor", r.confidence, min_n=r.min_n)
     else:
-        d, factors = detractor_factors(r.nps_answers, r.trend, r.segments_by, r.ws, r.seed)
-    table = drivers.relative_risk(d, "detractor", factors, confidence=r.confidence, min_n=r.min_n)
+        d, factors = _detractor_factors_in_engine(r) if r.on_engine else \
+            detractor_factors(r.nps_answers, r.trend, r.segments_by, r.ws, r.seed)
+        table = drivers.relative_risk(d, "detractor", factors, confidence=r.confidence, min_n=r.min_n)
     top = table[table["significant"]]
     for row in top.head(3).itertuples():
         findings.publish(f"driver.{row.factor}.{row.level}".rstrip("."), float(row.attributable), kind="driver",

@@ -35,7 +35,7 @@ import pandas as pd
 
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "keyword_regex", "keyword_codes",
+__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "keyword_regex", "keyword_codes", "keyword_inputs",
            "read_codings", "write_codings", "CODING_COLUMNS", "DIALECTS", "KEYWORD_RULE_THRESHOLD"]
 
 
@@ -142,7 +142,16 @@ def _keyword_body(words: list[str], word: str | None = None) -> str:
     return (space + "+").join(parts)
 
 
-def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str) -> dict[str, Any]:
+def keyword_inputs(text: str) -> dict[str, Any]:
+    """The columns :func:`keyword_codes` reads besides ``text`` when ``prepared``: the lowercased text and whether it
+    is all ASCII, computed once per row (an engine evaluates an expression again wherever it is repeated)."""
+    import narwhals as nw
+
+    t = nw.col(text)
+    return {f"{text}__lower": t.str.to_lowercase(), f"{text}__ascii": ~t.str.contains("[^\\x00-\\x7f]")}
+
+
+def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str, *, prepared: bool = False) -> dict[str, Any]:
     """Per code, the engine expression (narwhals) that is true exactly when :func:`auto_code` assigns the code.
 
     At the lexical coding's default threshold (:data:`KEYWORD_RULE_THRESHOLD`, 0.35) the similarity term never
@@ -160,6 +169,8 @@ def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str) -> dict[str, 
         The text column.
     dialect : {"re2", "java"}
         The engine's regex dialect (DuckDB, Spark).
+    prepared : bool
+        The frame holds the columns of :func:`keyword_inputs` (faster on many codes).
 
     Returns
     -------
@@ -169,15 +180,24 @@ def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str) -> dict[str, 
     import narwhals as nw
 
     t = nw.col(text)
+    low, ascii_text = ((nw.col(k) for k in keyword_inputs(text)) if prepared else keyword_inputs(text).values())
 
     def found(phrase: str) -> Any:
         pattern = keyword_regex(phrase, dialect)
         if pattern is None:
             return None
-        # the words without their boundaries first (small classes, fast): the full pattern only where they occur
+        # a cheap necessary condition first, the full pattern only where it holds: the words without their
+        # boundaries as classes (small, fast); for an ASCII keyword in an ASCII text (most texts) plain substrings of
+        # the lowercased text, since there the only characters Python matches with a letter are its two cases
         words = [w for w in phrase.strip().split() if w.rstrip("*")]
-        hit = nw.when(t.str.contains(_keyword_body(words)).fill_null(False)).then(t.str.contains(pattern)) \
-            .otherwise(nw.lit(False))
+        near = t.str.contains(_keyword_body(words))
+        if all(w.isascii() for w in words):
+            subs = [low.str.contains(w.rstrip("*").lower(), literal=True) for w in words]
+            every = subs[0]
+            for c in subs[1:]:
+                every = every & c
+            near = nw.when(ascii_text).then(every).otherwise(near)
+        hit = nw.when(near.fill_null(False)).then(t.str.contains(pattern)).otherwise(nw.lit(False))
         return nw.when(hit.fill_null(False)).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64))
 
     out = {}
