@@ -296,7 +296,14 @@ def _box(data: Any, score: str, by: str | list[str] | None, low: int, high: int,
     z_value(confidence)
     check.positive_int("min_n", min_n)
     keys = keys_of(by)
-    t = tally_scale_keys(data, score, keys, low, high, func)
+    return box_from_tally(tally_scale_keys(data, score, keys, low, high, func), keys, low, high, box, confidence,
+                          min_n, with_mean)
+
+
+def box_from_tally(t: pd.DataFrame, keys: list[str], low: int, high: int, box: tuple[int, int], confidence: float,
+                   min_n: int, with_mean: bool) -> pd.DataFrame:
+    """The infer step of :func:`csat`, :func:`ces` and :func:`pmf`: the box share (Wilson) and the mean (t) per group,
+    from the counts per score of :func:`carelib.metrics.tally.tally_scale` (kept per week in a tally store, say)."""
     succ = t[[f"score_{v}" for v in range(box[0], box[1] + 1)]].sum(axis=1).astype("int64")
     lo, hi = wilson(succ, t["n"], confidence)
     with np.errstate(invalid="ignore", divide="ignore"):

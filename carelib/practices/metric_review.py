@@ -37,6 +37,8 @@ from carelib.errors import ParameterError
 from carelib.exports import readable
 from carelib.metrics import response_times as rt
 from carelib.metrics import spc
+from carelib.metrics.rates import rate_from_counts
+from carelib.metrics.survey import box_from_tally
 from carelib.metrics.definitions import definitions_table
 from carelib.metrics.tally import collect, sum_flags
 from carelib.practices import common
@@ -216,6 +218,32 @@ class Review:
             self._tallies[survey] = self.ws.tally("responses", f"{survey}_boxes", (), compute,
                                                   {"survey": survey, "scale": [low, high]})
         return self._tallies[survey]
+
+    def boxes_by(self, survey: str, column: str) -> pd.DataFrame:
+        """:meth:`survey_weeks` by ``week`` and ``column`` (a segment), through the tally store when there is one."""
+        key = f"{survey}.{column}"
+        if key not in self._tallies:
+            low, high, _, _ = BOXES.get(survey, (0, 10, 0, 0))
+
+            def compute(kept: Any) -> pd.DataFrame:
+                a = with_week_lazy(kept, "submitted_at").filter((nw.col("survey") == survey) & ~nw.col("week").is_null())
+                return metrics.tally_nps(a, "score", ["week", column]) if survey in ("nps", "enps") else \
+                    metrics.tally_scale(a, "score", ["week", column], low, high)
+
+            self._tallies[key] = self.ws.tally("responses", f"{survey}_boxes", (column,), compute,
+                                               {"survey": survey, "scale": [low, high]})
+        return self._tallies[key]
+
+    def counts_by(self, kind: str, column: str, by: str) -> pd.DataFrame:
+        """Rows of table ``kind`` by ``week`` (of ``column``) and ``by``, counted in the engine (``rows``)."""
+        key = f"{kind}.{column}.{by}"
+        if key not in self._tallies:
+            def compute(kept: Any) -> pd.DataFrame:
+                dated = with_week_lazy(kept, column).filter(~nw.col("week").is_null())
+                return metrics.count_by(dated, ["week", by], "rows")
+
+            self._tallies[key] = self.ws.tally(kind, "rows", (by,), compute, {"date": column})
+        return self._tallies[key]
 
     def week_counts(self, kind: str, column: str) -> pd.Series:
         """Rows of table ``kind`` per week of ``column``, counted in the engine (through the tally store when there
@@ -474,15 +502,26 @@ def _counted(r: Review, kind: str, column: str) -> Any:
     return r.week_counts(kind, column) if r.on_engine else r.lazy(kind, column)
 
 
-def _nps_of_tally(t: pd.DataFrame, r: Review) -> pd.DataFrame:
-    """:func:`carelib.metrics.nps` by week from the weekly tally (the inference of ``metrics.nps`` on its counts)."""
-    inf = metrics.nps_from_counts(t["promoters"], t["passives"], t["detractors"], r.confidence, r.method, r.seed)
-    out = pd.concat([t[["week"]].reset_index(drop=True), inf], axis=1)
+def _nps_of_tally(t: pd.DataFrame, r: Review, keys: tuple[str, ...] = ("week",), *, confidence: float | None = None,
+                  method: str | None = None, min_n: int | None = None) -> pd.DataFrame:
+    """:func:`carelib.metrics.nps` by ``keys`` from a tally of boxes by them (the inference of ``metrics.nps`` on its
+    counts); the review's confidence, method and ``min_n`` unless given."""
+    confidence, method = confidence or r.confidence, method or r.method
+    min_n = r.min_n if min_n is None else min_n
+    t = t.reset_index(drop=True)
+    inf = metrics.nps_from_counts(t["promoters"], t["passives"], t["detractors"], confidence, method, r.seed)
+    out = pd.concat([t[list(keys)], inf], axis=1)
     out["missing"] = t["missing"].to_numpy()
-    small = out["n"] < r.min_n
+    small = out["n"] < min_n
     out.loc[small, ["nps", "ci_low", "ci_high"]] = float("nan")
-    out["note"] = [f"n too small ({k} < {r.min_n})" if s else "" for k, s in zip(out["n"], small, strict=True)]
+    out["note"] = [f"n too small ({k} < {min_n})" if s else "" for k, s in zip(out["n"], small, strict=True)]
     return out
+
+
+def _summed(t: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Tally rows summed over weeks by ``keys`` (missing keys kept as a group), sorted by them."""
+    counts = [c for c in t.columns if c != "week" and c not in keys]
+    return t.groupby(keys, dropna=False, sort=True)[counts].sum().reset_index()
 
 
 def _dated_reviews(r: Review) -> Any:
@@ -645,8 +684,13 @@ def nps_blocks(r: Review) -> common.Shown:
     a = _segment_answers(r)
     if a is None:
         return common.Shown()
-    recent = review.in_weeks(a, r.trend)
     block_of = periods.blocks(r.trend, size=4)
+    if r.on_engine:  # the boxes by week and segment (kept per week in the tally store), summed into blocks
+        t = r.boxes_by("nps", r.segment)
+        t = t[t["week"].isin(r.trend)].assign(block=lambda x: x["week"].map(block_of).astype(str))
+        grid = _nps_of_tally(_summed(t, [r.segment, "block"]), r, (r.segment, "block"))
+        return _blocks_table(grid, r)
+    recent = review.in_weeks(a, r.trend)
     if isinstance(recent, pd.DataFrame):
         blocked = recent.assign(block=recent["week"].map(block_of))
     else:  # the block of each week, computed in the engine
@@ -656,6 +700,10 @@ def nps_blocks(r: Review) -> common.Shown:
         blocked = nw.from_native(recent).with_columns(block.alias("block"))
     grid = metrics.nps(blocked, by=[r.segment, "block"],
                        confidence=r.confidence, method=r.method, min_n=r.min_n, seed=r.seed)
+    return _blocks_table(grid, r)
+
+
+def _blocks_table(grid: pd.DataFrame, r: Review) -> common.Shown:
     return common.Shown(common.table(
         grid.pivot(index="block", columns=r.segment, values="nps"),
         f"NPS by {r.segment} in four-{_per(r)} blocks, {_trend(r)} (blocks down, each {r.segment} across)",
@@ -699,7 +747,11 @@ def csat(r: Review) -> common.Shown:
     part = _survey_rows(r, "csat", r.trend)
     by = "team" if "team" in _columns(part) else None
     table = metrics.csat(_survey_rows(r, "csat", r.current), by=by, confidence=r.confidence, min_n=r.min_n)
-    w = metrics.csat(part, by="week", confidence=r.confidence)
+    if r.on_engine:  # the weekly counts per score (kept per week in the tally store)
+        t = r.survey_weeks("csat")
+        w = box_from_tally(t[t["week"].isin(r.trend)], ["week"], 1, 5, (4, 5), r.confidence, 1, True)
+    else:
+        w = metrics.csat(part, by="week", confidence=r.confidence)
     chart = spc.p_chart(w["successes"], w["n"], w["week"])
     plots.control_chart(chart, spc.signals(chart, r.rules), percent=True,
                         title="CSAT top-2-box by week, Laney p′ chart", ylabel="% satisfied")
@@ -895,13 +947,27 @@ def complaint_rates(r: Review) -> common.Shown:
         return common.Shown(Markdown("_Complaint rates need the complaints table (and orders for a rate)._"))
     # lazy in the engine on an engine workspace: only counts by week (and by category and week) come back
     complaints, orders = r.lazy("complaints", "received_at"), r.lazy("orders", "ordered_at")
-    w = metrics.rate(review.in_weeks(complaints, r.trend), review.in_weeks(orders, r.trend), by="week",
-                     confidence=r.confidence)
+    if r.on_engine:  # from the weekly counts (kept per week in the tally store)
+        ev, ex = r.week_counts("complaints", "received_at"), r.week_counts("orders", "ordered_at")
+        ev, ex = (c[c.index.isin(r.trend) & (c > 0)].rename_axis("week").reset_index(name=n)
+                  for c, n in ((ev, "events"), (ex, "exposure")))
+        w = rate_from_counts(ev, ex, ["week"], r.confidence)
+    else:
+        w = metrics.rate(review.in_weeks(complaints, r.trend), review.in_weeks(orders, r.trend), by="week",
+                         confidence=r.confidence)
     chart = spc.p_chart(w["events"], w["exposure"], w["week"])
     found = spc.signals(chart, r.rules)
     per_1000 = chart.assign(**{c: chart[c] * 1000 for c in ("value", "centre", "lcl", "ucl")})
     plots.control_chart(per_1000, found, title="Complaints per 1,000 orders, Laney p′ chart", ylabel="per 1,000")
-    rates = common.table(category_rates(complaints, orders, r.current, r.previous, r.confidence),
+    if r.on_engine:  # complaints by week and category, orders by week (kept per week in the tally store)
+        ex = r.week_counts("orders", "ordered_at")
+        e1, e0 = int(ex[ex.index.isin(r.current)].sum()), int(ex[ex.index.isin(r.previous)].sum())
+        counts = r.counts_by("complaints", "received_at", "category").rename(columns={"rows": "n"})
+        by_category = _by_category(counts[counts["category"].notna()], r.current, r.previous, (e1, e0), 1000.0,
+                                   "per_1000", r.confidence).sort_values("per_1000", ascending=False, ignore_index=True)
+    else:
+        by_category = category_rates(complaints, orders, r.current, r.previous, r.confidence)
+    rates = common.table(by_category,
                          f"Complaints per 1,000 orders by category, {_window(r)}{_against(r)}"
                          + (f" (rate ratio with its {_interval(r)})" if r.previous else ""),
                          absent=common.note("_No complaints in {w}{a}._", w=_window(r), a=_against(r)))
@@ -1192,9 +1258,17 @@ def detractor_drivers(r: Review) -> common.Shown:
 
 def _before_after(r: Review, action: pd.Series) -> pd.DataFrame:
     """The XmR limits of the weekly NPS (of the action's segment) before and after the action was closed."""
-    if r.on_engine:  # the weekly tally in the engine, the segment filtered there
-        part = nw.from_native(r.lazy("responses", "submitted_at")).filter(nw.col("survey") == "nps")
-        columns = part.collect_schema().names()
+    if r.on_engine:  # the boxes by week (and segment): kept per week in the tally store
+        columns = nw.from_native(r.ws.lazy("responses")).collect_schema().names()
+        col, val = action["segment"].split("=", 1) if isinstance(action["segment"], str) else ("", "")
+        if "=" in str(action["segment"]) and col in columns:
+            t = r.boxes_by("nps", col)
+            t = _summed(t[(t[col] == val) & t["week"].isin(r.trend)], ["week"])
+        else:
+            t = r.survey_weeks("nps")
+            t = t[t["week"].isin(r.trend)]
+        wk = _nps_of_tally(t, r, confidence=0.95, method="adjusted-wald", min_n=1)  # metrics.nps's defaults
+        return _limits(r, action, wk)
     else:
         part = r.nps_answers
         columns = list(part.columns)
@@ -1203,6 +1277,10 @@ def _before_after(r: Review, action: pd.Series) -> pd.DataFrame:
         if col in columns:
             part = part[part[col] == val] if isinstance(part, pd.DataFrame) else part.filter(nw.col(col) == val)
     wk = metrics.nps(review.in_weeks(part, r.trend), by="week", min_n=1)
+    return _limits(r, action, wk)
+
+
+def _limits(r: Review, action: pd.Series, wk: pd.DataFrame) -> pd.DataFrame:
     after = periods.iso_week(pd.Series([pd.Timestamp(action["closed_at"])])).iloc[0]
     chart = spc.xmr(wk["nps"], wk["week"], phase=["before" if w <= after else "after" for w in wk["week"]])
     plots.control_chart(chart, spc.signals(chart, r.rules), ylabel="NPS",
