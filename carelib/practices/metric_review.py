@@ -37,9 +37,9 @@ from carelib.errors import ParameterError
 from carelib.exports import readable
 from carelib.metrics import response_times as rt
 from carelib.metrics import spc
+from carelib.metrics.definitions import definitions_table
 from carelib.metrics.rates import rate_from_counts
 from carelib.metrics.survey import box_from_tally
-from carelib.metrics.definitions import definitions_table
 from carelib.metrics.tally import collect, sum_flags
 from carelib.practices import common
 from carelib.qual.codebook import load_codebook
