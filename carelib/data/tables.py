@@ -687,6 +687,14 @@ class Workspace:
                                   + (" ..." if res.computed > 6 else "")})
         return res.frame
 
+    def note_tally(self, kind: str, metric: str, done: dict) -> None:
+        """A line of :meth:`tally_report` for a cache kept beside the tallies (``reused``: weeks read from it,
+        ``tallied``: the weeks computed again; :func:`carelib.analysis.first_replies.first_replies`)."""
+        weeks = done["tallied"]
+        self._tally_lines.append({"table": kind, "tally": metric, "weeks from the store": done["reused"],
+                                  "weeks tallied": len(weeks), "weeks dropped": 0,
+                                  "tallied": ", ".join(weeks[:6]) + (" ..." if len(weeks) > 6 else "")})
+
     def tally_report(self) -> pd.DataFrame:
         """What the tally store did in this run: one row per tally (weeks from the store, weeks tallied)."""
         cols = ["table", "tally", "weeks from the store", "weeks tallied", "weeks dropped", "tallied"]

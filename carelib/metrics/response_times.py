@@ -159,7 +159,7 @@ def ticket_times(tickets: pd.DataFrame, messages: pd.DataFrame, *, as_of: Any = 
 
 
 def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
-                      agent_roles: Iterable[str] = ("agent",)) -> Any:
+                      agent_roles: Iterable[str] = ("agent",), replies: Any = None) -> Any:
     """:func:`ticket_times` computed in the tables' engine (DuckDB, Spark …): a lazy frame, one row per ticket.
 
     The first agent reply is a grouped minimum over the messages joined to their tickets; waiting
@@ -178,6 +178,9 @@ def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
         End of the data, where waiting tickets are censored.
     agent_roles : iterable of str
         ``author_role`` values that count as an agent reply.
+    replies : data frame, optional
+        Each ticket's first agent reply already found (``ticket_id, first_response_at``, in the same engine:
+        :func:`carelib.analysis.first_replies.first_replies`); then ``messages`` is not joined.
 
     Returns
     -------
@@ -196,10 +199,13 @@ def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
     if as_of is None:
         as_of = data_end(t, m)
     end = nw.lit(pd.Timestamp(as_of).to_pydatetime())
-    replies = (m.filter(nw.col("author_role").is_in(list(agent_roles))).select("ticket_id", "sent_at")
-               .join(t.select("ticket_id", nw.col("created_at").alias("opened")), on="ticket_id", how="inner")
-               .filter(nw.col("sent_at") >= nw.col("opened"))
-               .group_by("ticket_id").agg(nw.col("sent_at").min().alias("first_response_at")))
+    if replies is not None:
+        replies = nw.from_native(replies).lazy().select("ticket_id", "first_response_at")
+    else:
+        replies = (m.filter(nw.col("author_role").is_in(list(agent_roles))).select("ticket_id", "sent_at")
+                   .join(t.select("ticket_id", nw.col("created_at").alias("opened")), on="ticket_id", how="inner")
+                   .filter(nw.col("sent_at") >= nw.col("opened"))
+                   .group_by("ticket_id").agg(nw.col("sent_at").min().alias("first_response_at")))
     out = t.join(replies, on="ticket_id", how="left")
     closed = nw.col("closed_at") if has_closed else nw.lit(None, nw.Datetime())
 

@@ -30,10 +30,11 @@ from IPython.display import Markdown
 
 from carelib import metrics, periods
 from carelib.analysis import drivers, review, segments
+from carelib.analysis.first_replies import first_replies
 from carelib.analysis.tallies import TallyStore
 from carelib.data.engines import with_week_lazy
 from carelib.data.tables import Workspace, load_workspace
-from carelib.errors import ParameterError
+from carelib.errors import DataError, ParameterError
 from carelib.exports import readable
 from carelib.metrics import response_times as rt
 from carelib.metrics import spc
@@ -171,14 +172,34 @@ class Review:
         if not self.on_engine:
             return self.times
         tickets, messages = self.ws.lazy("tickets"), self.ws.lazy("messages")
-        as_of = rt.data_end(tickets, messages)  # waiting tickets are censored at the end of all the data
+        as_of = self._data_end()  # waiting tickets are censored at the end of all the data
         # only the tickets of the weeks shown and the messages sent since the first of them (a reply sent before
         # its ticket was opened never counts): an engine skips the older files and row groups by their statistics
         start = periods.week_bounds(self.shown_weeks[0])[0].to_pydatetime()
         end = periods.week_bounds(self.shown_weeks[-1])[1].to_pydatetime()
         tickets = tickets.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
         messages = messages.filter(nw.col("sent_at") >= start)
-        return with_week_lazy(rt.ticket_times_lazy(tickets, messages, as_of=as_of), "created_at")
+        cached = first_replies(self.ws)  # each ticket's first reply, kept per ticket week in the tally store
+        if cached is not None:
+            self.ws.note_tally("tickets", "first_reply", cached[1])
+        replies = cached[0] if cached is not None else None
+        return with_week_lazy(rt.ticket_times_lazy(tickets, messages, as_of=as_of, replies=replies), "created_at")
+
+    def _data_end(self) -> pd.Timestamp:
+        """:func:`carelib.metrics.response_times.data_end`, from the latest dates of each week (tally store)."""
+        def ends(date: str, more: tuple[str, ...] = ()) -> Any:
+            def compute(kept: Any) -> pd.DataFrame:
+                dated = with_week_lazy(kept, date).filter(~nw.col("week").is_null())
+                return collect(dated.group_by("week").agg(*[nw.col(c).max() for c in (date, *more)]))
+            return compute
+
+        closed = ("closed_at",) if "closed_at" in nw.from_native(self.ws.lazy("tickets")).collect_schema().names() else ()
+        t = self.ws.tally("tickets", "latest", (), ends("created_at", closed), {"columns": ["created_at", *closed]})
+        m = self.ws.tally("messages", "latest", (), ends("sent_at"), {"columns": ["sent_at"]})
+        stamps = [pd.Timestamp(x) for f in (t, m) for c in f.columns if c != "week" for x in f[c] if pd.notna(x)]
+        if not stamps:
+            raise DataError("tickets and messages hold no date: response times need created_at and sent_at")
+        return max(stamps)
 
     @property
     def shown_weeks(self) -> list[str]:

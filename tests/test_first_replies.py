@@ -1,0 +1,119 @@
+"""The first-reply cache: a re-review joins only the ticket weeks a change can touch, and always equals a cold join."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from carelib.analysis.first_replies import first_replies
+from carelib.analysis.tallies import TallyStore
+from carelib.data import partitions as P
+from carelib.data.tables import Workspace
+from carelib.demo.scale import make_scale_workspace
+from carelib.metrics import response_times as rt
+from carelib.metrics.tally import collect
+
+TODAY = "2027-01-31"
+WEEKS = 5
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> Path:
+    return make_scale_workspace(tmp_path_factory.mktemp("fr") / "full", scale=0.02, seed=1, weeks=WEEKS).path
+
+
+def cached(folder: Path) -> tuple[pd.DataFrame, dict]:
+    ws = Workspace(folder, engine="duckdb", today=TODAY, tally_store=TallyStore(folder))
+    lazy, done = first_replies(ws)
+    return collect(lazy).sort_values("ticket_id", ignore_index=True), done
+
+
+def cold(folder: Path) -> pd.DataFrame:
+    """The join without any cache (the reference)."""
+    ws = Workspace(folder, engine="duckdb", today=TODAY)
+    out = rt.ticket_times_lazy(ws.lazy("tickets"), ws.lazy("messages")).select("ticket_id", "first_response_at")
+    return collect(out).sort_values("ticket_id", ignore_index=True)
+
+
+def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def rewrite(folder: Path, table: str, week: str, keep=None, add: pa.Table | None = None) -> None:
+    path = P.partition_dir(folder, table, week) / "part-0.parquet"
+    data = pq.read_table(path)
+    if keep is not None:
+        data = data.filter(keep(data))
+    if add is not None:
+        data = pa.concat_tables([data, add.cast(data.schema)])
+    P.write_week(folder, table, week, data, replace=True)
+
+
+def test_waiting_tickets_are_searched_in_new_weeks_and_a_changed_week_rejoins_only_what_it_touches(full, tmp_path):
+    folder = Path(shutil.copytree(full, tmp_path / "ws"))
+    weeks = [p.week for p in P.scan(folder, "tickets")]
+    last = weeks[-1]
+    staged = {t: pq.read_table(P.partition_dir(folder, t, last) / "part-0.parquet") for t in ("tickets", "messages")}
+    for t in P.WEEK_COLUMNS:
+        if (folder / t).is_dir():
+            shutil.rmtree(P.partition_dir(folder, t, last))
+    # one answered ticket of the second week made to wait: its messages removed from every week
+    msgs = {w: pq.read_table(P.partition_dir(folder, "messages", w) / "part-0.parquet") for w in weeks[:-1]}
+    second = pq.read_table(P.partition_dir(folder, "tickets", weeks[1]) / "part-0.parquet")
+    target = next(t for t in second["ticket_id"].to_pylist()
+                  if any(t in m["ticket_id"].to_pylist() for m in msgs.values()))
+    for w in weeks[:-1]:
+        rewrite(folder, "messages", w, keep=lambda d: pc.invert(pc.equal(d["ticket_id"], target)))
+
+    got, done = cached(folder)
+    assert done == {"reused": 0, "tallied": weeks[:-1]}
+    same(got, cold(folder))
+    assert pd.isna(got.loc[got["ticket_id"] == target, "first_response_at"]).all()
+
+    again, done = cached(folder)
+    assert done == {"reused": len(weeks) - 1, "tallied": []}
+    same(again, got)
+
+    # the next week arrives with an agent's reply to the waiting ticket
+    reply = staged["messages"].slice(0, 1)
+    reply = reply.set_column(reply.schema.get_field_index("ticket_id"), "ticket_id", pa.array([target]))
+    reply = reply.set_column(reply.schema.get_field_index("author_role"), "author_role", pa.array(["agent"]))
+    reply = reply.set_column(reply.schema.get_field_index("message_id"), "message_id", pa.array(["M-late-reply"]))
+    P.write_week(folder, "tickets", last, staged["tickets"])
+    P.write_week(folder, "messages", last, pa.concat_tables([staged["messages"], reply.cast(staged["messages"].schema)]))
+    got, done = cached(folder)
+    assert last in done["tallied"] and weeks[1] in done["tallied"]  # the new week joined, the waiting one searched
+    assert done["reused"] >= 1
+    same(got, cold(folder))
+    assert got.loc[got["ticket_id"] == target, "first_response_at"].notna().all()
+
+    # a message week rewritten: only the ticket weeks whose first replies could lie in it are joined again
+    rewrite(folder, "messages", weeks[2])
+    got, done = cached(folder)
+    assert weeks[2] in done["tallied"] and set(done["tallied"]) <= set(weeks[:3])
+    same(got, cold(folder))
+
+    # a ticket week rewritten: that week only
+    rewrite(folder, "tickets", weeks[3])
+    got, done = cached(folder)
+    assert done["tallied"] == [weeks[3]]
+    same(got, cold(folder))
+
+
+def test_no_cache_without_the_store_or_on_unplaced_rows(full, tmp_path):
+    folder = Path(shutil.copytree(full, tmp_path / "ws"))
+    assert first_replies(Workspace(folder, engine="duckdb", today=TODAY)) is None  # no tally store
+    week = P.scan(folder, "messages")[1].week
+    data = pq.read_table(P.partition_dir(folder, "messages", week) / "part-0.parquet")
+    sent = data["sent_at"].to_pandas() - pd.Timedelta(days=30)  # rows outside their partition's week
+    data = data.set_column(data.schema.get_field_index("sent_at"), "sent_at",
+                           pa.array(sent, data.schema.field("sent_at").type))
+    P.write_week(folder, "messages", week, data, replace=True)
+    ws = Workspace(folder, engine="duckdb", today=TODAY, tally_store=TallyStore(folder))
+    assert first_replies(ws) is None
