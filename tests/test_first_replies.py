@@ -30,8 +30,9 @@ def full(tmp_path_factory) -> Path:
 
 def cached(folder: Path) -> tuple[pd.DataFrame, dict]:
     ws = Workspace(folder, engine="duckdb", today=TODAY, tally_store=TallyStore(folder))
-    lazy, done = first_replies(ws)
-    return collect(lazy).sort_values("ticket_id", ignore_index=True), done
+    read, done = first_replies(ws)
+    got = collect(read().select("ticket_id", "first_response_at"))
+    return got.sort_values("ticket_id", ignore_index=True), done
 
 
 def cold(folder: Path) -> pd.DataFrame:
@@ -84,7 +85,7 @@ def test_waiting_tickets_are_searched_in_new_weeks_and_a_changed_week_rejoins_on
     reply = staged["messages"].slice(0, 1)
     reply = reply.set_column(reply.schema.get_field_index("ticket_id"), "ticket_id", pa.array([target]))
     reply = reply.set_column(reply.schema.get_field_index("author_role"), "author_role", pa.array(["agent"]))
-    reply = reply.set_column(reply.schema.get_field_index("message_id"), "message_id", pa.array(["M-late-reply"]))
+    reply = reply.set_column(reply.schema.get_field_index("message_id"), "message_id", pa.array([max(staged["messages"]["message_id"].to_pylist()) + "-late"]))  # ids stay in their week's range
     P.write_week(folder, "tickets", last, staged["tickets"])
     P.write_week(folder, "messages", last, pa.concat_tables([staged["messages"], reply.cast(staged["messages"].schema)]))
     got, done = cached(folder)
@@ -104,6 +105,15 @@ def test_waiting_tickets_are_searched_in_new_weeks_and_a_changed_week_rejoins_on
     got, done = cached(folder)
     assert done["tallied"] == [weeks[3]]
     same(got, cold(folder))
+
+    # the cache holds each kept ticket's columns too; a read of some weeks reads only theirs
+    ws = Workspace(folder, engine="duckdb", today=TODAY, tally_store=TallyStore(folder))
+    read, _ = first_replies(ws)
+    some = collect(read([weeks[1], weeks[3]]))
+    tickets = collect(ws.lazy("tickets"))
+    want = tickets[tickets["ticket_id"].isin(some["ticket_id"])]
+    assert len(some) == sum(p.rows for p in P.scan(folder, "tickets") if p.week in (weeks[1], weeks[3]))
+    assert set(some.columns) == {*tickets.columns, "first_response_at"} and len(want) == len(some)
 
 
 def test_no_cache_without_the_store_or_on_unplaced_rows(full, tmp_path):

@@ -59,12 +59,13 @@ def first_replies(ws: Any, agent_roles: tuple[str, ...] = ("agent",)) -> tuple[A
 
     Returns
     -------
-    (lazy frame, dict) or None
-        ``ticket_id, first_response_at`` (one row per ticket kept by validation; null while waiting) and what
+    (callable, dict) or None
+        ``read(weeks=None)``: a lazy frame of the tickets kept by validation in those ticket weeks (default all),
+        their columns and ``first_response_at`` (null while waiting), reading only those weeks' files; and what
         the cache did: ``reused`` (ticket weeks read from it) and ``tallied`` (the weeks joined or searched
-        again); None when the cache cannot be used.
+        again). None when the cache cannot be used.
     """
-    tw, mw = ws.weeks("tickets"), ws.weeks("messages")
+    tw, mw = ws.validation_keys("tickets"), ws.validation_keys("messages")
     if tw is None or mw is None or ws.placed_weeks("tickets", "created_at") is None \
             or ws.placed_weeks("messages", "sent_at") is None:
         return None
@@ -101,14 +102,20 @@ def first_replies(ws: Any, agent_roles: tuple[str, ...] = ("agent",)) -> tuple[A
             (root / f"{stale}.parquet").unlink(missing_ok=True)
         write_atomic(manifest_path, json.dumps({"layout": LAYOUT, "roles": roles, "weeks": dict(sorted(weeks.items()))},
                                                indent=1))
-    files = [root / f"{w}.parquet" for w in sorted(tw)]
-    lazy = scan_table(root, ws.engine, ws.handle, files=files).select("ticket_id", "first_response_at")
-    return lazy, {"reused": reused, "tallied": sorted([*full, *search])}
+    def read(wanted: list[str] | None = None) -> Any:
+        """The kept tickets of the ticket weeks ``wanted`` (default all) with ``first_response_at``: only their files."""
+        have = [w for w in sorted(tw) if wanted is None or w in set(wanted)] or sorted(tw)[:1]
+        lazy = scan_table(root, ws.engine, ws.handle, files=[root / f"{w}.parquet" for w in have]).drop("__source",
+                                                                                                       "__row")
+        return lazy if wanted is None else with_week_lazy(lazy, "created_at").filter(
+            nw.col("week").is_in(list(wanted))).drop("week")
+
+    return read, {"reused": reused, "tallied": sorted([*full, *search])}
 
 
 def _write(root: Path, week: str, table: pa.Table) -> None:
     sink = pa.BufferOutputStream()
-    pq.write_table(table.select(["ticket_id", "first_response_at"]), sink)
+    pq.write_table(table.drop_columns([c for c in ("ticket_week", "reply_week") if c in table.column_names]), sink)
     write_atomic(root / f"{week}.parquet", sink.getvalue().to_pybytes())
 
 
@@ -128,8 +135,8 @@ def _entry(table: pa.Table, week: str, tickets_fp: str, mweeks: list[str], mw: d
 
 def _join(ws: Any, full: list[str], mweeks: list[str], mw: dict[str, str], roles: list[str], root: Path) -> dict:
     """Ticket weeks ``full`` joined to every message sent since the first of them (read: those weeks only)."""
-    tickets = with_week_lazy(ws.lazy_weeks("tickets", full), "created_at").select(
-        "ticket_id", "created_at", nw.col("week").alias("ticket_week"))
+    tickets = with_week_lazy(ws.lazy_weeks("tickets", full), "created_at").rename({"week": "ticket_week"})
+    columns = [c for c in tickets.collect_schema().names() if c != "ticket_week"]
     since = [m for m in mweeks if m >= full[0]]
     replies = (nw.from_native(ws.lazy_weeks("messages", since)).filter(nw.col("author_role").is_in(roles))
                .select("ticket_id", "sent_at")
@@ -137,12 +144,12 @@ def _join(ws: Any, full: list[str], mweeks: list[str], mw: dict[str, str], roles
                .filter(nw.col("sent_at") >= nw.col("opened"))
                .group_by("ticket_id").agg(nw.col("sent_at").min().alias("first_response_at")))
     out = with_week_lazy(tickets.join(replies, on="ticket_id", how="left"), "first_response_at")
-    out = _lazy_to_arrow(out.select("ticket_id", "ticket_week", "first_response_at", nw.col("week").alias("reply_week")))
+    out = _lazy_to_arrow(out.select(*columns, "first_response_at", "ticket_week", nw.col("week").alias("reply_week")))
     done = {}
     for w in full:
         part = out.filter(pc.equal(out["ticket_week"], w)).sort_by("ticket_id")
         _write(root, w, part)
-        done[w] = _entry(part, w, ws.weeks("tickets")[w], mweeks, mw)
+        done[w] = _entry(part, w, ws.validation_keys("tickets")[w], mweeks, mw)
     return done
 
 
@@ -162,7 +169,8 @@ def _search(ws: Any, search: dict[str, list[str]], mw: dict[str, str], roles: li
     for w, tab in cached.items():
         at = [a if a is not None else first.get(t) for t, a in
               zip(tab["ticket_id"].to_pylist(), tab["first_response_at"].to_pylist(), strict=True)]
-        tab = tab.set_column(1, "first_response_at", pa.array(at, tab.schema.field("first_response_at").type))
+        i = tab.schema.get_field_index("first_response_at")
+        tab = tab.set_column(i, "first_response_at", pa.array(at, tab.schema.field(i).type))
         _write(root, w, tab)
         e = known[w]
         waiting_now = tab["first_response_at"].null_count

@@ -11,6 +11,7 @@ different questions ("did the level move?" and "is something unusual happening n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import narwhals as nw
@@ -400,8 +401,8 @@ def count_row(events: pd.DataFrame, current: list[str], previous: list[str], tre
 
 
 def response_row(times: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
-                 confidence: float = 0.95, rules: str = "western-electric", *, sla_minutes: float = 60.0
-                 ) -> list[dict[str, Any]]:
+                 confidence: float = 0.95, rules: str = "western-electric", *, sla_minutes: float = 60.0,
+                 select: Callable[[list[str]], Any] | None = None) -> list[dict[str, Any]]:
     """Two rows from :func:`carelib.metrics.response_times.ticket_times` output (with ``week``): median first
     response (Kaplan–Meier when tickets wait) and SLA attainment (share answered within ``sla_minutes``).
 
@@ -419,6 +420,9 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
         Control-chart rules of ``signal``.
     sla_minutes : float
         First-response target in minutes.
+    select : callable, optional
+        ``select(weeks)``: the rows of ``times`` opened in those weeks (an engine frame that reads only their
+        files, say); default :func:`in_weeks`.
 
     Returns
     -------
@@ -429,7 +433,8 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
     from carelib.metrics import response_times as rt
 
     # times may be a pandas frame or lazy in an engine: filters run there, tallies come back
-    now, before = in_weeks(times, current), in_weeks(times, previous)
+    pick = select or (lambda weeks: in_weeks(times, weeks))
+    now, before = pick(current), pick(previous)
     counts = week_counts(times)
     n_now, n_before = int(counts[counts.index.isin(current)].sum()), int(counts[counts.index.isin(previous)].sum())
     if n_now == 0:

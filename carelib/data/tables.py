@@ -470,6 +470,7 @@ class Workspace:
         self.tally_store = tally_store
         self._weeks: dict[str, dict[str, str]] = {}
         self._placed: dict[tuple[str, str], list[str] | None] = {}
+        self._validation_keys: dict[str, dict[str, str]] = {}
         self._tally_lines: list[dict] = []
 
     def __repr__(self) -> str:
@@ -590,6 +591,15 @@ class Workspace:
 
             self._weeks[kind] = _week_fingerprints(partitions.scan(self.path, kind))
         return self._weeks[kind]
+
+    def validation_keys(self, kind: str) -> dict[str, str] | None:
+        """Each week's key of the rows a week-partitioned table keeps, when it was validated week by week through
+        the tally store (its files' fingerprints, the future-date limit where a date comes near it, the contract):
+        equal keys, equal kept rows. None when the table was validated whole (ids of two weeks may collide)."""
+        if self.weeks(kind) is None:
+            return None
+        self.lazy(kind)
+        return self._validation_keys.get(kind)
 
     def placed_weeks(self, kind: str, column: str) -> list[str] | None:
         """The weeks of a week-partitioned table when its files' footers prove every row's ``column`` lies in its
@@ -757,6 +767,8 @@ class Workspace:
                                                          params)
         if got is None or smp is None:
             return None
+        self._validation_keys[kind] = {w: hashlib.sha256(f"{fp}|{params}".encode()).hexdigest()[:32]
+                                       for w, fp in fps.items()}
         scanned = engines.scan_table(path, self.engine, self.handle)
         return engines.validated_from_rows(scanned, spec, path.name, limit, got.drop(columns="week"),
                                            smp.drop(columns="week"))

@@ -178,9 +178,11 @@ def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
         End of the data, where waiting tickets are censored.
     agent_roles : iterable of str
         ``author_role`` values that count as an agent reply.
-    replies : data frame, optional
-        Each ticket's first agent reply already found (``ticket_id, first_response_at``, in the same engine:
-        :func:`carelib.analysis.first_replies.first_replies`); then ``messages`` is not joined.
+    replies : data frame or "in tickets", optional
+        Each ticket's first agent reply already found (``ticket_id, first_response_at``, in the same engine), or
+        ``"in tickets"`` when ``tickets`` carries ``first_response_at`` itself
+        (:func:`carelib.analysis.first_replies.first_replies`); then ``messages`` is not joined (None is allowed
+        when ``as_of`` is given).
 
     Returns
     -------
@@ -189,9 +191,9 @@ def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
         resolution_h``, as :func:`ticket_times`.
     """
     t = nw.from_native(tickets).lazy()
-    m = nw.from_native(messages).lazy()
+    m = nw.from_native(messages).lazy() if messages is not None else None
     for name, frame, need in (("tickets", t, ["ticket_id", "created_at"]),
-                              ("messages", m, ["ticket_id", "sent_at", "author_role"])):
+                              ("messages", m, ["ticket_id", "sent_at", "author_role"] if m is not None else [])):
         missing = [c for c in need if c not in frame.collect_schema().names()]
         if missing:
             raise DataError(f"{name}: expected column(s) {missing}; found {frame.collect_schema().names()}")
@@ -199,14 +201,16 @@ def ticket_times_lazy(tickets: Any, messages: Any, *, as_of: Any = None,
     if as_of is None:
         as_of = data_end(t, m)
     end = nw.lit(pd.Timestamp(as_of).to_pydatetime())
-    if replies is not None:
+    if isinstance(replies, str) and replies == "in tickets":
+        replies = None
+    elif replies is not None:
         replies = nw.from_native(replies).lazy().select("ticket_id", "first_response_at")
     else:
         replies = (m.filter(nw.col("author_role").is_in(list(agent_roles))).select("ticket_id", "sent_at")
                    .join(t.select("ticket_id", nw.col("created_at").alias("opened")), on="ticket_id", how="inner")
                    .filter(nw.col("sent_at") >= nw.col("opened"))
                    .group_by("ticket_id").agg(nw.col("sent_at").min().alias("first_response_at")))
-    out = t.join(replies, on="ticket_id", how="left")
+    out = t.join(replies, on="ticket_id", how="left") if replies is not None else t
     closed = nw.col("closed_at") if has_closed else nw.lit(None, nw.Datetime())
 
     flags = out.with_columns((~nw.col("first_response_at").is_null()).alias("responded"),

@@ -172,19 +172,36 @@ class Review:
         if not self.on_engine:
             return self.times
         tickets, messages = self.ws.lazy("tickets"), self.ws.lazy("messages")
-        as_of = self._data_end()  # waiting tickets are censored at the end of all the data
+        as_of = self._data_end  # waiting tickets are censored at the end of all the data
         # only the tickets of the weeks shown and the messages sent since the first of them (a reply sent before
         # its ticket was opened never counts): an engine skips the older files and row groups by their statistics
         start = periods.week_bounds(self.shown_weeks[0])[0].to_pydatetime()
         end = periods.week_bounds(self.shown_weeks[-1])[1].to_pydatetime()
         tickets = tickets.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
         messages = messages.filter(nw.col("sent_at") >= start)
-        cached = first_replies(self.ws)  # each ticket's first reply, kept per ticket week in the tally store
-        if cached is not None:
-            self.ws.note_tally("tickets", "first_reply", cached[1])
-        replies = cached[0] if cached is not None else None
-        return with_week_lazy(rt.ticket_times_lazy(tickets, messages, as_of=as_of, replies=replies), "created_at")
+        if self._first_replies is not None:
+            return self.ticket_times_in(self.shown_weeks)
+        return with_week_lazy(rt.ticket_times_lazy(tickets, messages, as_of=as_of), "created_at")
 
+    @cached_property
+    def _first_replies(self) -> Callable[[list[str] | None], Any] | None:
+        """The reader of the first-reply cache (:func:`carelib.analysis.first_replies.first_replies`), or None."""
+        cached = first_replies(self.ws)  # each ticket's first reply, kept per ticket week in the tally store
+        if cached is None:
+            return None
+        self.ws.note_tally("tickets", "first_reply", cached[1])
+        return cached[0]
+
+    def ticket_times_in(self, weeks: list[str]) -> Any:
+        """:attr:`ticket_times` of the tickets opened in ``weeks``: on an engine with the first-reply cache, a lazy
+        frame that reads only those weeks' files of the cache; else :attr:`ticket_times` filtered."""
+        if self.on_engine and {"tickets", "messages"} <= self.have and self._first_replies is not None:
+            tickets = self._first_replies(list(weeks))
+            return with_week_lazy(rt.ticket_times_lazy(tickets, None, as_of=self._data_end, replies="in tickets"),
+                                  "created_at")
+        return review.in_weeks(self.ticket_times, weeks)
+
+    @cached_property
     def _data_end(self) -> pd.Timestamp:
         """:func:`carelib.metrics.response_times.data_end`, from the latest dates of each week (tally store)."""
         def ends(date: str, more: tuple[str, ...] = ()) -> Any:
@@ -303,6 +320,12 @@ class Review:
     @cached_property
     def _tallies(self) -> dict[str, pd.DataFrame]:
         return {}
+
+    @cached_property
+    def redact(self) -> Callable[[str], str]:
+        """The workspace's redaction (greetings too), shared by the sections; its roster (every customer's name and
+        id) read only when a text is first redacted."""
+        return _late_redactor(self.ws)
 
     @cached_property
     def head(self) -> pd.DataFrame:
@@ -493,7 +516,7 @@ def _late_redactor(ws: Workspace) -> Callable[[str], str]:
 
 def the_case(r: Review) -> common.Shown:
     """The customer the review opens with (:func:`common.the_case` over the window), published as ``case``."""
-    shown = common.the_case(r.ws, r.period, weeks=r.window, seed=r.seed, redact=_late_redactor(r.ws))
+    shown = common.the_case(r.ws, r.period, weeks=r.window, seed=r.seed, redact=r.redact)
     if {"complaints", "tickets", "messages"} <= r.have:
         r.ws.names()  # the roster is read right after the case (the load report's order), even unused
     return shown
@@ -514,7 +537,7 @@ def _headline_rows(r: Review) -> list:
     elif "complaints" in r.have:  # no orders to divide by: complaints per week
         rows.append(review.count_row(_counted(r, "complaints", "received_at"), *args))
     if r.ticket_times is not None:
-        rows += review.response_row(r.ticket_times, *args, sla_minutes=r.sla_minutes)
+        rows += review.response_row(r.ticket_times, *args, sla_minutes=r.sla_minutes, select=r.ticket_times_in)
     return rows
 
 
@@ -606,7 +629,7 @@ def headline(r: Review) -> common.Shown:
 def exclusions(r: Review, *, rows: int = 20) -> common.Shown:
     """The first ``rows`` rows set aside; a found value may be a customer's comment: redacted, cut to 40 characters."""
     excluded = r.ws.exclusions()
-    found = readable(excluded.head(rows), ["found"], common.redactor(r.ws).redact, max_chars=40)
+    found = readable(excluded.head(rows), ["found"], r.redact, max_chars=40)
     which = "" if len(found) >= len(excluded) else f", the first {len(found):,} of {len(excluded):,}"
     caption = f"Rows set aside{which}: file, row, column and why (the value found redacted, cut to 40 characters)"
     return common.Shown(common.table(found, caption, absent=common.note(
@@ -1000,7 +1023,7 @@ def response_times(r: Review) -> common.Shown:
     times = r.ticket_times  # lazy in the engine on an engine workspace: only tallies come back
     if times is None:
         return common.Shown(Markdown("_Response times need the tickets and messages tables._"))
-    now = review.in_weeks(times, r.current)
+    now = r.ticket_times_in(r.current)
     team = "team" if _has_values(times, "team") else None
     kw = {"by": team, "confidence": r.confidence, "min_n": r.min_n}
     first = rt.quantiles(now, "first_response_min", "responded", **kw)
