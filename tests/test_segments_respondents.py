@@ -96,3 +96,25 @@ def test_empty_scans_keep_their_columns():
     d = pd.DataFrame({"team": pd.Series([], dtype=object), "score": pd.Series([], dtype=float)})
     assert list(scan(d, [], metric="nps").columns) == SCAN_COLUMNS
     assert list(segments.scan(d, "team").columns) == SCAN_COLUMNS
+
+
+@pytest.mark.parametrize(("metric", "high"), [("nps", 10), ("csat", 5)])
+def test_scan_in_duckdb_equals_the_pandas_scan_with_repeat_and_anonymous_respondents(metric, high):
+    """The cluster sums are computed in the engine (per respondent, then per level); every number equals pandas."""
+    duckdb = pytest.importorskip("duckdb")
+    rng = np.random.default_rng(3)
+    n = 3000
+    d = pd.DataFrame({"score": rng.integers(0 if metric == "nps" else 1, high + 1, n).astype(float),
+                      "region": rng.choice(["north", "south", "east", None], n),
+                      "customer_id": [None if x < 0.2 else f"C{int(x * 400):04d}" for x in rng.random(n)]})
+    d.loc[rng.random(n) < 0.05, "score"] = np.nan
+    want = scan(d, ["region"], metric, min_n=10)
+    con = duckdb.connect()
+    got = scan(con.from_df(d), ["region"], metric, min_n=10)
+    assert want["method"].iloc[0] == "cluster-robust"
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    bad = d.assign(score=d["score"].fillna(0) + high)  # out of scale: the same error either way
+    with pytest.raises(Exception) as on_pandas:
+        scan(bad, ["region"], metric)
+    with pytest.raises(type(on_pandas.value), match="score"):
+        scan(con.from_df(bad), ["region"], metric)

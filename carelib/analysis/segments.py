@@ -30,7 +30,7 @@ from carelib.errors import DataError, ParameterError
 from carelib.metrics.distributions import norm_sf
 from carelib.metrics.intervals import nps_difference, share_difference
 from carelib.metrics.multiple_testing import benjamini_hochberg
-from carelib.metrics.tally import keys_of, sum_flags, tally_nps, tally_scale, z_value
+from carelib.metrics.tally import collect, keys_of, sum_flags, tally_nps, tally_scale, z_value
 from carelib.scales import BOXES
 
 __all__ = ["scan", "enps_by_segment", "respondent_column", "METRICS", "SCAN_COLUMNS", "RESPONDENT_COLUMNS",
@@ -110,6 +110,8 @@ def _cluster_sums(data: Any, attr: str, metric: str, score: str, who: str | None
     A row without a respondent id is a respondent of its own.
     """
     keys = [attr] if who is None else [attr, who]
+    if not isinstance(data, pd.DataFrame) and metric in ("nps", "enps", *BOXES):
+        return _cluster_sums_in_engine(data, attr, metric, score, who)
     t = _tallies(data, keys, metric, score)
     t = t[t["n"] > 0].copy()
     y = (t["promoters"] - t["detractors"]) if metric in ("nps", "enps") else t["successes"]
@@ -127,6 +129,44 @@ def _cluster_sums(data: Any, attr: str, metric: str, score: str, who: str | None
     t["clustered"] = ~anon & (t["m"] > 1)
     t[attr] = t[attr].astype(object).where(t[attr].notna(), MISSING)
     return t.groupby(attr, as_index=False, sort=True)[["k", "m", "y", "yy", "ym", "mm", "clustered"]].sum()
+
+
+def _cluster_sums_in_engine(data: Any, attr: str, metric: str, score: str, who: str | None) -> pd.DataFrame:
+    """:func:`_cluster_sums` computed where ``data`` lives: the tally per (level, respondent) and its sums per level
+    both in the engine, so a few rows come back rather than one per respondent. Same numbers (integer sums)."""
+    low, high, a, b = (0, 10, 9, 10) if metric in ("nps", "enps") else BOXES[metric]
+    frame = check.frame_with(data, "scan", [attr, score, *([who] if who else [])])
+    check.numeric_column(data, frame, score, f"an integer {low}-{high}",  # as the tallies of the pandas path say
+                         "tally_nps" if metric in ("nps", "enps") else "tally_scale")
+    s = nw.col(score).cast(nw.Float64)
+    present = ~s.is_null()
+    one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
+    flag = lambda e: nw.when(e).then(one).otherwise(zero)  # noqa: E731
+    good = present & (s >= a) & (s <= b)
+    rows = {"m": flag(present), "good": flag(good), "bad": flag(present & ((s < low) | (s > high) | (s != s.round(0))))}
+    if metric in ("nps", "enps"):
+        rows["poor"] = flag(present & (s <= 6))
+    keys = [attr] if who is None else [attr, who]
+    g = frame.select(*keys, **rows).group_by(keys).agg(*[nw.col(c).sum().cast(nw.Int64) for c in rows])
+    if int(collect(g.select(nw.col("bad").sum().cast(nw.Int64))).iloc[0, 0]):
+        _tallies(data, [attr], metric, score)  # raises the tally's own error on a score out of its scale
+    g = g.filter(nw.col("m") > 0)
+    m = nw.col("m").cast(nw.Float64)
+    y = (nw.col("good") - nw.col("poor") if "poor" in rows else nw.col("good")).cast(nw.Float64)
+    absy = (nw.col("good") + nw.col("poor") if "poor" in rows else nw.col("good")).cast(nw.Float64)
+    anon = nw.col(who).is_null() if who is not None else nw.lit(True)
+    per = g.select(attr, m.alias("m"), y.alias("y"),
+                   nw.when(anon).then(m).otherwise(nw.lit(1.0)).alias("k"),
+                   nw.when(anon).then(absy).otherwise(y * y).alias("yy"),
+                   nw.when(anon).then(y).otherwise(y * m).alias("ym"),
+                   nw.when(anon).then(m).otherwise(m * m).alias("mm"),
+                   nw.when(~anon & (m > 1)).then(one).otherwise(zero).alias("clustered"))
+    sums = ["k", "m", "y", "yy", "ym", "mm", "clustered"]
+    t = collect(per.group_by(attr).agg(*[nw.col(c).sum() for c in sums]))
+    t[attr] = t[attr].astype(object).where(t[attr].notna(), MISSING)
+    t = t.groupby(attr, as_index=False, sort=True)[sums].sum()
+    t["clustered"] = t["clustered"].astype("int64")
+    return t
 
 
 def _ratio_test(s: pd.DataFrame, total: pd.Series, confidence: float, scale: float) -> dict[str, np.ndarray]:

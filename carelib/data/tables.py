@@ -471,6 +471,7 @@ class Workspace:
         self._weeks: dict[str, dict[str, str]] = {}
         self._placed: dict[tuple[str, str], list[str] | None] = {}
         self._validation_keys: dict[str, dict[str, str]] = {}
+        self._memo: dict[tuple, pd.DataFrame] = {}
         self._tally_lines: list[dict] = []
 
     def __repr__(self) -> str:
@@ -592,6 +593,11 @@ class Workspace:
             self._weeks[kind] = _week_fingerprints(partitions.scan(self.path, kind))
         return self._weeks[kind]
 
+    def rows_kept(self, kind: str) -> int:
+        """Rows of table ``kind`` its contract keeps (read and validated first, counted in the engine)."""
+        self.lazy(kind) if self.engine != "pandas" else self[kind]
+        return int(self._reports[kind].rows_kept)
+
     def validation_keys(self, kind: str) -> dict[str, str] | None:
         """Each week's key of the rows a week-partitioned table keeps, when it was validated week by week through
         the tally store (its files' fingerprints, the future-date limit where a date comes near it, the contract):
@@ -675,11 +681,15 @@ class Workspace:
         """
         weeks = self.weeks(kind)
         if weeks is not None:
+            memo = (kind, metric, grouping, repr(sorted((params or {}).items())))
+            if memo in self._memo:  # asked again in this run (two sections, one tally): one read, one report line
+                return self._memo[memo].copy()
             self.lazy(kind)
             got = self._store_tally(kind, metric, grouping, weeks, lambda w: compute(self.lazy_weeks(kind, w)),
                                     params or {})
             if got is not None:
-                return got
+                self._memo[memo] = got
+                return got.copy()
         return compute(self.lazy(kind))
 
     def _store_tally(self, kind: str, metric: str, grouping: tuple[str, ...], weeks: dict[str, str], compute,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
@@ -326,7 +327,22 @@ def table_week_counts(ws: Workspace, tables: Iterable[str] | None = None) -> dic
     Spark only the weeks come back, never a table's rows.
     """
     wanted = DATED if tables is None else {t: DATED[t] for t in tables}
-    return {t: count_by(with_week_lazy(ws.lazy(t), c), "week", "rows") for t, c in wanted.items() if ws.has(t)}
+    return {t: _week_counts(ws, t, c) for t, c in wanted.items() if ws.has(t)}
+
+
+def _week_counts(ws: Workspace, table: str, column: str) -> pd.DataFrame:
+    """Rows per ISO week of ``column`` (undated rows under a missing week); through the workspace's tally store when
+    it keeps ``table``'s weeks (the dated rows per week; the undated ones are the rows kept less those)."""
+    if ws.weeks(table) is None:
+        return count_by(with_week_lazy(ws.lazy(table), column), "week", "rows")
+
+    def compute(kept: Any) -> pd.DataFrame:  # the key the metric review's week counts use: one tally for both
+        return count_by(with_week_lazy(kept, column).filter(~nw.col("week").is_null()), "week", "rows")
+
+    dated = ws.tally(table, "rows", (), compute, {"date": column})[["week", "rows"]]
+    undated = ws.rows_kept(table) - int(dated["rows"].sum())
+    return pd.concat([dated, pd.DataFrame({"week": [None], "rows": [undated]})], ignore_index=True) if undated \
+        else dated.reset_index(drop=True)
 
 
 def table_waves(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str, pd.Series]:
