@@ -269,7 +269,7 @@ def test_engine_regex_codes_equal_python_auto_coding_on_duckdb():
     import narwhals as nw
 
     from carelib.qual.codebook import codebook_from_records
-    from carelib.qual.coding import auto_code, keyword_codes
+    from carelib.qual.coding import auto_code, keyword_codes, keyword_inputs, keyword_stages
 
     book = codebook_from_records([{"code": "late", "keywords": ["late", "delay*"], "exclude": ["announced"]},
                                   {"code": "king", "keywords": ["king", "where is my order"]},
@@ -284,6 +284,11 @@ def test_engine_regex_codes_equal_python_auto_coding_on_duckdb():
         "id", *[e.alias(k) for k, e in keyword_codes(book, "text", "re2").items()]).collect().to_pandas()
     got = {(int(r["id"]), c) for _, r in rows.iterrows() for c in ("late", "king", "app") if r[c]}
     assert got == want
+    hits, codes = keyword_stages(book, "text", "re2", prepared=True)  # each phrase once, as the drivers count them
+    staged = (nw.from_native(con.from_df(d)).with_columns(**keyword_inputs("text")).with_columns(**hits)
+              .select("id", *[e.alias(k) for k, e in codes.items()]).collect().to_pandas())
+    assert {(int(r["id"]), c) for _, r in staged.iterrows() for c in ("late", "king", "app") if r[c]} == want
+    assert len(hits) == 6  # late, delay*, announced, king, where is my order, app
     assert {(0, "king"), (1, "king"), (2, "late"), (5, "king"), (9, "app"), (12, "late")} <= want
     assert (3, "late") not in want and (4, "late") not in want and (6, "king") not in want
 

@@ -44,7 +44,7 @@ from carelib.metrics.survey import box_from_tally
 from carelib.metrics.tally import collect, sum_flags
 from carelib.practices import common
 from carelib.qual.codebook import load_codebook
-from carelib.qual.coding import keyword_codes, keyword_inputs
+from carelib.qual.coding import keyword_inputs, keyword_stages
 from carelib.report import findings, plots
 from carelib.scales import BOXES
 from carelib.text.themes import ThemeModel
@@ -1227,8 +1227,8 @@ def _detractor_counts_in_engine(r: Review) -> dict[str, pd.DataFrame] | None:
     detractor = nw.col("score") < 7
     counts: dict[str, pd.DataFrame] = {}
     if book is not None:
-        codes = keyword_codes(load_codebook(book), "comment", "java" if r.ws.engine == "spark" else "re2",
-                              prepared=True)
+        hits, codes = keyword_stages(load_codebook(book), "comment", "java" if r.ws.engine == "spark" else "re2",
+                                     prepared=True)
         flags = {"rows": nw.lit(True), "outcomes": nw.col("detractor")}
         for i, e in enumerate(codes.values()):
             flags |= {f"c{i}_rows": e, f"c{i}_outcomes": e & nw.col("detractor")}
@@ -1236,7 +1236,8 @@ def _detractor_counts_in_engine(r: Review) -> dict[str, pd.DataFrame] | None:
         def by_code(kept: Any) -> pd.DataFrame:  # each distinct comment of a week coded once, weighted by its count
             d = scored(kept).with_columns(detractor.alias("detractor"))
             d = d.group_by("week", "comment", "detractor").agg(nw.len().alias("n"))
-            return sum_flags(d.with_columns(**keyword_inputs("comment")), ["week"], flags, weight="n")
+            return sum_flags(d.with_columns(**keyword_inputs("comment")).with_columns(**hits), ["week"], flags,
+                             weight="n")
 
         digest = hashlib.sha256(book.read_bytes()).hexdigest()[:32]
         t = r.ws.tally("responses", "detractor_codes", (), by_code, {"codebook": digest, "rule": "keyword_codes v1"})

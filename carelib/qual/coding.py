@@ -35,7 +35,7 @@ import pandas as pd
 
 from carelib.errors import DataError, ParameterError
 
-__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "keyword_regex", "keyword_codes", "keyword_inputs",
+__all__ = ["auto_code", "code_matrix", "co_occurrence", "keyword_pattern", "keyword_regex", "keyword_codes", "keyword_inputs", "keyword_stages",
            "read_codings", "write_codings", "CODING_COLUMNS", "DIALECTS", "KEYWORD_RULE_THRESHOLD"]
 
 
@@ -177,6 +177,28 @@ def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str, *, prepared: 
     dict of str to narwhals expression
         Code → boolean expression (never null), in the codebook's order.
     """
+    return _keyword_rules(codebook, text, dialect, prepared, staged=False)[1]
+
+
+def keyword_stages(codebook: pd.DataFrame, text: str, dialect: str, *,
+                   prepared: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`keyword_codes` in two stages: one 0/1 column per distinct phrase, then each code's rule over them.
+
+    Each phrase is then evaluated once per row however many codes use it, and the engine's plan holds each of its
+    (long, explicit) patterns once: add the first dict's columns (``with_columns``), then use the second's
+    expressions. On Spark this is several times faster to plan than :func:`keyword_codes`.
+
+    Returns
+    -------
+    (dict, dict)
+        Column name (``__kw0`` …) → 0/1 expression of one phrase; code → boolean expression over those columns
+        (never null), in the codebook's order.
+    """
+    return _keyword_rules(codebook, text, dialect, prepared, staged=True)
+
+
+def _keyword_rules(codebook: pd.DataFrame, text: str, dialect: str, prepared: bool,
+                   staged: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     import narwhals as nw
 
     t = nw.col(text)
@@ -200,15 +222,28 @@ def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str, *, prepared: 
         hit = nw.when(near.fill_null(False)).then(t.str.contains(pattern)).otherwise(nw.lit(False))
         return nw.when(hit.fill_null(False)).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64))
 
+    hits: dict[str, Any] = {}
+    named: dict[str, str | None] = {}
+
+    def column(phrase: str) -> Any:
+        if phrase not in named:
+            e = found(phrase)
+            named[phrase] = None if e is None else f"__kw{len(hits)}"
+            if e is not None:
+                hits[named[phrase]] = e
+        if named[phrase] is None:
+            return None
+        return nw.col(named[phrase]) if staged else hits[named[phrase]]
+
     out = {}
     for code in codebook.itertuples(index=False):
-        hits = [h for k in code.keywords if str(k).strip(" *") and (h := found(str(k))) is not None]
-        excluded = [e for x in code.exclude if str(x).strip(" *") and (e := found(str(x))) is not None]
-        if not hits:
+        found_in = [h for k in code.keywords if str(k).strip(" *") and (h := column(str(k))) is not None]
+        excluded = [e for x in code.exclude if str(x).strip(" *") and (e := column(str(x))) is not None]
+        if not found_in:
             out[code.code] = nw.lit(False)
             continue
-        n = hits[0]
-        for h in hits[1:]:
+        n = found_in[0]
+        for h in found_in[1:]:
             n = n + h
         rule = n >= 2
         if excluded:
@@ -219,7 +254,7 @@ def keyword_codes(codebook: pd.DataFrame, text: str, dialect: str, *, prepared: 
         else:
             rule = rule | (n >= 1)
         out[code.code] = rule & ~t.is_null()
-    return out
+    return hits, out
 
 
 def _profiles(codebook: pd.DataFrame) -> list[str]:
