@@ -63,7 +63,7 @@ test: $(STAMP)
 		--doctest-modules --nbval --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg \
 		--nbval-current-env -q -m "not scale" --durations=20
 
-# the Spark-against-DuckDB parity of the whole metric review on a ~1 M-row generated workspace (tests/test_engines_spark.py)
+# voice of the customer on Spark against DuckDB (tests/test_engines_spark.py; the metric review's parity runs in make test)
 test-scale: export OMP_NUM_THREADS := 1
 test-scale: $(STAMP)
 	SPARK_LOCAL_IP=$${SPARK_LOCAL_IP:-127.0.0.1} $(BIN)/python -m pytest -p no:cacheprovider -m scale tests/test_engines_spark.py -q
