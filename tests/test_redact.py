@@ -326,3 +326,30 @@ def test_real_tweets_author_ids_are_gone(shared_data):
                                   if a in set(authors))]
     assert not left, left[:3]
     assert not out.str.contains(r"@\d{5,}").any()  # numeric @handles too
+
+
+def test_a_long_list_of_ids_is_read_column_wise_with_the_loop_s_candidates(monkeypatch):
+    """From VECTOR_IDS identifiers a list is read column-wise: the same pairs, places and shaped numbers as the
+    loop gives (ids of every kind: shaped, cased twice, with @, too short, numeric, stop words, free-form, empty)."""
+    import numpy as np
+
+    from carelib.text import redact as R
+
+    rng = np.random.default_rng(5)
+    ids: list[object] = [f"C{int(x):07d}" for x in rng.integers(0, 10**7, 6000)]
+    ids += ["c0000042", "C0000042", "@AB12345", " ab12345 ", "C1", "12345", "1234", "admin", "jdoe_1983",
+            "Ann-Marie 77", None, float("nan"), "", "   ", "X" * 9 + "1", "ZZ" + "9" * 18, "user.name", "42", "Q7"]
+    ids += [f"u{i}x" for i in range(50)] + [f"AB{i:05d}" for i in range(300)]
+    rng.shuffle(ids)
+    text = "Order C0000042 for ab12345, ask jdoe_1983 or AB00007 and u3x, not admin or 1234"
+    fast, said_fast = R._identifier_table(ids, "Person", ["the", "order"]), R.Redactor(identifiers=ids).redact(text)
+    monkeypatch.setattr(R, "VECTOR_IDS", 10**9)
+    slow, said_slow = R._identifier_table(ids, "Person", ["the", "order"]), R.Redactor(identifiers=ids).redact(text)
+    assert said_fast == said_slow and "C0000042" not in said_fast and "jdoe_1983" not in said_fast
+    assert fast[0] == slow[0] and fast[1] == slow[1]
+    assert set(fast[2].shapes) == set(slow[2].shapes)
+    for shape, want in slow[2].shapes.items():
+        got = fast[2].shapes[shape]
+        for k in ("values", "index", "raw"):
+            np.testing.assert_array_equal(got[k], want[k])
+        assert got["prefixes"] == want["prefixes"] and got["own"] == want["own"]

@@ -95,8 +95,13 @@ def relative_risk_from_counts(counts: dict[str, pd.DataFrame], outcome: str = "o
         levels of a categorical one, missing as null) with ``rows`` (rows with an outcome) and ``outcomes``.
     outcome : str
         The outcome's name, for messages.
+    confidence, min_n, alpha, significant_only
+        As for :func:`relative_risk`.
 
-    Other parameters and the result are those of :func:`relative_risk`.
+    Returns
+    -------
+    DataFrame
+        As :func:`relative_risk` returns it.
 
     Examples
     --------

@@ -708,8 +708,20 @@ class Workspace:
         return res.frame
 
     def note_tally(self, kind: str, metric: str, done: dict) -> None:
-        """A line of :meth:`tally_report` for a cache kept beside the tallies (``reused``: weeks read from it,
-        ``tallied``: the weeks computed again; :func:`carelib.analysis.first_replies.first_replies`)."""
+        """A line of :meth:`tally_report` for a cache kept beside the tallies.
+
+        Parameters
+        ----------
+        kind, metric : str
+            The table and the cache's name, as the report shows them.
+        done : dict
+            ``reused`` (weeks read from the cache) and ``tallied`` (the weeks computed again), as
+            :func:`carelib.analysis.first_replies.first_replies` returns them.
+
+        Returns
+        -------
+        None
+        """
         weeks = done["tallied"]
         self._tally_lines.append({"table": kind, "tally": metric, "weeks from the store": done["reused"],
                                   "weeks tallied": len(weeks), "weeks dropped": 0,

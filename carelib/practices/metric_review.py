@@ -273,7 +273,22 @@ class Review:
         return self._tallies[key]
 
     def counts_by(self, kind: str, column: str, by: str) -> pd.DataFrame:
-        """Rows of table ``kind`` by ``week`` (of ``column``) and ``by``, counted in the engine (``rows``)."""
+        """Rows of table ``kind`` by ``week`` and ``by``, counted in the engine, through the tally store when there is one.
+
+        Parameters
+        ----------
+        kind : str
+            The table.
+        column : str
+            Its date column (the week's).
+        by : str
+            The column counted by (``category``, say).
+
+        Returns
+        -------
+        DataFrame
+            ``week``, ``by`` and ``rows``, one row per week and value with rows.
+        """
         key = f"{kind}.{column}.{by}"
         if key not in self._tallies:
             def compute(kept: Any) -> pd.DataFrame:
@@ -296,9 +311,26 @@ class Review:
         return t.set_index("week")["rows"].astype("int64")
 
     def rows_in(self, kind: str, column: str, weeks: list[str]) -> Any:
-        """Rows of table ``kind`` whose week of ``column`` is one of ``weeks``, with that ``week``: on an engine, when
-        the files' footers prove every row lies in its partition's week (:meth:`Workspace.placed_weeks`), a lazy
-        frame that reads only those weeks' files; else the table filtered (:meth:`lazy`)."""
+        """Rows of table ``kind`` whose week of ``column`` is one of ``weeks``, with that ``week``.
+
+        On an engine, when the files' footers prove every row lies in its partition's week
+        (:meth:`Workspace.placed_weeks`), a lazy frame that reads only those weeks' files; else the table filtered
+        (:meth:`lazy`). The same rows either way.
+
+        Parameters
+        ----------
+        kind : str
+            The table.
+        column : str
+            Its date column.
+        weeks : list of str
+            ISO weeks.
+
+        Returns
+        -------
+        frame
+            Lazy in the engine on an engine workspace, else pandas.
+        """
         placed = self.ws.placed_weeks(kind, column) if self.on_engine else None
         if placed is None:
             return review.in_weeks(self.lazy(kind, column), weeks)

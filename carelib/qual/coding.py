@@ -188,6 +188,11 @@ def keyword_stages(codebook: pd.DataFrame, text: str, dialect: str, *,
     (long, explicit) patterns once: add the first dict's columns (``with_columns``), then use the second's
     expressions. On Spark this is several times faster to plan than :func:`keyword_codes`.
 
+    Parameters
+    ----------
+    codebook, text, dialect, prepared
+        As for :func:`keyword_codes`.
+
     Returns
     -------
     (dict, dict)

@@ -758,11 +758,15 @@ def _identifier_table(identifiers: Iterable[object] | Mapping[object, str] | Non
     """
     if identifiers is None:
         return [], [], None
+    skip = {_key(w) for w in common_words} | _STOP_IDS
     if isinstance(identifiers, Mapping):
         items: Iterable[tuple[object, str | None]] = ((k, str(v)) for k, v in identifiers.items())
     else:
-        items = ((k, None) for k in dict.fromkeys(identifiers))
-    skip = {_key(w) for w in common_words} | _STOP_IDS
+        unique = list(dict.fromkeys(identifiers))
+        if len(unique) >= VECTOR_IDS and _SHAPED_IDS:
+            listed, buckets, prefix_codes = _candidates_vectorised(unique, skip)
+            return _identifier_pairs(listed, buckets, prefix_codes, label)
+        items = ((k, None) for k in unique)
     listed: list[tuple[str, str | None, int]] = []
     seen: set[str] = set()
     buckets: dict[tuple[str, int], dict[str, Any]] = {}
@@ -786,15 +790,107 @@ def _identifier_table(identifiers: Iterable[object] | Mapping[object, str] | Non
             b["own"].append(pseudonym)
             seq += 1
             continue
-        key = _key(text)
-        compact = key.replace(" ", "")
-        if (not key or key in seen or key in skip or len(compact) < MIN_IDENTIFIER
-                or (compact.isdigit() and len(compact) < MIN_NUMERIC_IDENTIFIER)):
+        if not _new_free_form(text, seen, skip):
             continue
-        seen.add(key)
         listed.append((text, pseudonym, seq))
         seq += 1
     del seen
+    return _identifier_pairs(listed, buckets, prefix_codes, label)
+
+
+def _new_free_form(text: str, seen: set[str], skip: set[str]) -> bool:
+    """Whether a free-form identifier is worth matching and not seen yet (its folded key then added to ``seen``)."""
+    key = _key(text)
+    compact = key.replace(" ", "")
+    if (not key or key in seen or key in skip or len(compact) < MIN_IDENTIFIER
+            or (compact.isdigit() and len(compact) < MIN_NUMERIC_IDENTIFIER)):
+        return False
+    seen.add(key)
+    return True
+
+
+def _candidates_vectorised(unique: list[object], skip: set[str]
+                           ) -> tuple[list[tuple[str, str | None, int]], dict[tuple[str, int], dict[str, Any]],
+                                      dict[str, int]]:
+    """The loop of :func:`_identifier_table` over a plain list of identifiers, with those already of the bare
+    ``LETTERS DIGITS`` shape (nearly all, in a real roster of customer ids) handled as Arrow columns: the same
+    candidates, sequence numbers, buckets and prefix codes; every other identifier goes through the loop's steps."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(unique, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the others are read one by one below
+        arr = pa.array([r if isinstance(r, str) else None for r in unique], pa.string())
+    # bare: no space to strip, no @, ASCII letters then digits (RE2's ``$`` is the end of the text, as fullmatch)
+    bare = pc.fill_null(pc.match_substring_regex(arr, r"^[A-Za-z]{0,8}[0-9]{1,18}$"), False).to_numpy(
+        zero_copy_only=False)
+    accepted = np.zeros(len(unique), dtype=bool)
+    valid = np.ones(len(unique), dtype=bool)
+    b = arr.filter(pa.array(bare))
+    parts = pc.extract_regex(b, r"^(?P<l>[A-Za-z]{0,8})(?P<d>[0-9]{1,18})$")
+    letters, digits = parts.field("l"), parts.field("d")
+    ndigits = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
+    ok = ((pc.utf8_length(b).to_numpy(zero_copy_only=False) >= MIN_IDENTIFIER)
+          & ((pc.utf8_length(letters).to_numpy(zero_copy_only=False) > 0) | (ndigits >= MIN_NUMERIC_IDENTIFIER))
+          & ~pc.is_in(pc.utf8_lower(b), value_set=pa.array(sorted(skip), pa.string())).to_numpy(zero_copy_only=False))
+    accepted[bare] = ok
+    others: list[tuple[int, str]] = []
+    shaped_rest: list[tuple[int, str, str, str]] = []
+    seen: set[str] = set()
+    for i in np.flatnonzero(~bare):  # the rest, one by one as in the loop
+        raw = unique[i]
+        if raw is None or (isinstance(raw, float) and raw != raw):
+            valid[i] = False
+            continue
+        text = str(raw).strip().lstrip("@")
+        m = _SHAPED_ID.fullmatch(text)
+        if m is not None:
+            letters_i, digits_i = m.groups()
+            if len(text) < MIN_IDENTIFIER or (not letters_i and len(digits_i) < MIN_NUMERIC_IDENTIFIER) \
+                    or text.lower() in skip:
+                continue
+            accepted[i] = True
+            shaped_rest.append((i, text, letters_i, digits_i))
+            continue
+        if not _new_free_form(text, seen, skip):
+            continue
+        accepted[i] = True
+        others.append((i, text))
+    seq = np.cumsum(accepted) - 1
+    listed = [(text, None, int(seq[i])) for i, text in others]
+    # every shaped candidate in the order given: the bare ones (columns) and the rest (the loop's)
+    keep = pa.array(ok)
+    lets, digs = letters.filter(keep), digits.filter(keep)
+    where = np.flatnonzero(bare)[ok]
+    if shaped_rest:
+        where = np.concatenate([where, np.asarray([i for i, *_ in shaped_rest], dtype=np.int64)])
+        lets = pa.concat_arrays([lets, pa.array([x[2] for x in shaped_rest], pa.string())])
+        digs = pa.concat_arrays([digs, pa.array([x[3] for x in shaped_rest], pa.string())])
+        order = np.argsort(where, kind="stable")
+        where, lets, digs = where[order], lets.take(pa.array(order)), digs.take(pa.array(order))
+    codes = lets.dictionary_encode()  # prefix codes in order of first appearance, as the loop's setdefault
+    prefix = codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    prefixes = codes.dictionary.to_pylist()
+    width = pc.utf8_length(digs).to_numpy(zero_copy_only=False).astype(np.int64)
+    values = pc.cast(digs, pa.int64()).to_numpy(zero_copy_only=False)
+    lower = pc.utf8_lower(lets)
+    shape_key = pc.binary_join_element_wise(lower, pc.cast(pa.array(width), pa.string()), "|").dictionary_encode()
+    shape = shape_key.indices.to_numpy(zero_copy_only=False)
+    seqs = seq[where]
+    buckets = {}
+    for k, key in enumerate(shape_key.dictionary.to_pylist()):
+        rows = shape == k
+        low, w = key.rsplit("|", 1)
+        buckets[(low, int(w))] = {"values": values[rows], "seq": seqs[rows].astype(np.int64),
+                                  "raw": prefix[rows], "own": []}
+    return listed, buckets, {str(p): i for i, p in enumerate(prefixes)}
+
+
+def _identifier_pairs(listed: list[tuple[str, str | None, int]], buckets: dict[tuple[str, int], dict[str, Any]],
+                      prefix_codes: dict[str, int], label: str
+                      ) -> tuple[list[tuple[str, str]], list[int], _ShapedIds | None]:
+    """The end of :func:`_identifier_table`: each bucket's numbers deduplicated and ranked among all survivors."""
     prefixes = sorted(prefix_codes, key=prefix_codes.get)
     shapes: dict[tuple[str, int], dict[str, Any]] = {}
     for shape, b in buckets.items():
@@ -849,6 +945,8 @@ def _build_roster(pairs: list[tuple[str, str]], common_words: Iterable[str],
     return _Roster(_Index(alias, shaped), alias, common, frozenset(idents), shaped)
 
 
+#: from this many identifiers (given as a list, not a mapping) the candidates are found column-wise
+VECTOR_IDS = 5000
 MIN_IDENTIFIER = 3  # least letters and digits of an identifier worth matching ("C1" would hit every "c1")
 MIN_NUMERIC_IDENTIFIER = 5  # least digits of an all-digit identifier (a 4-digit id is a year, a price, a PIN)
 _STOP_IDS = frozenset("""admin administrator agent anonymous bot customer guest info mail none null nan root sales
