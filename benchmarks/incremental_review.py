@@ -172,8 +172,8 @@ def main() -> None:
                      f"{r['from_store']} | {r['load']:.1f} |")
     lines.append(f"| **warm / cold** | {w['wall'] / c['wall']:.0%} | {w['cpu'] / c['cpu']:.0%} | "
                  f"{w['peak_mb'] / c['peak_mb']:.0%} | | | |")
-    secs = ["| section | cold (s) | warm (s) | no store (s) |", "|---|---:|---:|---:|"]
-    secs += [f"| {k} | {c['times'][k]:.2f} | {w['times'][k]:.2f} | {n['times'][k] if n else float('nan'):.2f} |"
+    secs = ["| section | cold (s) | warm (s) |" + (" no store (s) |" if n else ""), "|---|---:|---:|" + ("---:|" if n else "")]
+    secs += [f"| {k} | {c['times'][k]:.2f} | {w['times'][k]:.2f} |" + (f" {n['times'][k]:.2f} |" if n else "")
              for k in c["times"]]
     table = "\n".join(lines) + "\n\n" + "\n".join(secs)
     print(table)
@@ -185,8 +185,8 @@ def main() -> None:
                 f"Hearthly at scale ({answers:,} survey answers, week-partitioned Parquet from `carelib.demo.scale`) on "
                 f"DuckDB. The last week ({last}, {new_answers:,} answers) is taken out; the review of the earlier weeks "
                 f"fills the tally store; the week goes in with `carelib append` ({append_s:.0f} s, not in the figures); "
-                f"then the review runs **warm** (store as the review before left it), **cold** (store deleted) and "
-                f"with **no store** (`tally_store=False`). The review is `open_review` and every section of the "
+                f"then the review runs **warm** (store as the review before left it), **cold** (store deleted)"
+                f"{' and with **no store** (`tally_store=False`)' if n else ''}. The review is `open_review` and every section of the "
                 f"notebook, in its order ({', '.join(SECTIONS)}). Fresh process per run, median of {args.repeat}; CPU is user + system of "
                 f"that process; the machine is shared (load average beside each row). Findings equal in every "
                 f"run: {'yes' if equal else 'NO'}. 2 cores, 24 GiB.\n\n{table}\n\n")
