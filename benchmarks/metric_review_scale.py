@@ -56,13 +56,13 @@ def _carelib(folder: str) -> tuple[dict, dict]:
     times, digests = {}, {}
     t0 = time.perf_counter()
     ws = load_workspace(folder, errors="exclude", engine="duckdb")
-    answers = with_week_lazy(ws.lazy("responses"), "submitted_at")
-    complaints = with_week_lazy(ws.lazy("complaints"), "received_at")
-    orders = with_week_lazy(ws.lazy("orders"), "ordered_at")
+    answers = with_week_lazy(ws.lazy("responses"), "submitted_at", dated=True)  # as the review's weekly tallies
+    complaints = with_week_lazy(ws.lazy("complaints"), "received_at", dated=True)
+    orders = with_week_lazy(ws.lazy("orders"), "ordered_at", dated=True)
     times["validate"] = time.perf_counter() - t0
     for survey, (lo, hi) in SCALES.items():
         t = time.perf_counter()
-        part = answers.filter((nw.col("survey") == survey) & ~nw.col("week").is_null())
+        part = answers.filter(nw.col("survey") == survey)
         if survey in ("nps", "enps"):
             out = tally.tally_nps(part, "score", "week")[["week", "promoters", "passives", "detractors"]]
         else:
@@ -71,7 +71,7 @@ def _carelib(folder: str) -> tuple[dict, dict]:
         digests[survey] = _digest(out)
     for name, frame in (("complaints", complaints), ("orders", orders)):
         t = time.perf_counter()
-        out = tally.count_by(frame.filter(~nw.col("week").is_null()), "week", "count")
+        out = tally.count_by(frame, "week", "count")
         times[name] = time.perf_counter() - t
         digests[name] = _digest(out)
     t = time.perf_counter()

@@ -475,14 +475,18 @@ def iso_week_expr(column: str) -> Any:
     return nw.when(t.is_null()).then(nw.lit(None, nw.String)).otherwise(label)
 
 
-def with_week_lazy(frame: Any, column: str) -> nw.LazyFrame:
+def with_week_lazy(frame: Any, column: str, *, dated: bool = False) -> nw.LazyFrame:
     """``frame`` (lazy) with an ISO ``week`` column computed in its engine from timestamp ``column``.
 
-    DuckDB formats the week itself (``%G-W%V``); other engines use :func:`iso_week_expr`.
+    DuckDB formats the week itself (``%G-W%V``); other engines use :func:`iso_week_expr`. With ``dated``, only
+    the rows with a date (a filter on ``column`` itself, before the week is computed: a filter on the computed
+    week made DuckDB format every date twice, a third of a weekly tally's time).
     """
     frame = nw.from_native(frame)
     if column not in frame.collect_schema().names():
         raise DataError(f"expected a column {column!r}; columns are {frame.collect_schema().names()}")
+    if dated:
+        frame = frame.filter(~nw.col(column).is_null())
     if frame.implementation is nw.Implementation.DUCKDB:  # DuckDB's strftime knows ISO weeks (%G, %V): faster
         return frame.with_columns(nw.col(column).dt.to_string("%G-W%V").alias("week"))
     if frame.implementation.is_spark_like() and frame.implementation is not nw.Implementation.SQLFRAME:

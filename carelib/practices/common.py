@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import narwhals as nw
 import numpy as np
 import pandas as pd
 
@@ -337,7 +336,7 @@ def _week_counts(ws: Workspace, table: str, column: str) -> pd.DataFrame:
         return count_by(with_week_lazy(ws.lazy(table), column), "week", "rows")
 
     def compute(kept: Any) -> pd.DataFrame:  # the key the metric review's week counts use: one tally for both
-        return count_by(with_week_lazy(kept, column).filter(~nw.col("week").is_null()), "week", "rows")
+        return count_by(with_week_lazy(kept, column, dated=True), "week", "rows")
 
     dated = ws.tally(table, "rows", (), compute, {"date": column})[["week", "rows"]]
     undated = ws.rows_kept(table) - int(dated["rows"].sum())

@@ -118,7 +118,7 @@ class Review:
             return []
         if self.on_engine:  # counted by week (kept in the tally store when there is one)
             def compute(kept: Any) -> pd.DataFrame:
-                dated = with_week_lazy(kept, "submitted_at").filter(~nw.col("week").is_null())  # as survey_weeks
+                dated = with_week_lazy(kept, "submitted_at", dated=True)  # as survey_weeks
                 return metrics.count_by(dated, ["week", "survey"], "rows")
 
             kinds = self.ws.tally("responses", "surveys", ("survey",), compute)["survey"]
@@ -206,7 +206,7 @@ class Review:
         """:func:`carelib.metrics.response_times.data_end`, from the latest dates of each week (tally store)."""
         def ends(date: str, more: tuple[str, ...] = ()) -> Any:
             def compute(kept: Any) -> pd.DataFrame:
-                dated = with_week_lazy(kept, date).filter(~nw.col("week").is_null())
+                dated = with_week_lazy(kept, date, dated=True)
                 return collect(dated.group_by("week").agg(*[nw.col(c).max() for c in (date, *more)]))
             return compute
 
@@ -249,7 +249,7 @@ class Review:
             low, high, _, _ = BOXES.get(survey, (0, 10, 0, 0))
 
             def compute(kept: Any) -> pd.DataFrame:
-                a = with_week_lazy(kept, "submitted_at").filter((nw.col("survey") == survey) & ~nw.col("week").is_null())
+                a = with_week_lazy(kept, "submitted_at", dated=True).filter(nw.col("survey") == survey)
                 return metrics.tally_nps(a, "score", "week") if survey in ("nps", "enps") else \
                     metrics.tally_scale(a, "score", "week", low, high)
 
@@ -264,7 +264,7 @@ class Review:
             low, high, _, _ = BOXES.get(survey, (0, 10, 0, 0))
 
             def compute(kept: Any) -> pd.DataFrame:
-                a = with_week_lazy(kept, "submitted_at").filter((nw.col("survey") == survey) & ~nw.col("week").is_null())
+                a = with_week_lazy(kept, "submitted_at", dated=True).filter(nw.col("survey") == survey)
                 return metrics.tally_nps(a, "score", ["week", column]) if survey in ("nps", "enps") else \
                     metrics.tally_scale(a, "score", ["week", column], low, high)
 
@@ -292,7 +292,7 @@ class Review:
         key = f"{kind}.{column}.{by}"
         if key not in self._tallies:
             def compute(kept: Any) -> pd.DataFrame:
-                dated = with_week_lazy(kept, column).filter(~nw.col("week").is_null())
+                dated = with_week_lazy(kept, column, dated=True)
                 return metrics.count_by(dated, ["week", by], "rows")
 
             self._tallies[key] = self.ws.tally(kind, "rows", (by,), compute, {"date": column})
@@ -304,7 +304,7 @@ class Review:
         key = f"{kind}.{column}"
         if key not in self._tallies:
             def compute(kept: Any) -> pd.DataFrame:
-                return metrics.count_by(with_week_lazy(kept, column).filter(~nw.col("week").is_null()), "week", "rows")
+                return metrics.count_by(with_week_lazy(kept, column, dated=True), "week", "rows")
 
             self._tallies[key] = self.ws.tally(kind, "rows", (), compute, {"date": column})
         t = self._tallies[key]
@@ -1248,8 +1248,8 @@ def _detractor_counts_in_engine(r: Review) -> dict[str, pd.DataFrame] | None:
     whole = r.ws.weeks("responses") is None  # no store: tally the trend weeks only
 
     def scored(kept: Any) -> Any:
-        d = with_week_lazy(kept, "submitted_at").filter(
-            (nw.col("survey") == "nps") & ~nw.col("score").is_null() & ~nw.col("week").is_null())
+        d = with_week_lazy(kept, "submitted_at", dated=True).filter(
+            (nw.col("survey") == "nps") & ~nw.col("score").is_null())
         return d.filter(nw.col("week").is_in(list(r.trend))) if whole else d
 
     def trend_sums(t: pd.DataFrame, by: list[str]) -> pd.DataFrame:
