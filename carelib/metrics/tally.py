@@ -202,9 +202,11 @@ def tally_scale_keys(data: Any, score: str, keys: list[str], low: int, high: int
     """
     frame = check.frame_with(data, func, [*keys, score])
     check.numeric_column(data, frame, score, f"an integer {low}-{high}", func)
-    s = nw.col(score).cast(nw.Float64)
+    whole = frame.collect_schema()[score].is_integer()  # integer scores: no cast, no rounding check (as tally_nps)
+    s = nw.col(score) if whole else nw.col(score).cast(nw.Float64)
     present = ~s.is_null()
-    flags = {"n": present, "missing": ~present, "out_of_scale": present & ((s < low) | (s > high) | (s != s.round(0)))}
+    bad = (s < low) | (s > high) if whole else (s < low) | (s > high) | (s != s.round(0))
+    flags = {"n": present, "missing": ~present, "out_of_scale": present & bad}
     flags |= {f"score_{v}": present & (s == v) for v in range(low, high + 1)}
     out = sum_flags(frame.select([*keys, score]), keys, flags)
     if keys:
