@@ -148,9 +148,7 @@ def _cluster_sums_in_engine(data: Any, attr: str, metric: str, score: str, who: 
         rows["poor"] = flag(present & (s <= 6))
     keys = [attr] if who is None else [attr, who]
     g = frame.select(*keys, **rows).group_by(keys).agg(*[nw.col(c).sum().cast(nw.Int64) for c in rows])
-    if int(collect(g.select(nw.col("bad").sum().cast(nw.Int64))).iloc[0, 0]):
-        _tallies(data, [attr], metric, score)  # raises the tally's own error on a score out of its scale
-    g = g.filter(nw.col("m") > 0)
+    g = g.filter(nw.col("m") > 0)  # a score out of its scale is present: its group stays, its count below
     m = nw.col("m").cast(nw.Float64)
     y = (nw.col("good") - nw.col("poor") if "poor" in rows else nw.col("good")).cast(nw.Float64)
     absy = (nw.col("good") + nw.col("poor") if "poor" in rows else nw.col("good")).cast(nw.Float64)
@@ -160,9 +158,11 @@ def _cluster_sums_in_engine(data: Any, attr: str, metric: str, score: str, who: 
                    nw.when(anon).then(absy).otherwise(y * y).alias("yy"),
                    nw.when(anon).then(y).otherwise(y * m).alias("ym"),
                    nw.when(anon).then(m).otherwise(m * m).alias("mm"),
-                   nw.when(~anon & (m > 1)).then(one).otherwise(zero).alias("clustered"))
+                   nw.when(~anon & (m > 1)).then(one).otherwise(zero).alias("clustered"), nw.col("bad"))
     sums = ["k", "m", "y", "yy", "ym", "mm", "clustered"]
-    t = collect(per.group_by(attr).agg(*[nw.col(c).sum() for c in sums]))
+    t = collect(per.group_by(attr).agg(*[nw.col(c).sum() for c in [*sums, "bad"]]))
+    if int(t["bad"].sum()):
+        _tallies(data, [attr], metric, score)  # raises the tally's own error on a score out of its scale
     t[attr] = t[attr].astype(object).where(t[attr].notna(), MISSING)
     t = t.groupby(attr, as_index=False, sort=True)[sums].sum()
     t["clustered"] = t["clustered"].astype("int64")

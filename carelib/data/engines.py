@@ -478,9 +478,23 @@ def iso_week_expr(column: str) -> Any:
 def with_week_lazy(frame: Any, column: str, *, dated: bool = False) -> nw.LazyFrame:
     """``frame`` (lazy) with an ISO ``week`` column computed in its engine from timestamp ``column``.
 
-    DuckDB formats the week itself (``%G-W%V``); other engines use :func:`iso_week_expr`. With ``dated``, only
-    the rows with a date (a filter on ``column`` itself, before the week is computed: a filter on the computed
-    week made DuckDB format every date twice, a third of a weekly tally's time).
+    DuckDB formats the week itself (``%G-W%V``), Spark computes it with its own ``weekofyear``; other engines use
+    :func:`iso_week_expr`.
+
+    Parameters
+    ----------
+    frame : lazy frame
+        Any frame narwhals reads, holding ``column``.
+    column : str
+        A timestamp column.
+    dated : bool
+        Keep only the rows with a date: a filter on ``column`` itself, before the week is computed (a filter on
+        the computed week made DuckDB format every date twice, a third of a weekly tally's time).
+
+    Returns
+    -------
+    narwhals LazyFrame
+        ``frame`` with ``week`` (null where the date is).
     """
     frame = nw.from_native(frame)
     if column not in frame.collect_schema().names():

@@ -1076,6 +1076,16 @@ def response_times(r: Review) -> common.Shown:
                           f"({_interval(r)})", absent=none))
 
 
+def _with_values(frame: Any, columns: list[str]) -> list[str]:
+    """Those of ``columns`` that ``frame`` holds with a value in some row: one count of each, in one query."""
+    f = nw.from_native(frame)
+    held = [c for c in columns if c in f.collect_schema().names()]
+    if not held:
+        return []
+    counts = sum_flags(f, [], {c: ~nw.col(c).is_null() for c in held})
+    return [c for c in held if int(counts[c].iloc[0]) > 0]
+
+
 def _has_values(frame: Any, column: str) -> bool:
     """Whether ``frame`` (pandas or lazy in an engine) has ``column`` with a value in some row (counted there)."""
     f = nw.from_native(frame)
@@ -1150,7 +1160,7 @@ def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterabl
             part = answers[(answers["survey"] == name) & answers["week"].isin(current)]
         else:  # lazy in an engine: the scan's tallies run there
             part = nw.from_native(answers).filter((nw.col("survey") == name) & nw.col("week").is_in(list(current)))
-        cols = [c for c in segments_by if _has_values(part, c)]  # a column with a value implies rows
+        cols = _with_values(part, list(segments_by))  # a column with a value implies rows
         if cols:
             native = part if isinstance(part, pd.DataFrame) else nw.to_native(part)
             scans.append(segments.scan(native, cols, metric=name, confidence=confidence,
@@ -1297,7 +1307,7 @@ def _detractor_factors_in_engine(r: Review) -> tuple[Any, list[str]]:
     d = a.filter((nw.col("survey") == "nps") & nw.col("week").is_in(list(r.trend)) & ~nw.col("score").is_null())
     d = d.with_columns((nw.col("score") < 7).alias("detractor"))
     columns = d.collect_schema().names()
-    factors = [c for c in r.segments_by if c in columns and _has_values(d, c)]
+    factors = _with_values(d, [c for c in r.segments_by if c in columns])
     keep = ["response_id", "submitted_at", "comment", "score", "week", "detractor", *factors]
     small = collect(d.select(*[c for c in dict.fromkeys(keep) if c in columns]))
     small = small.sort_values([c for c in ("submitted_at", "response_id") if c in small.columns], ignore_index=True)
