@@ -72,11 +72,11 @@ def scale_ws(tmp_path_factory):
     return folder
 
 
-def review(folder, engine: str, monkeypatch) -> tuple[list[dict], list[tuple[str, pd.DataFrame]]]:
+def review(folder, engine: str, monkeypatch, store: bool = False) -> tuple[list[dict], list[tuple[str, pd.DataFrame]]]:
     """The findings every section publishes (sorted by key) and the tables they show, on ``engine``."""
     seen: list[dict] = []
     monkeypatch.setattr(findings, "publish", lambda key, value, **kw: seen.append(findings.finding(key, value, **kw)))
-    r = mr.open_review(str(folder), period=PERIOD, weeks=WEEKS, today=TODAY, engine=engine, tally_store=False)
+    r = mr.open_review(str(folder), period=PERIOD, weeks=WEEKS, today=TODAY, engine=engine, tally_store=store)
     shown = []
     for name in SECTIONS:
         out = getattr(mr, name)(r)
@@ -103,11 +103,21 @@ def test_review_on_spark_local_equals_duckdb_on_a_million_rows(scale_ws, spark, 
             raise AssertionError(f"section {name}: the tables differ between Spark and DuckDB") from exc
 
 
+def test_review_on_spark_through_the_tally_store_cold_and_warm_equals_duckdb(scale_ws, spark, monkeypatch, tmp_path):
+    """The per-week tallies and the first-reply cache on Spark: a cold run fills the store, a warm one reads it; both
+    publish what DuckDB publishes without a store."""
+    folder = shutil.copytree(scale_ws, tmp_path / "ws")
+    want = review(folder, "duckdb", monkeypatch)[0]
+    assert review(folder, "spark", monkeypatch, store=True)[0] == want  # cold: every week tallied and stored
+    assert (folder / ".carelib" / "tallies" / "tickets" / "first_reply" / "manifest.json").is_file()
+    assert review(folder, "spark", monkeypatch, store=True)[0] == want  # warm: every week from the store
+
+
 def test_engine_regex_codes_on_spark_equal_python_auto_coding(spark):
     import narwhals as nw
 
     from carelib.qual.codebook import codebook_from_records
-    from carelib.qual.coding import auto_code, keyword_codes
+    from carelib.qual.coding import auto_code, keyword_codes, keyword_inputs, keyword_stages
 
     book = codebook_from_records([{"code": "late", "keywords": ["late", "delay*"], "exclude": ["announced"]},
                                   {"code": "king", "keywords": ["king", "where is my order"]},
@@ -121,6 +131,10 @@ def test_engine_regex_codes_on_spark_equal_python_auto_coding(spark):
         "id", *[e.alias(k) for k, e in keyword_codes(book, "text", "java").items()]).collect().to_pandas()
     got = {(int(r["id"]), c) for _, r in rows.iterrows() for c in ("late", "king", "app") if r[c]}
     assert got == want and len(want) >= 6
+    hits, codes = keyword_stages(book, "text", "java", prepared=True)  # each phrase once, as the drivers count them
+    staged = (nw.from_native(spark.createDataFrame(d)).with_columns(**keyword_inputs("text")).with_columns(**hits)
+              .select("id", *[e.alias(k) for k, e in codes.items()]).collect().to_pandas())
+    assert {(int(r["id"]), c) for _, r in staged.iterrows() for c in ("late", "king", "app") if r[c]} == want
 
 
 def test_duckdb_spark_session_is_the_module_session(spark):
