@@ -29,7 +29,7 @@ from carelib.report.tables import Table
 from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
 
-__all__ = ["Shown", "Captioned", "table", "display_options", "open_workspace", "redactor", "note", "table_weeks", "table_week_counts", "resolve_period", "the_case", "code_texts", "DATED",
+__all__ = ["Shown", "Captioned", "table", "display_options", "open_workspace", "redactor", "note", "table_weeks", "table_week_counts", "week_rows", "resolve_period", "the_case", "code_texts", "DATED",
            "load_report", "import_report", "export_accounting"]
 
 #: The time column of each dated table: what "latest" and the weekly windows read.
@@ -329,16 +329,38 @@ def table_week_counts(ws: Workspace, tables: Iterable[str] | None = None) -> dic
     return {t: _week_counts(ws, t, c) for t, c in wanted.items() if ws.has(t)}
 
 
+def week_rows(ws: Workspace, table: str, column: str, by: Iterable[str] = ()) -> pd.DataFrame:
+    """Rows of ``table`` with a date in ``column``, by ISO week (and ``by``), counted in the workspace's engine: one
+    tally, kept per week in the tally store when there is one (the overview and the metric review share it).
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace.
+    table, column : str
+        The table and its date column.
+    by : iterable of str
+        Columns counted by too.
+
+    Returns
+    -------
+    DataFrame
+        ``week``, the ``by`` columns and ``rows``.
+    """
+    keys = list(by)
+
+    def compute(kept: Any) -> pd.DataFrame:
+        return count_by(with_week_lazy(kept, column, dated=True), ["week", *keys], "rows")
+
+    return ws.tally(table, "rows", tuple(keys), compute, {"date": column})
+
+
 def _week_counts(ws: Workspace, table: str, column: str) -> pd.DataFrame:
     """Rows per ISO week of ``column`` (undated rows under a missing week); through the workspace's tally store when
     it keeps ``table``'s weeks (the dated rows per week; the undated ones are the rows kept less those)."""
     if ws.weeks(table) is None:
         return count_by(with_week_lazy(ws.lazy(table), column), "week", "rows")
-
-    def compute(kept: Any) -> pd.DataFrame:  # the key the metric review's week counts use: one tally for both
-        return count_by(with_week_lazy(kept, column, dated=True), "week", "rows")
-
-    dated = ws.tally(table, "rows", (), compute, {"date": column})[["week", "rows"]]
+    dated = week_rows(ws, table, column)[["week", "rows"]]
     undated = ws.rows_kept(table) - int(dated["rows"].sum())
     return pd.concat([dated, pd.DataFrame({"week": [None], "rows": [undated]})], ignore_index=True) if undated \
         else dated.reset_index(drop=True)

@@ -245,35 +245,27 @@ class Review:
     def survey_weeks(self, survey: str) -> pd.DataFrame:
         """The answers of ``survey`` tallied by week in the engine (``tally_nps`` or ``tally_scale`` columns; a week
         whose answers have no score has ``n`` 0), through the workspace's tally store when it has one."""
-        if survey not in self._tallies:
-            low, high, _, _ = BOXES.get(survey, (0, 10, 0, 0))
+        return self.boxes_by(survey)
 
-            def compute(kept: Any) -> pd.DataFrame:
-                a = with_week_lazy(kept, "submitted_at", dated=True).filter(nw.col("survey") == survey)
-                return metrics.tally_nps(a, "score", "week") if survey in ("nps", "enps") else \
-                    metrics.tally_scale(a, "score", "week", low, high)
-
-            self._tallies[survey] = self.ws.tally("responses", f"{survey}_boxes", (), compute,
-                                                  {"survey": survey, "scale": [low, high]})
-        return self._tallies[survey]
-
-    def boxes_by(self, survey: str, column: str) -> pd.DataFrame:
-        """:meth:`survey_weeks` by ``week`` and ``column`` (a segment), through the tally store when there is one."""
-        key = f"{survey}.{column}"
+    def boxes_by(self, survey: str, column: str | None = None) -> pd.DataFrame:
+        """:meth:`survey_weeks` by ``week`` and ``column`` (a segment) when given, through the tally store when
+        there is one."""
+        key, by = (f"{survey}.{column}", [column]) if column else (survey, [])
         if key not in self._tallies:
             low, high, _, _ = BOXES.get(survey, (0, 10, 0, 0))
 
             def compute(kept: Any) -> pd.DataFrame:
                 a = with_week_lazy(kept, "submitted_at", dated=True).filter(nw.col("survey") == survey)
-                return metrics.tally_nps(a, "score", ["week", column]) if survey in ("nps", "enps") else \
-                    metrics.tally_scale(a, "score", ["week", column], low, high)
+                return metrics.tally_nps(a, "score", ["week", *by]) if survey in ("nps", "enps") else \
+                    metrics.tally_scale(a, "score", ["week", *by], low, high)
 
-            self._tallies[key] = self.ws.tally("responses", f"{survey}_boxes", (column,), compute,
+            self._tallies[key] = self.ws.tally("responses", f"{survey}_boxes", tuple(by), compute,
                                                {"survey": survey, "scale": [low, high]})
         return self._tallies[key]
 
-    def counts_by(self, kind: str, column: str, by: str) -> pd.DataFrame:
-        """Rows of table ``kind`` by ``week`` and ``by``, counted in the engine, through the tally store when there is one.
+    def counts_by(self, kind: str, column: str, by: str | None = None) -> pd.DataFrame:
+        """Rows of table ``kind`` by ``week`` (and ``by`` when given), counted in the engine, through the tally store
+        when there is one.
 
         Parameters
         ----------
@@ -281,34 +273,23 @@ class Review:
             The table.
         column : str
             Its date column (the week's).
-        by : str
-            The column counted by (``category``, say).
+        by : str, optional
+            A column counted by too (``category``, say).
 
         Returns
         -------
         DataFrame
-            ``week``, ``by`` and ``rows``, one row per week and value with rows.
+            ``week``, ``by`` and ``rows``, one row per week (and value) with rows.
         """
         key = f"{kind}.{column}.{by}"
         if key not in self._tallies:
-            def compute(kept: Any) -> pd.DataFrame:
-                dated = with_week_lazy(kept, column, dated=True)
-                return metrics.count_by(dated, ["week", by], "rows")
-
-            self._tallies[key] = self.ws.tally(kind, "rows", (by,), compute, {"date": column})
+            self._tallies[key] = common.week_rows(self.ws, kind, column, [by] if by else [])
         return self._tallies[key]
 
     def week_counts(self, kind: str, column: str) -> pd.Series:
         """Rows of table ``kind`` per week of ``column``, counted in the engine (through the tally store when there
         is one): the counts :func:`carelib.analysis.review.rate_row` and ``count_row`` take."""
-        key = f"{kind}.{column}"
-        if key not in self._tallies:
-            def compute(kept: Any) -> pd.DataFrame:
-                return metrics.count_by(with_week_lazy(kept, column, dated=True), "week", "rows")
-
-            self._tallies[key] = self.ws.tally(kind, "rows", (), compute, {"date": column})
-        t = self._tallies[key]
-        return t.set_index("week")["rows"].astype("int64")
+        return self.counts_by(kind, column).set_index("week")["rows"].astype("int64")
 
     def rows_in(self, kind: str, column: str, weeks: list[str]) -> Any:
         """Rows of table ``kind`` whose week of ``column`` is one of ``weeks``, with that ``week``.
