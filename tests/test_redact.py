@@ -353,3 +353,48 @@ def test_a_long_list_of_ids_is_read_column_wise_with_the_loop_s_candidates(monke
         for k in ("values", "index", "raw"):
             np.testing.assert_array_equal(got[k], want[k])
         assert got["prefixes"] == want["prefixes"] and got["own"] == want["own"]
+
+
+def test_ids_as_an_arrow_array_give_the_list_s_pairs_and_pseudonyms(monkeypatch):
+    """Workspace.identifier_array hands the redactor a pyarrow array: the same pairs, places, numbers and redacted
+    text as the same ids in a Python list, through the column-wise path and through the loop."""
+    import numpy as np
+    import pyarrow as pa
+
+    from carelib.text import redact as R
+
+    rng = np.random.default_rng(7)
+    ids = [f"C{int(x):07d}" for x in rng.integers(0, 10**7, 6000)] + ["jdoe_1983", "@AB12345", "c0000042",
+                                                                      "C0000042", "admin", "1234", "Ann-Marie 77", None]
+    text = "Order C0000042 for ab12345, ask jdoe_1983, not admin or 1234"
+    for vector in (5000, 10**9):
+        monkeypatch.setattr(R, "VECTOR_IDS", vector)
+        listed = [x for x in dict.fromkeys(ids) if x is not None]
+        want = R._identifier_table(listed, "ID", ["the"])
+        got = R._identifier_table(pa.chunked_array([pa.array(ids, pa.string())]), "ID", ["the"])
+        assert got[0] == want[0] and got[1] == want[1]
+        for shape, w in want[2].shapes.items():
+            for k in ("values", "index", "raw"):
+                np.testing.assert_array_equal(got[2].shapes[shape][k], w[k])
+        assert R.Redactor(identifiers=pa.array(ids)).redact(text) == R.Redactor(identifiers=listed).redact(text)
+
+
+def test_workspace_roster_and_ids_are_the_same_on_every_engine(tmp_path):
+    """names(distinct=True) keeps the order of first rows and identifiers() is every id once, sorted as Python
+    sorts text, whether the workspace is read by pandas or queried in DuckDB (the 2 M-customer roster's path)."""
+    import pandas as pd
+
+    from carelib.data.tables import load_workspace
+
+    ids = ["C0000003", "C0000001", "émile_9", "Zed77", "C0000002", "ana_5"]
+    pd.DataFrame({"customer_id": ids, "first_seen": pd.Timestamp("2026-01-05"),
+                  "name": ["Bo Lind", "Ann Berg", "Bo Lind", None, "Émile Roux", "Ann Berg"]}
+                 ).to_parquet(tmp_path / "customers.parquet", index=False)
+    got = {}
+    for engine in ("pandas", "duckdb"):
+        ws = load_workspace(tmp_path, engine=engine)
+        got[engine] = (ws.names(), ws.names(distinct=True), ws.identifiers())
+    assert got["pandas"] == got["duckdb"]
+    names, distinct, found = got["duckdb"]
+    assert names == ["Bo Lind", "Ann Berg", "Bo Lind", "Émile Roux", "Ann Berg"]
+    assert distinct == ["Bo Lind", "Ann Berg", "Émile Roux"] and found == sorted(set(ids))

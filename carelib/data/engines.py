@@ -263,6 +263,11 @@ class Validated:
         frame = self.located if columns is None else self.located.select(_SOURCE, _ROW, *columns)
         return frame.sort(_SOURCE, _ROW).drop(_SOURCE, _ROW).collect().to_pandas()
 
+    def column_in_file_order(self, column: str) -> Any:
+        """One kept column as a pyarrow array in file order (a roster of millions never becomes Python objects)."""
+        frame = self.located.select(_SOURCE, _ROW, column).sort(_SOURCE, _ROW).select(column)
+        return frame.collect().to_arrow().column(0)
+
     @property
     def rows_kept(self) -> int:
         return self.rows_read - int(self.reasons["rows"].sum())

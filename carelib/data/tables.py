@@ -40,7 +40,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -795,8 +795,10 @@ class Workspace:
         return engines.validated_from_rows(scanned, spec, path.name, limit, got.drop(columns="week"),
                                            smp.drop(columns="week"))
 
-    def names(self, kind: str = "customers", column: str = "name") -> list[str]:
+    def names(self, kind: str = "customers", column: str = "name", *, distinct: bool = False) -> list[str]:
         """The people's names of table ``kind`` (the redaction roster); empty when there are none.
+
+        ``distinct``: each name once, in the order of its first row (the roster's pseudonym order).
 
         Examples
         --------
@@ -805,8 +807,36 @@ class Workspace:
         >>> Workspace(folder).names()
         []
         """
-        values = self._column(kind, column)
-        return [] if values is None else [str(v) for v in values.dropna()]
+        values = self._column_arrow(kind, column)
+        if values is None:
+            return []
+        if _is_text(values.type):  # a text column: its values as they are, millions at once
+            values = values.drop_null()
+            if distinct:
+                import pyarrow.compute as pc
+
+                values = pc.unique(values)  # in the order of first appearance
+            return values.to_pylist()
+        found = [str(v) for v in values.to_pandas().dropna()]
+        return list(dict.fromkeys(found)) if distinct else found
+
+    def _column_arrow(self, kind: str, column: str) -> Any:
+        """:meth:`_column` as a pyarrow array: on an engine straight from its result, no Python object per value."""
+        import pyarrow as pa
+
+        if not self.has(kind):
+            return None
+        if self.engine == "pandas" or kind in self._tables:
+            values = self._column(kind, column)
+            if values is None:
+                return None
+            try:
+                return pa.chunked_array([pa.Array.from_pandas(values)])
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in an object column: kept as objects
+                return pa.chunked_array([pa.array(values.map(lambda v: None if pd.isna(v) else str(v)), pa.string())])
+        if column not in self.lazy(kind).columns:
+            return None
+        return self._checked[kind].column_in_file_order(column)
 
     def _column(self, kind: str, column: str) -> pd.Series | None:
         """One column of table ``kind``'s kept rows in file order, None without it: from the loaded table, or
@@ -834,17 +864,29 @@ class Workspace:
         >>> Workspace(folder).identifiers()
         ['jdoe_1983']
         """
-        found: set[str] = set()
-        ids = self._column("customers", "customer_id")
+        return self.identifier_array().to_pylist()
+
+    def identifier_array(self) -> Any:
+        """:meth:`identifiers` as a pyarrow string array (sorted, each once): 2 M customer ids without a Python
+        object each, as :class:`carelib.text.redact.Redactor` takes them."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        parts = []
+        ids = self._column_arrow("customers", "customer_id")
         if ids is not None:
-            found.update(ids.dropna().astype(str))
-        del ids
+            parts.append(ids if _is_text(ids.type) else _as_text(ids.to_pandas()))
         for kind, table in self._tables.items():
             if "customer_id" in table.columns:
-                found.update(table["customer_id"].dropna().astype(str))
+                parts.append(_as_text(table["customer_id"]))
             if kind == "messages" and {"author_id", "author_role"} <= set(table.columns):
-                found.update(table.loc[table["author_role"] == "customer", "author_id"].dropna().astype(str))
-        return sorted(found)
+                parts.append(_as_text(table.loc[table["author_role"] == "customer", "author_id"]))
+        if not parts:
+            return pa.array([], pa.string())
+        found = pc.unique(pa.chunked_array([c for p in parts for c in p.cast(pa.string()).chunks], pa.string())
+                          .drop_null())
+        # code point order, as Python sorts text: UTF-8 bytes sort the same way
+        return found.take(pc.sort_indices(found))
 
     def optional(self, name: str) -> Path | None:
         """A file or folder of the workspace that is not a table (``codebook.yml``, ``interviews``), if present."""
@@ -973,3 +1015,23 @@ def load_workspace(folder: str | Path, errors: Errors = "raise", today: TodayLik
         The opened workspace; no table is read yet.
     """
     return Workspace(folder, errors=errors, today=today, engine=engine)
+
+
+def _is_text(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+
+
+def _as_text(values: pd.Series) -> Any:
+    """A column's non-empty values as text (``str`` of each, as :meth:`Workspace.identifiers` always gave)."""
+    import pyarrow as pa
+
+    values = values.dropna()
+    try:
+        got = pa.Array.from_pandas(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: each one as its text
+        got = None
+    if got is None or not _is_text(got.type):
+        got = pa.array([str(v) for v in values], pa.string())
+    return pa.chunked_array([got])

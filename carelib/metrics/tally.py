@@ -24,6 +24,9 @@ __all__ = ["keys_of", "z_value", "collect", "sum_flags", "tally_nps", "tally_nps
            "tally_scale_keys", "count_by"]
 
 
+_ROWS = "__rows"  # the histogram's count column (a name no table has)
+
+
 def keys_of(by: str | list[str] | None) -> list[str]:
     """Group columns as a list (``None`` → no groups, a name → one group)."""
     return [] if by is None else [by] if isinstance(by, str) else list(by)
@@ -202,17 +205,31 @@ def tally_scale_keys(data: Any, score: str, keys: list[str], low: int, high: int
     """
     frame = check.frame_with(data, func, [*keys, score])
     check.numeric_column(data, frame, score, f"an integer {low}-{high}", func)
-    whole = frame.collect_schema()[score].is_integer()  # integer scores: no cast, no rounding check (as tally_nps)
-    s = nw.col(score) if whole else nw.col(score).cast(nw.Float64)
-    present = ~s.is_null()
-    bad = (s < low) | (s > high) if whole else (s < low) | (s > high) | (s != s.round(0))
-    flags = {"n": present, "missing": ~present, "out_of_scale": present & bad}
-    flags |= {f"score_{v}": present & (s == v) for v in range(low, high + 1)}
-    out = sum_flags(frame.select([*keys, score]), keys, flags)
-    if keys:
-        out = out.sort_values(keys, ignore_index=True)
-    if int(out["out_of_scale"].sum()):
+    # the engine counts rows per (group, score value): a few rows per group, whatever the scale, and the plainest
+    # query there is (a short scale's counts are this histogram pivoted, in Arrow; an out-of-scale value shows in it)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hist = frame.select([*keys, score]).group_by([*keys, score]).agg(nw.len().alias(_ROWS))
+    hist = hist.collect().to_arrow() if isinstance(hist, nw.LazyFrame) else hist.to_arrow()
+    value, rows = hist.column(score), pc.cast(hist.column(_ROWS), pa.int64())
+    if pa.types.is_boolean(value.type):  # numeric_column lets no yes/no column through; kept exact all the same
+        value = pc.cast(value, pa.int64())
+    fvalue = pc.cast(value, pa.float64())
+    bad = pc.or_(pc.or_(pc.less(fvalue, low), pc.greater(fvalue, high)), pc.not_equal(fvalue, pc.round(fvalue)))
+    if pc.any(bad).as_py():
         check.out_of_scale(data, frame, score, low, high, func)
+    zero = pa.scalar(0, pa.int64())
+    cells = {"missing": pc.if_else(pc.is_null(value), rows, zero)}
+    cells |= {f"score_{v}": pc.if_else(pc.fill_null(pc.equal(fvalue, float(v)), False), rows, zero)
+              for v in range(low, high + 1)}
+    table = pa.table({**{k: hist.column(k) for k in keys}, **cells})
+    if keys:
+        table = table.group_by(keys, use_threads=False).aggregate([(c, "sum") for c in cells])  # names c_sum
+        out = table.to_pandas().rename(columns={f"{c}_sum": c for c in cells})
+        out = out.sort_values(keys, ignore_index=True)
+    else:
+        out = pd.DataFrame({c: [int(pc.sum(a).as_py() or 0)] for c, a in cells.items()})
     counts = [f"score_{v}" for v in range(low, high + 1)]
     out = out.astype({c: "int64" for c in [*counts, "missing"]})
     out["n"] = out[counts].sum(axis=1).astype("int64")

@@ -308,8 +308,9 @@ def redactor(ws: Workspace | Iterable[str] | Mapping[str, str] | None, *, greeti
         return Redactor(dict(ws) or None, greetings=greetings)
     if isinstance(ws, Workspace):  # its names, and its own ids of people (usernames, customer ids) in the text
         # the columns alone, through the engine; each name once (the roster's order, so the same pseudonyms)
-        names = list(dict.fromkeys(ws.names()))
-        return Redactor(names or None, greetings=greetings, identifiers=ws.identifiers() or None)
+        names = ws.names(distinct=True)
+        ids = ws.identifier_array()  # sorted, each once: pseudonyms that hold from run to run
+        return Redactor(names or None, greetings=greetings, identifiers=ids if len(ids) else None)
     return Redactor(list(ws or []) or None, greetings=greetings)
 
 

@@ -519,7 +519,7 @@ def run(ws: Any, source: str = "complaints", *, out: str | Path | None = None, t
     if redact is None:
         from carelib.text.redact import Redactor
 
-        redact = Redactor(list(dict.fromkeys(ws.names())) or None, identifiers=ws.identifiers() or None).redact
+        redact = Redactor(ws.names(distinct=True) or None, identifiers=_ids(ws)).redact
     seconds["roster"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     book, how = _book(ws, source, text_col, time_col, redact, sample_size=sample_size, seed=seed,
@@ -631,3 +631,9 @@ def run(ws: Any, source: str = "complaints", *, out: str | Path | None = None, t
         frame.to_csv(folder / f"{name}.csv", index=False)
     accounting.to_csv(folder / "accounting.csv")
     return result
+
+
+def _ids(ws: Any) -> Any:
+    """The workspace's identifiers for the redactor (a pyarrow array), None when there are none."""
+    ids = ws.identifier_array()
+    return ids if len(ids) else None

@@ -762,10 +762,20 @@ def _identifier_table(identifiers: Iterable[object] | Mapping[object, str] | Non
     if isinstance(identifiers, Mapping):
         items: Iterable[tuple[object, str | None]] = ((k, str(v)) for k, v in identifiers.items())
     else:
-        unique = list(dict.fromkeys(identifiers))
-        if len(unique) >= VECTOR_IDS and _SHAPED_IDS:
-            listed, buckets, prefix_codes = _candidates_vectorised(unique, skip)
-            return _identifier_pairs(listed, buckets, prefix_codes, label)
+        arrow = _arrow_text(identifiers)
+        if arrow is not None:  # a pyarrow array of text (Workspace.identifier_array): each once, in the order given
+            import pyarrow.compute as pc
+
+            arrow = pc.unique(arrow)
+            if len(arrow) >= VECTOR_IDS and _SHAPED_IDS:
+                listed, buckets, prefix_codes = _candidates_vectorised(arrow, skip)
+                return _identifier_pairs(listed, buckets, prefix_codes, label)
+            unique: list[object] = arrow.to_pylist()
+        else:
+            unique = list(dict.fromkeys(identifiers))
+            if len(unique) >= VECTOR_IDS and _SHAPED_IDS:
+                listed, buckets, prefix_codes = _candidates_vectorised(unique, skip)
+                return _identifier_pairs(listed, buckets, prefix_codes, label)
         items = ((k, None) for k in unique)
     listed: list[tuple[str, str | None, int]] = []
     seen: set[str] = set()
@@ -809,7 +819,20 @@ def _new_free_form(text: str, seen: set[str], skip: set[str]) -> bool:
     return True
 
 
-def _candidates_vectorised(unique: list[object], skip: set[str]
+def _arrow_text(values: object) -> Any:
+    """``values`` as one pyarrow string array when it is a pyarrow array or chunked array of text, else None."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow comes with pandas' engines
+        return None
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array) and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return values.cast(pa.string())
+    return None
+
+
+def _candidates_vectorised(unique: Any, skip: set[str]
                            ) -> tuple[list[tuple[str, str | None, int]], dict[tuple[str, int], dict[str, Any]],
                                       dict[str, int]]:
     """The loop of :func:`_identifier_table` over a plain list of identifiers, with those already of the bare
@@ -818,10 +841,14 @@ def _candidates_vectorised(unique: list[object], skip: set[str]
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        arr = pa.array(unique, pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the others are read one by one below
-        arr = pa.array([r if isinstance(r, str) else None for r in unique], pa.string())
+    if isinstance(unique, pa.Array):  # already text, each once (from _arrow_text)
+        arr = unique
+        unique = _ArrowItems(arr)
+    else:
+        try:
+            arr = pa.array(unique, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the others are read one by one below
+            arr = pa.array([r if isinstance(r, str) else None for r in unique], pa.string())
     # bare: no space to strip, no @, ASCII letters then digits (RE2's ``$`` is the end of the text, as fullmatch)
     bare = pc.fill_null(pc.match_substring_regex(arr, r"^[A-Za-z]{0,8}[0-9]{1,18}$"), False).to_numpy(
         zero_copy_only=False)
@@ -885,6 +912,19 @@ def _candidates_vectorised(unique: list[object], skip: set[str]
         buckets[(low, int(w))] = {"values": values[rows], "seq": seqs[rows].astype(np.int64),
                                   "raw": prefix[rows], "own": []}
     return listed, buckets, {str(p): i for i, p in enumerate(prefixes)}
+
+
+class _ArrowItems:
+    """Item access to a pyarrow array (``len`` and ``[i]`` as a Python value), for the few values read one by one."""
+
+    def __init__(self, arr: Any) -> None:
+        self._arr = arr
+
+    def __len__(self) -> int:
+        return len(self._arr)
+
+    def __getitem__(self, i: int) -> object:
+        return self._arr[int(i)].as_py()
 
 
 def _identifier_pairs(listed: list[tuple[str, str | None, int]], buckets: dict[tuple[str, int], dict[str, Any]],
