@@ -42,6 +42,18 @@ def cold(folder: Path) -> pd.DataFrame:
     return collect(out).sort_values("ticket_id", ignore_index=True)
 
 
+def histogram(folder: Path, store: bool = True) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The review's first-response histogram of every ticket week (through the store, or read cold), and the
+    store's line for it."""
+    from carelib.practices import metric_review as mr
+
+    r = mr.open_review(str(folder), period="latest", engine="duckdb", today=TODAY, weeks=WEEKS, tally_store=store)
+    got = r.response_tally([p.week for p in P.scan(folder, "tickets")])
+    report = r.ws.tally_report()
+    line = report[report["tally"] == "first_response_minutes"]
+    return got.reset_index(drop=True), (line.iloc[0] if len(line) else None)
+
+
 def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
 
@@ -73,12 +85,19 @@ def test_waiting_tickets_are_searched_in_new_weeks_and_a_changed_week_rejoins_on
         rewrite(folder, "messages", w, keep=lambda d: pc.invert(pc.equal(d["ticket_id"], target)))
 
     got, done = cached(folder)
-    assert done == {"reused": 0, "tallied": weeks[:-1]}
+    plain = lambda d: {k: d[k] for k in ("reused", "tallied")}  # noqa: E731
+    assert plain(done) == {"reused": 0, "tallied": weeks[:-1]}
+    assert done["waiting"][weeks[1]] >= 1 and set(done["keys"]) == set(weeks[:-1])
     same(got, cold(folder))
     assert pd.isna(got.loc[got["ticket_id"] == target, "first_response_at"]).all()
 
+    keys = done["keys"]
+    before, line = histogram(folder)
+    assert line is not None and line["weeks tallied"] == len(weeks) - 1
+    pd.testing.assert_frame_equal(before, histogram(folder, store=False)[0], check_dtype=False)
+    assert histogram(folder)[1]["weeks tallied"] == 0  # warm: every week's histogram from the store
     again, done = cached(folder)
-    assert done == {"reused": len(weeks) - 1, "tallied": []}
+    assert plain(done) == {"reused": len(weeks) - 1, "tallied": []} and done["keys"] == keys  # same digests
     same(again, got)
 
     # the next week arrives with an agent's reply to the waiting ticket
@@ -91,7 +110,17 @@ def test_waiting_tickets_are_searched_in_new_weeks_and_a_changed_week_rejoins_on
     got, done = cached(folder)
     assert last in done["tallied"] and weeks[1] in done["tallied"]  # the new week joined, the waiting one searched
     assert done["reused"] >= 1
+    # a week's digest (the first-response histogram's key) moves with what its first replies depend on
+    assert done["keys"][weeks[1]] != keys[weeks[1]] and done["keys"][weeks[0]] == keys[weeks[0]] != ""
     same(got, cold(folder))
+    # the histograms: the new week's, and each week that had a waiting ticket (its reply came, or the data's end
+    # it is censored at moved), computed again; the others from the store; all equal to a cold read
+    after, line = histogram(folder)
+    waited = {w for w in weeks[:-1] if done["waiting"].get(w) or keys[w] != done["keys"][w]}
+    assert {last, weeks[1]} <= set(line["tallied"].split(", ")) and line["weeks from the store"] >= 1
+    assert line["weeks tallied"] <= len(waited | {last}) + 1
+    pd.testing.assert_frame_equal(after, histogram(folder, store=False)[0], check_dtype=False)
+    assert not after.equals(before)
     assert got.loc[got["ticket_id"] == target, "first_response_at"].notna().all()
 
     # a message week rewritten: only the ticket weeks whose first replies could lie in it are joined again

@@ -98,23 +98,35 @@ def test_empty_scans_keep_their_columns():
     assert list(segments.scan(d, "team").columns) == SCAN_COLUMNS
 
 
+@pytest.mark.parametrize("moved", [True, False])
 @pytest.mark.parametrize(("metric", "high"), [("nps", 10), ("csat", 5)])
-def test_scan_in_duckdb_equals_the_pandas_scan_with_repeat_and_anonymous_respondents(metric, high):
-    """The cluster sums are computed in the engine (per respondent, then per level); every number equals pandas."""
+def test_scan_in_duckdb_equals_the_pandas_scan_with_repeat_and_anonymous_respondents(metric, high, moved):
+    """The cluster sums are computed in the engine (per respondent, then per level; every attribute from one
+    query); every number equals pandas: respondents who moved between levels or kept theirs, anonymous rows,
+    float and integer scores."""
     duckdb = pytest.importorskip("duckdb")
     rng = np.random.default_rng(3)
     n = 3000
+    who = [None if x < 0.2 else f"C{int(x * 400):04d}" for x in rng.random(n)]
+    home = {c: (rng.choice(["north", "south", "east", None]), rng.choice(["basic", "plus"])) for c in set(who) if c}
+    region = rng.choice(["north", "south", "east", None], n) if moved else \
+        [home[c][0] if c else rng.choice(["north", "south"]) for c in who]
+    plan = rng.choice(["basic", "plus", "pro"], n) if moved else [home[c][1] if c else "pro" for c in who]
     d = pd.DataFrame({"score": rng.integers(0 if metric == "nps" else 1, high + 1, n).astype(float),
-                      "region": rng.choice(["north", "south", "east", None], n),
-                      "customer_id": [None if x < 0.2 else f"C{int(x * 400):04d}" for x in rng.random(n)]})
+                      "region": region, "plan": plan, "customer_id": who})
     d.loc[rng.random(n) < 0.05, "score"] = np.nan
-    want = scan(d, ["region"], metric, min_n=10)
     con = duckdb.connect()
-    got = scan(con.from_df(d), ["region"], metric, min_n=10)
-    assert want["method"].iloc[0] == "cluster-robust"
-    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    for frame in (d, d.dropna(subset=["score"]).astype({"score": "int64"})):
+        want = scan(frame, ["region", "plan"], metric, min_n=10)
+        got = scan(con.from_df(frame), ["region", "plan"], metric, min_n=10)
+        assert want["method"].iloc[0] == "cluster-robust"
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+        one = scan(con.from_df(frame), ["region"], metric, min_n=10)  # one attribute: its own query
+        same = [c for c in SCAN_COLUMNS if c not in ("q_value", "flag")]  # (fewer tests: other q values)
+        pd.testing.assert_frame_equal(one[same], want.loc[want["attribute"] == "region", same].reset_index(drop=True),
+                                      check_dtype=False)
     bad = d.assign(score=d["score"].fillna(0) + high)  # out of scale: the same error either way
     with pytest.raises(Exception) as on_pandas:
-        scan(bad, ["region"], metric)
+        scan(bad, ["region", "plan"], metric)
     with pytest.raises(type(on_pandas.value), match="score"):
-        scan(con.from_df(bad), ["region"], metric)
+        scan(con.from_df(bad), ["region", "plan"], metric)

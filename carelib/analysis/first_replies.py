@@ -22,6 +22,7 @@ Only for week-partitioned ``tickets`` and ``messages`` whose footers prove each 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,8 @@ def first_replies(ws: Any, agent_roles: tuple[str, ...] = ("agent",)) -> tuple[A
         ``read(weeks=None)``: a lazy frame of the tickets kept by validation in those ticket weeks (default all),
         their columns and ``first_response_at`` (null while waiting), reading only those weeks' files; and what
         the cache did: ``reused`` (ticket weeks read from it) and ``tallied`` (the weeks joined or searched
-        again). None when the cache cannot be used.
+        again); and per ticket week, ``keys`` (a digest of everything its first replies depend on) and ``waiting``
+        (its tickets without a reply yet). None when the cache cannot be used.
     """
     tw, mw = ws.validation_keys("tickets"), ws.validation_keys("messages")
     if tw is None or mw is None or ws.placed_weeks("tickets", "created_at") is None \
@@ -110,7 +112,9 @@ def first_replies(ws: Any, agent_roles: tuple[str, ...] = ("agent",)) -> tuple[A
         return lazy if wanted is None else with_week_lazy(lazy, "created_at").filter(
             nw.col("week").is_in(list(wanted))).drop("week")
 
-    return read, {"reused": reused, "tallied": sorted([*full, *search])}
+    keys = {w: hashlib.sha256(json.dumps(e, sort_keys=True).encode()).hexdigest()[:32] for w, e in weeks.items()}
+    return read, {"reused": reused, "tallied": sorted([*full, *search]), "keys": keys,
+                  "waiting": {w: int(e["waiting"]) for w, e in weeks.items()}}
 
 
 def _write(root: Path, week: str, table: pa.Table) -> None:

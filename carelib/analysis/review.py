@@ -402,7 +402,8 @@ def count_row(events: pd.DataFrame, current: list[str], previous: list[str], tre
 
 def response_row(times: pd.DataFrame, current: list[str], previous: list[str], trend: list[str],
                  confidence: float = 0.95, rules: str = "western-electric", *, sla_minutes: float = 60.0,
-                 select: Callable[[list[str]], Any] | None = None) -> list[dict[str, Any]]:
+                 select: Callable[[list[str]], Any] | None = None,
+                 tally: Callable[[list[str]], pd.DataFrame] | None = None) -> list[dict[str, Any]]:
     """Two rows from :func:`carelib.metrics.response_times.ticket_times` output (with ``week``): median first
     response (Kaplan–Meier when tickets wait) and SLA attainment (share answered within ``sla_minutes``).
 
@@ -423,6 +424,11 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
     select : callable, optional
         ``select(weeks)``: the rows of ``times`` opened in those weeks (an engine frame that reads only their
         files, say); default :func:`in_weeks`.
+    tally : callable, optional
+        ``tally(weeks)``: the first-response histogram of the tickets opened in those weeks by ``week``
+        (:func:`carelib.metrics.response_times.tally_durations` of ``first_response_min``, ``responded``), kept
+        per week in a tally store, say; default computed from ``times``. Every figure comes from it: a window's
+        is its weeks' rows summed, so the two give the same numbers.
 
     Returns
     -------
@@ -432,23 +438,31 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
     """
     from carelib.metrics import response_times as rt
 
-    # times may be a pandas frame or lazy in an engine: filters run there, tallies come back
+    # times may be a pandas frame or lazy in an engine: filters run there, the histogram by week comes back
     pick = select or (lambda weeks: in_weeks(times, weeks))
-    now, before = pick(current), pick(previous)
-    counts = week_counts(times)
-    n_now, n_before = int(counts[counts.index.isin(current)].sum()), int(counts[counts.index.isin(previous)].sum())
+    hist = tally or (lambda weeks: rt.tally_durations(pick(weeks), "first_response_min", "responded", by="week"))
+    t = hist(sorted({*current, *previous, *trend}))
+    t = t.assign(week=t["week"].astype(str))
+
+    def summed(weeks: list[str]) -> pd.DataFrame:  # the window's histogram: its weeks' rows added up
+        part = t[t["week"].isin(weeks)]
+        return part.groupby("time", as_index=False, sort=True)[["events", "censored"]].sum()
+
+    now, before, weekly_t = summed(current), summed(previous), t[t["week"].isin(trend)]
+    n_now = int(now["events"].sum() + now["censored"].sum())
+    n_before = int(before["events"].sum() + before["censored"].sum())
     if n_now == 0:
         return [_row("first_response", "First response, median (min)", "minutes", note="no tickets in the window")]
-    q1 = rt.quantiles(now, "first_response_min", "responded", q=(0.5,), confidence=confidence).iloc[0]
-    q0 = rt.quantiles(before, "first_response_min", "responded", q=(0.5,)).iloc[0] if n_before else None
-    weekly = rt.quantiles(in_weeks(times, trend), "first_response_min", "responded", "week", q=(0.5,))
+    q1 = rt.quantiles_of_tally(now, q=(0.5,), confidence=confidence).iloc[0]
+    q0 = rt.quantiles_of_tally(before, q=(0.5,)).iloc[0] if n_before else None
+    weekly = rt.quantiles_of_tally(weekly_t, "week", q=(0.5,))
     chart = spc.xmr(weekly["p50"], weekly["week"])
     med = _row("first_response", "First response, median (min)", "minutes", value=q1["p50"], ci_low=q1["p50_low"],
                ci_high=q1["p50_high"], previous=q0["p50"] if q0 is not None else np.nan,
                change=q1["p50"] - q0["p50"] if q0 is not None else np.nan, n=int(q1["n"]),
                signal=_signal(chart, current, rules), note=q1["note"])
-    s1 = rt.sla(now, "first_response_min", sla_minutes, "responded", confidence=confidence).iloc[0]
-    s0 = rt.sla(before, "first_response_min", sla_minutes, "responded").iloc[0] if n_before else None
+    s1 = rt.sla_of_tally(now, sla_minutes, confidence=confidence).iloc[0]
+    s0 = rt.sla_of_tally(before, sla_minutes).iloc[0] if n_before else None
     label = f"Answered within {sla_minutes:g} min"
     if s0 is not None:
         res = share_difference(np.array([s1["successes"]], float), np.array([s1["trials"]], float),
@@ -456,7 +470,7 @@ def response_row(times: pd.DataFrame, current: list[str], previous: list[str], t
         extra = {"previous": s0["share"], "change": s1["share"] - s0["share"], "p_value": float(res["p_value"][0])}
     else:
         extra = {}
-    ws = rt.sla(in_weeks(times, trend), "first_response_min", sla_minutes, "responded", by="week")
+    ws = rt.sla_of_tally(weekly_t, sla_minutes, "week")
     chart = spc.p_chart(ws["successes"], ws["trials"], ws["week"])
     sla_row = _row("sla", label, "share", value=s1["share"], ci_low=s1["ci_low"], ci_high=s1["ci_high"],
                    n=int(s1["trials"]), signal=_signal(chart, current, rules), **extra)

@@ -169,6 +169,77 @@ def _cluster_sums_in_engine(data: Any, attr: str, metric: str, score: str, who: 
     return t
 
 
+#: respondents whose per-respondent sums may come back from the engine at once (every attribute in one query)
+COMBINED_ROWS = 20_000_000
+
+
+def _cluster_sums_combined(data: Any, attrs: list[str], metric: str, score: str, who: str | None
+                           ) -> dict[str, pd.DataFrame] | None:
+    """:func:`_cluster_sums_in_engine` of every attribute in ``attrs`` from one engine query: the tally per
+    (respondent, level of every attribute), then each attribute's sums from it in Arrow. A respondent who answered
+    from one combination of levels (nearly all) is one row of it; one who moved between levels is summed per level
+    of each attribute, as the per-attribute query does. Same integer sums. None on Spark (a cluster's respondents
+    do not belong in its driver), or when the engine holds more than :data:`COMBINED_ROWS` such rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    native = nw.from_native(data)
+    if native.implementation.is_spark_like() or len(attrs) < 2 or len(set(attrs)) < len(attrs) or who in attrs:
+        return None
+    low, high, a, b = (0, 10, 9, 10) if metric in ("nps", "enps") else BOXES[metric]
+    frame = check.frame_with(data, "scan", [*attrs, score, *([who] if who else [])])
+    check.numeric_column(data, frame, score, f"an integer {low}-{high}",
+                         "tally_nps" if metric in ("nps", "enps") else "tally_scale")
+    whole = frame.collect_schema()[score].is_integer()
+    s = nw.col(score) if whole else nw.col(score).cast(nw.Float64)
+    present = ~s.is_null()
+    one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
+    flag = lambda e: nw.when(e).then(one).otherwise(zero)  # noqa: E731
+    out_of = (s < low) | (s > high) if whole else (s < low) | (s > high) | (s != s.round(0))
+    rows = {"m": flag(present), "good": flag(present & (s >= a) & (s <= b)), "bad": flag(present & out_of)}
+    if metric in ("nps", "enps"):
+        rows["poor"] = flag(present & (s <= 6))
+    keys = [*attrs, *([who] if who else [])]
+    g = (frame.select(*keys, **rows).group_by(keys).agg(*[nw.col(c).sum() for c in rows])
+         .filter(nw.col("m") > 0))  # a score out of its scale is present: its group stays, counted in bad
+    got = g.collect().to_arrow() if isinstance(g, nw.LazyFrame) else g.to_arrow()
+    if got.num_rows > COMBINED_ROWS:
+        return None
+    if pc.sum(got["bad"]).as_py():
+        _tallies(data, [attrs[0]], metric, score)  # raises the tally's own error on a score out of its scale
+    cast = {c: pc.cast(got[c], pa.float64()) for c in ("m", "good", *(["poor"] if "poor" in rows else []))}
+    got = got.select(keys)
+    for c, v in cast.items():
+        got = got.append_column(c, v)
+    if who is not None:  # a respondent in more than one row moved between levels: summed per level below
+        known = pc.drop_null(got[who])
+        moved = len(known) != pc.count_distinct(known).as_py()
+    else:
+        moved = False
+    out = {}
+    sums = ["k", "m", "y", "yy", "ym", "mm", "clustered"]
+    for attr in attrs:
+        t = got
+        if moved:
+            t = t.group_by([attr, who], use_threads=False).aggregate([(c, "sum") for c in cast])
+            t = t.rename_columns([c.removesuffix("_sum") for c in t.column_names])
+        m = t["m"]
+        y = pc.subtract(t["good"], t["poor"]) if "poor" in rows else t["good"]
+        absy = pc.add(t["good"], t["poor"]) if "poor" in rows else t["good"]
+        anon = pc.is_null(t[who]) if who is not None else pa.array(np.ones(t.num_rows, dtype=bool))
+        cols = {"k": pc.if_else(anon, m, 1.0), "m": m, "y": y, "yy": pc.if_else(anon, absy, pc.multiply(y, y)),
+                "ym": pc.if_else(anon, y, pc.multiply(y, m)), "mm": pc.if_else(anon, m, pc.multiply(m, m)),
+                "clustered": pc.cast(pc.and_(pc.invert(anon), pc.greater(m, 1.0)), pa.int64())}
+        per = pa.table({attr: t[attr], **cols}).group_by([attr], use_threads=False).aggregate(
+            [(c, "sum") for c in sums])
+        f = per.to_pandas().rename(columns={f"{c}_sum": c for c in sums})
+        f[attr] = f[attr].astype(object).where(f[attr].notna(), MISSING)
+        f = f.groupby(attr, as_index=False, sort=True)[sums].sum()
+        f["clustered"] = f["clustered"].astype("int64")
+        out[attr] = f
+    return out
+
+
 def _ratio_test(s: pd.DataFrame, total: pd.Series, confidence: float, scale: float) -> dict[str, np.ndarray]:
     """Segment against the rest with cluster-robust (linearised) variances of the two ratio estimates.
 
@@ -260,7 +331,11 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
     if not isinstance(min_n, int) or min_n < 1:
         raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
     who = respondent_column(data, respondent)
-    parts = [_scan_attribute(data, attr, metric, score, confidence, min_n, who) for attr in keys_of(by)]
+    attrs = keys_of(by)
+    together = None if isinstance(data, pd.DataFrame) or metric not in ("nps", "enps", *BOXES) else \
+        _cluster_sums_combined(data, attrs, metric, score, who)  # one engine query for every attribute
+    parts = [_scan_attribute(data, attr, metric, score, confidence, min_n, who,
+                             together[attr] if together is not None else None) for attr in attrs]
     if not parts:
         return pd.DataFrame(columns=SCAN_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
@@ -280,9 +355,10 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
 
 
 def _scan_attribute(data: Any, attr: str, metric: str, score: str, confidence: float, min_n: int,
-                    who: str | None) -> pd.DataFrame:
-    """The rows of :func:`scan` for one attribute (without ``q_value`` and ``flag``)."""
-    c = _cluster_sums(data, attr, metric, score, who)
+                    who: str | None, sums: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of :func:`scan` for one attribute (without ``q_value`` and ``flag``); ``sums``: its
+    :func:`_cluster_sums` when already counted."""
+    c = _cluster_sums(data, attr, metric, score, who) if sums is None else sums
     total = c.drop(columns=attr).sum()
     nps_like = metric in ("nps", "enps")
     if bool(total["clustered"]):

@@ -692,6 +692,37 @@ class Workspace:
                 return got.copy()
         return compute(self.lazy(kind))
 
+    def tally_keyed(self, kind: str, metric: str, grouping: tuple[str, ...], keys: dict[str, str], compute,
+                    params: dict | None = None) -> pd.DataFrame:
+        """A per-week tally kept in the tally store under keys the caller gives (what each week depends on, when
+        that is more than the week's own files: a ticket week's first replies, say).
+
+        Parameters
+        ----------
+        kind, metric, grouping, params
+            As :meth:`tally`.
+        keys : dict of str to str
+            Every week to tally, with the digest of all its rows depend on; a week is computed again when its
+            digest changed.
+        compute : callable
+            ``compute(weeks)``: the tally rows of exactly those weeks, with ``week``.
+
+        Returns
+        -------
+        DataFrame
+            The rows of every week of ``keys``, sorted by week and grouping (computed whole when the store
+            cannot be written).
+        """
+        memo = (kind, metric, grouping, repr(sorted((params or {}).items())), "keyed")
+        if memo in self._memo:
+            return self._memo[memo].copy()
+        got = self._store_tally(kind, metric, grouping, keys, compute, params or {}) \
+            if self.tally_store is not None else None
+        if got is None:
+            got = compute(sorted(keys))
+        self._memo[memo] = got
+        return got.copy()
+
     def _store_tally(self, kind: str, metric: str, grouping: tuple[str, ...], weeks: dict[str, str], compute,
                      params: dict) -> pd.DataFrame | None:
         """The tally through the store, its line in :meth:`tally_report`; None when the store cannot be written."""

@@ -190,7 +190,25 @@ class Review:
         if cached is None:
             return None
         self.ws.note_tally("tickets", "first_reply", cached[1])
+        self._reply_weeks = cached[1]
         return cached[0]
+
+    def response_tally(self, weeks: list[str]) -> pd.DataFrame:
+        """The first-response histogram (1-minute bins, waiting tickets censored at the data's end) of the tickets
+        opened in ``weeks``, by ``week``: :func:`carelib.metrics.response_times.tally_durations` of
+        :meth:`ticket_times_in`. With the first-reply cache it is kept per ticket week in the tally store, keyed by
+        what that week's first replies depend on and, while some of its tickets wait, the data's end: a re-review
+        reads the histograms of unchanged weeks instead of their tickets."""
+        def compute(wanted: list[str]) -> pd.DataFrame:
+            return rt.tally_durations(self.ticket_times_in(wanted), "first_response_min", "responded", by="week")
+
+        if not (self.on_engine and {"tickets", "messages"} <= self.have and self._first_replies is not None):
+            return compute(weeks)
+        info, end = self._reply_weeks, str(self._data_end)
+        keys = {w: k + (f"|{end}" if info["waiting"].get(w) else "") for w, k in info["keys"].items()}
+        t = self.ws.tally_keyed("tickets", "first_response_minutes", ("time",), keys, compute,
+                                {"duration": "first_response_min", "resolution": 1.0, "layout": 1})
+        return t[t["week"].isin(list(weeks))].reset_index(drop=True)
 
     def ticket_times_in(self, weeks: list[str]) -> Any:
         """:attr:`ticket_times` of the tickets opened in ``weeks``: on an engine with the first-reply cache, a lazy
@@ -550,7 +568,8 @@ def _headline_rows(r: Review) -> list:
     elif "complaints" in r.have:  # no orders to divide by: complaints per week
         rows.append(review.count_row(_counted(r, "complaints", "received_at"), *args))
     if r.ticket_times is not None:
-        rows += review.response_row(r.ticket_times, *args, sla_minutes=r.sla_minutes, select=r.ticket_times_in)
+        rows += review.response_row(r.ticket_times, *args, sla_minutes=r.sla_minutes, select=r.ticket_times_in,
+                                    tally=r.response_tally)
     return rows
 
 
@@ -1067,6 +1086,28 @@ def _with_values(frame: Any, columns: list[str]) -> list[str]:
     return [c for c in held if int(counts[c].iloc[0]) > 0]
 
 
+def _held_by_survey(answers: Any, current: list[str], columns: list[str], surveys: tuple[str, ...]
+                    ) -> dict[str, tuple[list[str], str | None]]:
+    """Per survey, over the answers of the weeks ``current``: those of ``columns`` with a value in some row, and the
+    respondent column :func:`carelib.analysis.segments.respondent_column` would take (None: all anonymous).
+    One count of every column by survey, in one query (the engine reads the window once for all of them)."""
+    f = nw.from_native(answers)
+    names = f.collect_schema().names()
+    wanted = list(dict.fromkeys([c for c in [*columns, *segments.RESPONDENT_COLUMNS] if c in names]))
+    out: dict[str, tuple[list[str], str | None]] = {s: ([], None) for s in surveys}
+    if not wanted:
+        return out
+    part = f.filter(nw.col("survey").is_in(list(surveys)) & nw.col("week").is_in(list(current)))
+    counts = sum_flags(part, ["survey"], {f"_c{i}": ~nw.col(c).is_null() for i, c in enumerate(wanted)})
+    for row in counts.to_dict("records"):
+        if row["survey"] not in out:
+            continue
+        has = {c for i, c in enumerate(wanted) if int(row[f"_c{i}"]) > 0}
+        out[row["survey"]] = ([c for c in columns if c in has],
+                              next((c for c in segments.RESPONDENT_COLUMNS if c in has), None))
+    return out
+
+
 def _has_values(frame: Any, column: str) -> bool:
     """Whether ``frame`` (pandas or lazy in an engine) has ``column`` with a value in some row (counted there)."""
     f = nw.from_native(frame)
@@ -1080,8 +1121,10 @@ def hour_of_week(r: Review) -> common.Shown:
     if not {"tickets", "messages"} <= r.have:
         return common.Shown()
     if r.on_engine:  # counts and medians per weekday and hour in the engine: 168 cells come back
+        # the weeks with a ticket: those of the first-response histogram (kept per week in the tally store)
+        weeks = r.response_tally(r.trend)["week"].nunique()
         load, median = _hour_of_week_in_engine(review.in_weeks(r.ticket_times, r.trend), "created_at",
-                                               "first_response_min")
+                                               "first_response_min", weeks)
     else:
         recent = r.times[r.times["week"].isin(r.trend)]
         load = rt.hour_of_week(recent, "created_at")
@@ -1091,7 +1134,8 @@ def hour_of_week(r: Review) -> common.Shown:
     return common.Shown()
 
 
-def _hour_of_week_in_engine(times: Any, time: str, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _hour_of_week_in_engine(times: Any, time: str, value: str, weeks: int | None = None
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`carelib.metrics.response_times.hour_of_week` of ``times`` (lazy, with ``week``) counted in its engine:
     tickets per week in each weekday and hour (rows / distinct weeks), and the median of ``value`` per cell."""
     f = nw.from_native(times).filter(~nw.col(time).is_null())
@@ -1100,7 +1144,7 @@ def _hour_of_week_in_engine(times: Any, time: str, value: str) -> tuple[pd.DataF
                            t.dt.hour().cast(nw.Int64).alias("_hour"))
     got = collect(cells.group_by("_weekday", "_hour").agg(
         nw.len().cast(nw.Int64).alias("rows"), nw.col(value).cast(nw.Float64).median().alias("median")))
-    weeks = max(1, len(metrics.count_by(f, "week")))
+    weeks = max(1, len(metrics.count_by(f, "week")) if weeks is None else weeks)  # distinct weeks with a row
 
     def grid(values: pd.Series) -> pd.DataFrame:
         out = values.set_axis(pd.MultiIndex.from_frame(got[["_weekday", "_hour"]].astype(int),
@@ -1136,16 +1180,17 @@ def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterabl
         nothing could be scanned.
     """
     scans = []
+    held = _held_by_survey(answers, current, list(segments_by), ("nps", "csat"))
     for name in ("nps", "csat"):
         if isinstance(answers, pd.DataFrame):
             part = answers[(answers["survey"] == name) & answers["week"].isin(current)]
         else:  # lazy in an engine: the scan's tallies run there
             part = nw.from_native(answers).filter((nw.col("survey") == name) & nw.col("week").is_in(list(current)))
-        cols = _with_values(part, list(segments_by))  # a column with a value implies rows
+        cols, who = held[name]  # a column with a value implies rows
         if cols:
             native = part if isinstance(part, pd.DataFrame) else nw.to_native(part)
-            scans.append(segments.scan(native, cols, metric=name, confidence=confidence,
-                                       min_n=min_n).assign(metric=name))
+            scans.append(segments.scan(native, cols, metric=name, confidence=confidence, min_n=min_n,
+                                       respondent=who).assign(metric=name))
     return pd.concat(scans, ignore_index=True) if scans else pd.DataFrame()
 
 
