@@ -513,6 +513,32 @@ def with_week_lazy(frame: Any, column: str, *, dated: bool = False) -> nw.LazyFr
     return frame.with_columns(iso_week_expr(column).alias("week"))
 
 
+def with_known_weeks_lazy(frame: Any, column: str, weeks: Iterable[str]) -> nw.LazyFrame:
+    """``frame`` with ``week`` where the date in ``column`` lies in one of ``weeks`` (null elsewhere): compared with
+    the weeks' bounds rather than formatted, for the rows of a few week partitions already checked to lie in their
+    weeks (a filter to those weeks then keeps exactly the rows :func:`with_week_lazy` would keep, at the cost of a
+    few comparisons per row instead of formatting every date).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"at": pd.to_datetime(["2026-05-11 00:00", "2026-05-17 23:59", "2026-05-18", None])})
+    >>> nw.to_native(with_known_weeks_lazy(f, "at", ["2026-W20"]).collect())["week"].tolist()
+    ['2026-W20', '2026-W20', None, None]
+    """
+    from carelib.periods import week_bounds
+
+    frame = nw.from_native(frame).lazy()
+    if column not in frame.collect_schema().names():
+        raise DataError(f"expected a column {column!r}; columns are {frame.collect_schema().names()}")
+    c = nw.col(column)
+    label: Any = nw.lit(None, nw.String)
+    for w in sorted(set(weeks), reverse=True):
+        lo, hi = week_bounds(w)
+        label = nw.when((c >= lo.to_pydatetime()) & (c < hi.to_pydatetime())).then(nw.lit(w, nw.String)).otherwise(label)
+    return frame.with_columns(label.alias("week"))
+
+
 def _spark_week(sdf: Any, column: str) -> Any:
     """Spark's own ISO week: ``weekofyear`` (ISO 8601) and the year of the week's Thursday. A far smaller plan than
     :func:`iso_week_expr` (Spark formats no week-based year), so each query plans and compiles faster."""

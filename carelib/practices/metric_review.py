@@ -32,7 +32,7 @@ from carelib import metrics, periods
 from carelib.analysis import drivers, review, segments
 from carelib.analysis.first_replies import first_replies
 from carelib.analysis.tallies import TallyStore
-from carelib.data.engines import with_week_lazy
+from carelib.data.engines import with_known_weeks_lazy, with_week_lazy
 from carelib.data.tables import Workspace, load_workspace
 from carelib.errors import DataError, ParameterError
 from carelib.exports import readable
@@ -334,7 +334,8 @@ class Review:
         if placed is None:
             return review.in_weeks(self.lazy(kind, column), weeks)
         have = [w for w in weeks if w in set(placed)] or placed[:1]  # none: one week's files, filtered to nothing
-        return review.in_weeks(with_week_lazy(self.ws.lazy_weeks(kind, have), column), weeks)
+        # the footers prove each file's dates lie in its week: the week by comparison with the bounds
+        return review.in_weeks(with_known_weeks_lazy(self.ws.lazy_weeks(kind, have), column, have), weeks)
 
     def window_answers(self) -> Any:
         """The answers with their ``week`` for a section that reads only the weeks under review: on an engine with
@@ -346,7 +347,8 @@ class Review:
             return self.lazy("responses", "submitted_at")
         for s in self.surveys:  # a row outside its partition's week fails here, before any week is pruned
             self.survey_weeks(s)
-        return with_week_lazy(self.ws.lazy_weeks("responses", have), "submitted_at")
+        # every dated row of these files lies in its partition's week (checked above): its week by comparison
+        return with_known_weeks_lazy(self.ws.lazy_weeks("responses", have), "submitted_at", have)
 
     @cached_property
     def _tallies(self) -> dict[str, pd.DataFrame]:
