@@ -377,6 +377,11 @@ def test_ids_as_an_arrow_array_give_the_list_s_pairs_and_pseudonyms(monkeypatch)
             for k in ("values", "index", "raw"):
                 np.testing.assert_array_equal(got[2].shapes[shape][k], w[k])
         assert R.Redactor(identifiers=pa.array(ids)).redact(text) == R.Redactor(identifiers=listed).redact(text)
+        ordered = sorted(listed)  # strictly ascending (as a workspace gives them): read as they are
+        got = R._identifier_table(pa.array(ordered), "ID", ["the"])
+        assert got[0] == R._identifier_table(ordered, "ID", ["the"])[0]
+    twice = pa.array(["C0000001", None, "C0000001", "C0000002"])  # a null between: still each id once
+    assert dict(R.Redactor(identifiers=twice).identifiers_) == {"C0000001": "ID A", "C0000002": "ID B"}
 
 
 def test_workspace_roster_and_ids_are_the_same_on_every_engine(tmp_path):

@@ -916,8 +916,8 @@ class Workspace:
             return pa.array([], pa.string())
         found = pc.unique(pa.chunked_array([c for p in parts for c in p.cast(pa.string()).chunks], pa.string())
                           .drop_null())
-        # code point order, as Python sorts text: UTF-8 bytes sort the same way
-        return found.take(pc.sort_indices(found))
+        # code point order, as Python sorts text: UTF-8 bytes sort the same way (ids written in order: no sort)
+        return found if _ascending(found) else found.take(pc.sort_indices(found))
 
     def optional(self, name: str) -> Path | None:
         """A file or folder of the workspace that is not a table (``codebook.yml``, ``interviews``), if present."""
@@ -1066,3 +1066,14 @@ def _as_text(values: pd.Series) -> Any:
     if got is None or not _is_text(got.type):
         got = pa.array([str(v) for v in values], pa.string())
     return pa.chunked_array([got])
+
+
+def _ascending(values: Any) -> bool:
+    """Whether a pyarrow array of text is in strictly ascending order (so sorted and each value once)."""
+    import pyarrow.compute as pc
+
+    if values.null_count:
+        return False
+    if len(values) < 2:
+        return True
+    return bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())

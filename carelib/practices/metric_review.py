@@ -551,7 +551,8 @@ def the_case(r: Review) -> common.Shown:
     """The customer the review opens with (:func:`common.the_case` over the window), published as ``case``."""
     shown = common.the_case(r.ws, r.period, weeks=r.window, seed=r.seed, redact=r.redact)
     if {"complaints", "tickets", "messages"} <= r.have:
-        r.ws.names()  # the roster is read right after the case (the load report's order), even unused
+        if r.ws.has("customers"):  # the roster is validated right after the case (the load report's order)
+            r.ws.lazy("customers")
     return shown
 
 

@@ -68,7 +68,9 @@ KEYWORD_RULE_THRESHOLD = 0.35
 
 @lru_cache(maxsize=1)
 def _every_char() -> str:
-    return "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    """Every Unicode code point but the surrogates, as one string (decoded at once: 5 ms, not 350)."""
+    codes = np.arange(0x110000, dtype="<u4")
+    return codes[(codes < 0xD800) | (codes > 0xDFFF)].tobytes().decode("utf-32-le")
 
 
 @lru_cache(maxsize=256)

@@ -766,7 +766,9 @@ def _identifier_table(identifiers: Iterable[object] | Mapping[object, str] | Non
         if arrow is not None:  # a pyarrow array of text (Workspace.identifier_array): each once, in the order given
             import pyarrow.compute as pc
 
-            arrow = pc.unique(arrow)
+            if arrow.null_count or (len(arrow) > 1 and not pc.all(pc.less(arrow.slice(0, len(arrow) - 1),
+                                                                          arrow.slice(1))).as_py()):
+                arrow = pc.unique(arrow)  # (strictly ascending, as Workspace.identifier_array gives: each once)
             if len(arrow) >= VECTOR_IDS and _SHAPED_IDS:
                 listed, buckets, prefix_codes = _candidates_vectorised(arrow, skip)
                 return _identifier_pairs(listed, buckets, prefix_codes, label)
