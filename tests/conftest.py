@@ -93,7 +93,7 @@ SHARED_GROUPS = {"test_pii_corpus.py": "hostile", "test_injection.py": "hostile"
 # longest first, so the two workers do not end with one of them alone on a four-minute file. Only the order
 # depends on these numbers; a unit not listed counts one second a test.
 MEASURED_SECONDS = {
-    "hostile": 137, "test_playbooks_real.py": 118, "test_reports_real_text.py": 108, "test_voc_notebook.py": 64,
+    "hostile": 137, "test_playbooks_real.py": 118, "test_engines_spark.py": 75, "test_reports_real_text.py": 108, "test_voc_notebook.py": 64,
     "test_cli.py": 53, "test_playbook.py": 53, "test_reports_real_weekly.py": 30, "test_metric_review_notebook.py": 27,
     "test_metrics.py": 26, "test_service_notebooks.py": 25, "test_runner.py": 22, "metric_review.ipynb": 18,
     "test_incremental_review.py": 15, "test_segments_journeys.py": 15, "service_quality.ipynb": 14,

@@ -23,9 +23,9 @@ from carelib.practices import metric_review as mr
 from carelib.report import findings
 from tests.conftest import need
 
-#: `make test-scale`, which CI runs after `make test` (.ci/run): the whole review on Spark takes ~55 s alone on two
-#: cores, ~95 s beside make test's other worker, and make test would pass its 6 minutes (measured 6 min 20 s).
-pytestmark = pytest.mark.scale
+#: The parity of the review (every finding and table) runs in `make test`; the runs through the tally store and the
+#: voice of the customer on Spark are `make test-scale` (CI runs it after `make test`, .ci/run).
+scale = pytest.mark.scale
 
 #: Scale units and weeks of the generated workspace (2025-W48 … 2026-W07): ~0.9 M rows over all tables, in few
 #: partitions (Spark pays per file and per query, not per row).
@@ -103,6 +103,7 @@ def test_review_on_spark_local_equals_duckdb_on_a_million_rows(scale_ws, spark, 
             raise AssertionError(f"section {name}: the tables differ between Spark and DuckDB") from exc
 
 
+@scale
 def test_review_on_spark_through_the_tally_store_cold_and_warm_equals_duckdb(scale_ws, spark, monkeypatch, tmp_path):
     """The per-week tallies and the first-reply cache on Spark: a cold run fills the store, a warm one reads it; both
     publish what DuckDB publishes without a store."""
@@ -141,6 +142,7 @@ def test_duckdb_spark_session_is_the_module_session(spark):
     assert engines.spark_session("x").sparkContext.master == "local[2]"
 
 
+@scale
 def test_voice_of_the_customer_on_spark_scores_every_text_as_duckdb(spark, scale_ws, tmp_path):
     """``at_scale.run`` on Spark: the texts are redacted and scored on the executors (``mapInPandas``); with the
     same theme book every text gets what the DuckDB run gives it, and the counts are the same."""

@@ -522,9 +522,9 @@ def with_known_weeks_lazy(frame: Any, column: str, weeks: Iterable[str]) -> nw.L
     Examples
     --------
     >>> import pandas as pd
-    >>> f = pd.DataFrame({"at": pd.to_datetime(["2026-05-11 00:00", "2026-05-17 23:59", "2026-05-18", None])})
-    >>> nw.to_native(with_known_weeks_lazy(f, "at", ["2026-W20"]).collect())["week"].tolist()
-    ['2026-W20', '2026-W20', None, None]
+    >>> f = pd.DataFrame({"at": pd.to_datetime(["2026-05-11 00:00", "2026-05-17 23:59", "2026-05-18 00:00", None])})
+    >>> with_known_weeks_lazy(f, "at", ["2026-W20"]).collect().to_pandas()["week"].fillna("-").tolist()
+    ['2026-W20', '2026-W20', '-', '-']
     """
     from carelib.periods import week_bounds
 

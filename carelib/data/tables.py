@@ -829,7 +829,16 @@ class Workspace:
     def names(self, kind: str = "customers", column: str = "name", *, distinct: bool = False) -> list[str]:
         """The people's names of table ``kind`` (the redaction roster); empty when there are none.
 
-        ``distinct``: each name once, in the order of its first row (the roster's pseudonym order).
+        Parameters
+        ----------
+        kind, column : str
+            The table and its column of names.
+        distinct : bool
+            Each name once, in the order of its first row (the roster's pseudonym order).
+
+        Returns
+        -------
+        list of str
 
         Examples
         --------

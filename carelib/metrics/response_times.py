@@ -402,6 +402,18 @@ def quantiles_of_tally(t: pd.DataFrame, by: str | list[str] | None = None, q: It
     """:func:`quantiles` from a :func:`tally_durations` table: a tally kept per week (the tally store) gives the
     weeks' quantiles, and summed over weeks, a window's, without reading a ticket again.
 
+    Parameters
+    ----------
+    t : DataFrame
+        :func:`tally_durations` output: group columns, ``time``, ``events``, ``censored``.
+    by, q, confidence, min_n
+        As :func:`quantiles`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`quantiles`.
+
     Examples
     --------
     >>> t = tally_durations(pd.DataFrame({"minutes": range(1, 101)}), "minutes")
@@ -495,6 +507,18 @@ def sla(data: Any, duration: str, target: float, event: str | None = None, by: s
 def sla_of_tally(t: pd.DataFrame, target: float, by: str | list[str] | None = None, confidence: float = 0.95, *,
                  min_n: int = 1) -> pd.DataFrame:
     """:func:`sla` from a :func:`tally_durations` table (per week, or summed over weeks).
+
+    Parameters
+    ----------
+    t : DataFrame
+        :func:`tally_durations` output: group columns, ``time``, ``events``, ``censored``.
+    target, by, confidence, min_n
+        As :func:`sla`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`sla`.
 
     Examples
     --------

@@ -281,6 +281,43 @@ class Review:
                                                {"survey": survey, "scale": [low, high]})
         return self._tallies[key]
 
+    def values_in(self, kind: str, date: str, columns: Iterable[str], weeks: list[str], by: str | None = None
+                  ) -> pd.DataFrame:
+        """Rows of table ``kind`` dated in ``weeks`` with a value in each of ``columns`` (those it holds), by ``by``
+        when given: one count per week in the engine, kept per week in the tally store when there is one.
+
+        Parameters
+        ----------
+        kind, date : str
+            The table and the date column that gives a row its week.
+        columns : iterable of str
+            The columns counted (those the table does not hold are left out).
+        weeks : list of str
+            The weeks counted.
+        by : str, optional
+            A column counted by (``survey``, say).
+
+        Returns
+        -------
+        DataFrame
+            ``by`` (when given) and one count per column held, one row per value of ``by`` (one row without).
+        """
+        names = nw.from_native(self.ws.lazy(kind)).collect_schema().names()
+        cols = sorted({c for c in columns if c in names})
+        keys = ["week", *([by] if by else [])]
+        if cols:
+            def compute(kept: Any) -> pd.DataFrame:
+                dated = with_week_lazy(kept, date, dated=True)
+                return sum_flags(dated, keys, {f"_c{i}": ~nw.col(c).is_null() for i, c in enumerate(cols)})
+
+            t = self.ws.tally(kind, "values", tuple(keys[1:]), compute, {"columns": cols, "date": date})
+            t = t[t["week"].isin(list(weeks))].rename(columns={f"_c{i}": c for i, c in enumerate(cols)})
+        else:
+            t = pd.DataFrame(columns=keys)
+        if by:
+            return t.groupby(by, as_index=False, sort=True)[cols].sum()
+        return pd.DataFrame([t[cols].sum()]) if cols else pd.DataFrame(index=[0])
+
     def counts_by(self, kind: str, column: str, by: str | None = None) -> pd.DataFrame:
         """Rows of table ``kind`` by ``week`` (and ``by`` when given), counted in the engine, through the tally store
         when there is one.
@@ -1059,12 +1096,16 @@ def response_times(r: Review) -> common.Shown:
     if times is None:
         return common.Shown(Markdown("_Response times need the tickets and messages tables._"))
     now = r.ticket_times_in(r.current)
-    team = "team" if _has_values(times, "team") else None
+    if r.on_engine and r.ws.weeks("tickets") is not None:  # does a ticket shown name its team: weekly counts (store)
+        held = r.values_in("tickets", "created_at", ["team"], r.shown_weeks)
+        team = "team" if "team" in held.columns and int(held["team"].sum()) > 0 else None
+    else:
+        team = "team" if _has_values(times, "team") else None
     kw = {"by": team, "confidence": r.confidence, "min_n": r.min_n}
-    first = rt.quantiles(now, "first_response_min", "responded", **kw)
+    waits = rt.tally_durations(now, "first_response_min", "responded", by=team)  # one tally: quantiles, SLA, curves
+    first = rt.quantiles_of_tally(waits, team, confidence=r.confidence, min_n=r.min_n)
     resolution = rt.quantiles(now, "resolution_h", "resolved", resolution=0.1, **kw)
-    sla = rt.sla(now, "first_response_min", r.sla_minutes, "responded", **kw)
-    waits = rt.tally_durations(now, "first_response_min", "responded", by=team)  # one tally, a curve per team
+    sla = rt.sla_of_tally(waits, r.sla_minutes, team, confidence=r.confidence, min_n=r.min_n)
     groups = waits.dropna(subset=[team]).groupby(team) if team else [("all", waits)]
     curves = {str(k): rt.kaplan_meier(g) for k, g in groups}
     plots.survival(curves, title="Share of tickets answered, by minutes waited")
@@ -1161,7 +1202,7 @@ def _hour_of_week_in_engine(times: Any, time: str, value: str, weeks: int | None
 
 
 def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterable[str], confidence: float = 0.95,
-                 min_n: int = 30) -> pd.DataFrame:
+                 min_n: int = 30, held: dict[str, tuple[list[str], str | None]] | None = None) -> pd.DataFrame:
     """Every segment of every attribute in ``segments_by`` against the rest, for NPS and CSAT in the window.
 
     Parameters
@@ -1175,6 +1216,9 @@ def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterabl
         Attribute columns scanned (those absent or empty are skipped).
     confidence, min_n
         See :func:`carelib.analysis.segments.scan`.
+    held : dict, optional
+        Per survey, the attributes with a value in the window and the respondent column, when already counted
+        (:meth:`Review.values_in`); default counted here in one query.
 
     Returns
     -------
@@ -1183,7 +1227,7 @@ def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterabl
         nothing could be scanned.
     """
     scans = []
-    held = _held_by_survey(answers, current, list(segments_by), ("nps", "csat"))
+    held = held if held is not None else _held_by_survey(answers, current, list(segments_by), ("nps", "csat"))
     for name in ("nps", "csat"):
         if isinstance(answers, pd.DataFrame):
             part = answers[(answers["survey"] == name) & answers["week"].isin(current)]
@@ -1201,7 +1245,17 @@ def segments_below(r: Review) -> common.Shown:
     """Section 8: the segment scan; each segment flagged below the rest is published as a ``signal``."""
     if "responses" not in r.have:
         return common.Shown()
-    seg = segment_scan(r.window_answers(), r.current, r.segments_by, r.confidence, r.min_n)
+    held = None
+    if r.on_engine and r.ws.weeks("responses") is not None:  # attributes with values in the window: weekly (store)
+        cols = [*r.segments_by, *segments.RESPONDENT_COLUMNS]
+        counts = r.values_in("responses", "submitted_at", cols, r.current, by="survey")
+        held = {}
+        for name in ("nps", "csat"):
+            row = counts[counts["survey"] == name]
+            has = {c for c in counts.columns if c != "survey" and len(row) and int(row[c].sum()) > 0}
+            held[name] = ([c for c in r.segments_by if c in has],
+                          next((c for c in segments.RESPONDENT_COLUMNS if c in has), None))
+    seg = segment_scan(r.window_answers(), r.current, r.segments_by, r.confidence, r.min_n, held=held)
     flagged = seg[seg["flag"] == "below the rest"] if "flag" in seg.columns else seg.iloc[0:0]
     for row in flagged.itertuples():
         findings.publish(f"segment.{row.metric}.{row.attribute}.{row.segment}", float(row.difference), kind="signal",
