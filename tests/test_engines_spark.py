@@ -26,6 +26,7 @@ from tests.conftest import need
 #: The parity of the review (every finding and table) runs in `make test`; the runs through the tally store and the
 #: voice of the customer on Spark are `make test-scale` (CI runs it after `make test`, .ci/run).
 scale = pytest.mark.scale
+pytestmark = pytest.mark.slow  # a minute of Spark: make test runs it, make test-fast does not
 
 #: Scale units and weeks of the generated workspace (2025-W48 … 2026-W07): ~0.9 M rows over all tables, in few
 #: partitions (Spark pays per file and per query, not per row).
@@ -165,3 +166,27 @@ def test_voice_of_the_customer_on_spark_scores_every_text_as_duckdb(spark, scale
     assert not b["text"].str.contains(r"\d{4} \d{4} \d{4} \d{4}").any()  # redacted before anything was derived
     pd.testing.assert_frame_equal(duck.accounting, on_spark.accounting)
     pd.testing.assert_frame_equal(duck.weekly, on_spark.weekly, check_dtype=False)
+
+
+def test_nps_counts_and_iso_weeks_on_spark_equal_pandas(spark, tmp_path):
+    """The NPS tally by segment and week on Spark equals pandas; Spark's ISO week (its own weekofyear and the
+    Thursday's year) equals pandas' around every turn of the year from 2010 to 2030. (In this module: one session.)"""
+    import numpy as np
+
+    from carelib import metrics, periods
+    from carelib.data.engines import with_week_lazy
+
+    counts = ["segment", "week", "n", "promoters", "passives", "detractors", "missing"]
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"segment": rng.choice(["a", "b", "c"], 3000), "week": rng.choice(["W1", "W2"], 3000),
+                      "score": rng.integers(0, 11, 3000).astype(float)})
+    d.loc[::97, "score"] = np.nan
+    d.to_parquet(tmp_path / "answers.parquet", index=False)
+    got = metrics.nps(spark.read.parquet(str(tmp_path / "answers.parquet")), by=["segment", "week"])[counts]
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), metrics.nps(d, by=["segment", "week"])[counts],
+                                  check_dtype=False)
+    days = pd.Series(pd.date_range("2009-12-20", "2031-01-10", freq="D"))
+    stamps = pd.DataFrame({"at": pd.concat([days + pd.Timedelta(hours=23, minutes=59), days], ignore_index=True)})
+    stamps = stamps[(stamps["at"].dt.month.isin([12, 1])) | (stamps.index % 97 == 0)].reset_index(drop=True)
+    weeks = with_week_lazy(spark.createDataFrame(stamps.assign(n=range(len(stamps)))), "at").collect().to_pandas()
+    assert weeks.sort_values("n")["week"].tolist() == periods.iso_week(stamps["at"]).tolist()

@@ -4,7 +4,6 @@ import pytest
 
 from carelib import metrics
 from carelib.errors import DataError, ParameterError
-from tests.conftest import need
 
 
 def _answers(pro: int, pas: int, det: int, **cols) -> pd.DataFrame:
@@ -144,37 +143,6 @@ def test_same_counts_on_pandas_polars_duckdb(engine_data):
     got_dd = metrics.nps(duckdb.connect().read_parquet(str(path)), by=["segment", "week"])[COUNTS]
     for got in (got_pl, got_dd):
         pd.testing.assert_frame_equal(got.reset_index(drop=True), ref, check_dtype=False)
-
-
-@pytest.mark.slow
-def test_same_counts_on_spark(engine_data):
-    import shutil
-
-    need("spark", shutil.which("java") is not None, "Java is not installed (PySpark needs it)")
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        need("spark", False, "pyspark is not installed (make test EXTRAS=dev,spark)")
-    import os
-
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    d, path = engine_data
-    spark = SparkSession.builder.master("local[2]").appName("carelib-test").config("spark.ui.enabled", "false").getOrCreate()
-    from carelib import periods
-    from carelib.data.engines import with_week_lazy
-
-    # ISO weeks in Spark (its own weekofyear and the Thursday's year) against pandas, around every year's turn
-    days = pd.Series(pd.date_range("2009-12-20", "2031-01-10", freq="D"))
-    stamps = pd.DataFrame({"at": pd.concat([days + pd.Timedelta(hours=23, minutes=59), days], ignore_index=True)})
-    stamps = stamps[(stamps["at"].dt.month.isin([12, 1])) | (stamps.index % 97 == 0)].reset_index(drop=True)
-    try:
-        got = metrics.nps(spark.read.parquet(str(path)), by=["segment", "week"])[COUNTS]
-        weeks = with_week_lazy(spark.createDataFrame(stamps.assign(n=range(len(stamps)))), "at").collect().to_pandas()
-    finally:
-        spark.stop()
-    pd.testing.assert_frame_equal(got.reset_index(drop=True), metrics.nps(d, by=["segment", "week"])[COUNTS], check_dtype=False)
-    weeks = weeks.sort_values("n")
-    assert weeks["week"].tolist() == periods.iso_week(stamps["at"]).tolist()
 
 
 # ---- issue 14: every public metric checks its input and says where it is wrong --------------------------------
