@@ -82,6 +82,9 @@ def test_warm_run_after_append_tallies_only_the_new_week(ws, monkeypatch):
     cold = run(folder, monkeypatch)
     report = cold[2]
     assert set(report["table"]) >= {"responses", "orders", "complaints"}
+    window = (report["table"] == "responses") & (report["tally"] == "values")  # a tally of the window's weeks only
+    assert window.sum() == 1 and (report.loc[window, "weeks tallied"] == 4).all()
+    report = report[~window]
     assert (report["weeks from the store"] == 0).all() and (report["weeks tallied"] == WEEKS - 1).all()
     assert {"validation", "nps_boxes", "csat_boxes", "rows"} <= set(report["tally"])
     assert {f["key"] for f in cold[0]} >= {"headline.nps", "headline.csat", "headline.complaint_rate"}
@@ -89,18 +92,22 @@ def test_warm_run_after_append_tallies_only_the_new_week(ws, monkeypatch):
 
     warm = run(folder, monkeypatch)
     same(warm, cold)
-    assert (warm[2]["weeks tallied"] == 0).all() and (warm[2]["weeks from the store"] == WEEKS - 1).all()
+    lines = warm[2][~((warm[2]["table"] == "responses") & (warm[2]["tally"] == "values"))]
+    assert (warm[2]["weeks tallied"] == 0).all() and (lines["weeks from the store"] == WEEKS - 1).all()
 
     monkeypatch.setenv("CARELIB_TODAY", TODAY)
     assert main(["append", str(folder), str(staging)]) == 0
     after = run(folder, monkeypatch)
-    assert (after[2]["weeks tallied"] == 1).all() and (after[2]["weeks from the store"] == WEEKS - 1).all()
+    moved = (after[2]["table"] == "responses") & (after[2]["tally"] == "values")  # the window: one week on
+    assert (after[2].loc[moved, ["weeks from the store", "weeks dropped"]].values.tolist() == [[3, 1]])
+    assert (after[2]["weeks tallied"] == 1).all() and (after[2][~moved]["weeks from the store"] == WEEKS - 1).all()
     assert set(after[2]["tallied"]) == {last}
     assert after[0] != cold[0]  # the window moved to the new week
 
     shutil.rmtree(folder / ".carelib")
     fresh = run(folder, monkeypatch)
-    assert (fresh[2]["weeks tallied"] == WEEKS).all()
+    window = (fresh[2]["table"] == "responses") & (fresh[2]["tally"] == "values")
+    assert (fresh[2][~window]["weeks tallied"] == WEEKS).all() and (fresh[2][window]["weeks tallied"] == 4).all()
     same(after, fresh)
     same(after, run(folder, monkeypatch, store=False))
 
@@ -132,8 +139,9 @@ def test_rewriting_one_past_partition_invalidates_exactly_that_week(ws, monkeypa
     again = run(folder, monkeypatch)
     same(again, cold)
     rep = again[2].set_index(["table", "tally"])
-    responses = rep.loc["responses"]
+    responses = rep.loc["responses"].drop(index="values")  # (the window's tally: that week is not in the window)
     assert (responses["weeks tallied"] == 1).all() and set(responses["tallied"]) == {week}
+    assert rep.loc[("responses", "values"), "weeks tallied"] == 0
     others = again[2][again[2]["table"] != "responses"]
     assert len(others) and (others["weeks tallied"] == 0).all()
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -653,7 +654,8 @@ class Workspace:
                                             self._validation_counts(checked), checked.sample)
         return whole.kept
 
-    def tally(self, kind: str, metric: str, grouping: tuple[str, ...], compute, params: dict | None = None):
+    def tally(self, kind: str, metric: str, grouping: tuple[str, ...], compute, params: dict | None = None,
+              weeks: Iterable[str] | None = None):
         """A per-week tally of table ``kind``: ``compute(kept rows, lazy)`` gives rows with ``week``, ``grouping``, counts.
 
         On an engine with a week-partitioned ``kind`` and the tally store on, the weeks whose files did
@@ -673,15 +675,21 @@ class Workspace:
             dates, rows without a week left out).
         params : dict, optional
             Anything else the tally depends on (part of the store's key).
+        weeks : iterable of str, optional
+            Only these weeks (a tally of the window: the store keeps those; ``compute`` sees only their files);
+            default every week.
 
         Returns
         -------
         DataFrame
-            The tally rows of every week.
+            The tally rows of every week (of ``weeks``, when given).
         """
+        only = None if weeks is None else sorted(set(weeks))
         weeks = self.weeks(kind)
+        if weeks is not None and only is not None:
+            weeks = {w: fp for w, fp in weeks.items() if w in set(only)}
         if weeks is not None:
-            memo = (kind, metric, grouping, repr(sorted((params or {}).items())))
+            memo = (kind, metric, grouping, repr(sorted((params or {}).items())), repr(only))
             if memo in self._memo:  # asked again in this run (two sections, one tally): one read, one report line
                 return self._memo[memo].copy()
             self.lazy(kind)
@@ -690,6 +698,8 @@ class Workspace:
             if got is not None:
                 self._memo[memo] = got
                 return got.copy()
+        if only is not None and self.weeks(kind) is not None:  # (no week of the table is among them)
+            return compute(self.lazy_weeks(kind, only)) if weeks else compute(self.lazy(kind)).iloc[0:0]
         return compute(self.lazy(kind))
 
     def tally_keyed(self, kind: str, metric: str, grouping: tuple[str, ...], keys: dict[str, str], compute,

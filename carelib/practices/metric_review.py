@@ -310,8 +310,9 @@ class Review:
                 dated = with_week_lazy(kept, date, dated=True)
                 return sum_flags(dated, keys, {f"_c{i}": ~nw.col(c).is_null() for i, c in enumerate(cols)})
 
-            t = self.ws.tally(kind, "values", tuple(keys[1:]), compute, {"columns": cols, "date": date})
+            t = self.ws.tally(kind, "values", tuple(keys[1:]), compute, {"columns": cols, "date": date}, weeks=weeks)
             t = t[t["week"].isin(list(weeks))].rename(columns={f"_c{i}": c for i, c in enumerate(cols)})
+            t = t.reindex(columns=[*keys, *cols], fill_value=0)  # (no week with rows: no count columns stored)
         else:
             t = pd.DataFrame(columns=keys)
         if by:
