@@ -307,10 +307,15 @@ def redactor(ws: Workspace | Iterable[str] | Mapping[str, str] | None, *, greeti
     if isinstance(ws, Mapping):  # name → pseudonym (participant ids, say): kept as given
         return Redactor(dict(ws) or None, greetings=greetings)
     if isinstance(ws, Workspace):  # its names, and its own ids of people (usernames, customer ids) in the text
-        # the columns alone, through the engine; each name once (the roster's order, so the same pseudonyms)
-        names = ws.names(distinct=True)
-        ids = ws.identifier_array()  # sorted, each once: pseudonyms that hold from run to run
-        return Redactor(names or None, greetings=greetings, identifiers=ids if len(ids) else None)
+        def build() -> Redactor:
+            # the columns alone, through the engine; each name once (the roster's order, so the same pseudonyms)
+            names = ws.names(distinct=True)
+            ids = ws.identifier_array()  # sorted, each once: pseudonyms that hold from run to run
+            return Redactor(names or None, greetings=greetings, identifiers=ids if len(ids) else None)
+
+        from carelib.analysis.roster_cache import cached_redactor
+
+        return cached_redactor(ws, build, {"greetings": greetings})  # kept between runs beside the tally store
     return Redactor(list(ws or []) or None, greetings=greetings)
 
 

@@ -622,6 +622,44 @@ class Redactor:
         self.identifiers_: Mapping[str, str] = _Identifiers(dict(ids), shaped, places)
         self._roster = _build_roster(pairs, common, ids, shaped)
 
+    def parts(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """What the redactor was built from, as plain data (JSON-ready values and NumPy arrays): the form
+        :func:`carelib.analysis.roster_cache.cached_redactor` keeps, and :meth:`from_parts` reads back."""
+        shaped = self.identifiers_._shaped
+        ids = list(self.identifiers_._listed.items())
+        shapes, arrays = [], {}
+        for i, ((prefix, width), v) in enumerate((shaped.shapes if shaped is not None else {}).items()):
+            shapes.append({"prefix": prefix, "width": int(width), "prefixes": list(v["prefixes"]), "own": v["own"]})
+            for k in ("values", "index", "raw"):
+                arrays[f"s{i}_{k}"] = np.asarray(v[k])
+        meta = {"label": self.label, "greetings": bool(self.greetings), "identifier_label": self.identifier_label,
+                "common_words": None if self.common_words is None else list(self.common_words),
+                "pairs": [list(p) for p in self.pseudonyms_.items()], "ids": [list(p) for p in ids],
+                "places": [self.identifiers_._places[t] for t, _ in ids], "shapes": shapes}
+        return meta, arrays
+
+    @classmethod
+    def from_parts(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Redactor:
+        """The redactor :meth:`parts` describes: the same spans, pseudonyms and identifiers, without ranking the
+        identifiers again."""
+        self = cls.__new__(cls)
+        self.label, self.greetings = str(meta["label"]), bool(meta["greetings"])
+        self.common_words = meta["common_words"]
+        self.identifier_label = str(meta["identifier_label"])
+        pairs = [(str(n), str(p)) for n, p in meta["pairs"]]
+        self.roster, self.identifiers = [n for n, _ in pairs] or None, None
+        self.pseudonyms_ = dict(pairs)
+        ids = [(str(t), str(p)) for t, p in meta["ids"]]
+        shapes = {(str(sh["prefix"]), int(sh["width"])): {
+            "values": arrays[f"s{i}_values"].astype(np.int64), "index": arrays[f"s{i}_index"].astype(np.int64),
+            "raw": arrays[f"s{i}_raw"].astype(np.int32), "own": sh["own"], "prefixes": [str(x) for x in sh["prefixes"]]}
+            for i, sh in enumerate(meta["shapes"])}
+        shaped = _ShapedIds(shapes, self.identifier_label) if shapes else None
+        self.identifiers_ = _Identifiers(dict(ids), shaped, [int(x) for x in meta["places"]])
+        common = COMMON_WORDS if self.common_words is None else self.common_words
+        self._roster = _build_roster(pairs, common, ids, shaped)
+        return self
+
     def redact(self, text: object) -> str:
         """The text with every span replaced; None and NaN become an empty string."""
         if text is None or (isinstance(text, float) and text != text):
