@@ -173,6 +173,80 @@ def _cluster_sums_in_engine(data: Any, attr: str, metric: str, score: str, who: 
 COMBINED_ROWS = 20_000_000
 
 
+def _cluster_sums_sql(data: Any, attrs: list[str], metric: str, score: str, who: str | None
+                      ) -> dict[str, pd.DataFrame] | None:
+    """:func:`_cluster_sums_in_engine` of every attribute in ``attrs`` in one SQL query of the engine (DuckDB or
+    Spark): the tally per (level of every attribute, respondent), then each attribute's sums over it with
+    ``GROUPING SETS`` — a few rows come back. Valid when every respondent answered from one combination of levels,
+    which the same query checks (respondent rows against distinct respondents); None otherwise (a respondent who
+    moved between levels: :func:`_cluster_sums_combined`), or on another engine."""
+    native = nw.from_native(data)
+    impl = native.implementation
+    spark = impl.is_pyspark()
+    if not (impl is nw.Implementation.DUCKDB or spark) or len(attrs) < 2 or len(set(attrs)) < len(attrs) \
+            or who in attrs:
+        return None
+    low, high, a, b = (0, 10, 9, 10) if metric in ("nps", "enps") else BOXES[metric]
+    frame = check.frame_with(data, "scan", [*attrs, score, *([who] if who else [])])
+    check.numeric_column(data, frame, score, f"an integer {low}-{high}",
+                         "tally_nps" if metric in ("nps", "enps") else "tally_scale")
+    q = (lambda c: "`" + c.replace("`", "``") + "`") if spark else (lambda c: '"' + c.replace('"', '""') + '"')
+    sc = f"CAST({q(score)} AS DOUBLE)"
+    keys = ", ".join(q(c) for c in [*attrs, *([who] if who else [])])
+    poor = f"SUM(CASE WHEN {sc} <= 6 THEN 1 ELSE 0 END)" if metric in ("nps", "enps") else "0"
+    anon = f"{q(who)} IS NULL" if who else "TRUE"
+    y, absy = "(CAST(good AS DOUBLE) - CAST(poor AS DOUBLE))", "(CAST(good AS DOUBLE) + CAST(poor AS DOUBLE))"
+    m = "CAST(m AS DOUBLE)"
+    grouping = ", ".join(f"GROUPING({q(c)}) AS _g{i}" for i, c in enumerate(attrs))
+    sets = ", ".join(f"({q(c)})" for c in attrs)
+    sql = f"""
+        WITH g AS (
+            SELECT {keys}, SUM(CASE WHEN {sc} IS NOT NULL THEN 1 ELSE 0 END) AS m,
+                   SUM(CASE WHEN {sc} >= {a} AND {sc} <= {b} THEN 1 ELSE 0 END) AS good, {poor} AS poor,
+                   SUM(CASE WHEN {sc} < {low} OR {sc} > {high} OR {sc} <> ROUND({sc}) THEN 1 ELSE 0 END) AS bad
+            FROM __scan GROUP BY {keys}
+        ), h AS (
+            SELECT {", ".join(q(c) for c in attrs)}, {q(who) + " AS _who, " if who else ""}bad,
+                   CASE WHEN {anon} THEN {m} ELSE 1.0 END AS k, {m} AS m, {y} AS y,
+                   CASE WHEN {anon} THEN {absy} ELSE {y} * {y} END AS yy,
+                   CASE WHEN {anon} THEN {y} ELSE {y} * {m} END AS ym,
+                   CASE WHEN {anon} THEN {m} ELSE {m} * {m} END AS mm,
+                   CASE WHEN {anon} OR m <= 1 THEN 0 ELSE 1 END AS clustered
+            FROM g WHERE m > 0
+        )
+        SELECT {", ".join(q(c) for c in attrs)}, {grouping}, SUM(k) AS k, SUM(m) AS m, SUM(y) AS y, SUM(yy) AS yy,
+               SUM(ym) AS ym, SUM(mm) AS mm, SUM(clustered) AS clustered, SUM(bad) AS bad,
+               {"COUNT(_who) AS known, COUNT(DISTINCT _who)" if who else "0 AS known, 0"} AS people
+        FROM h GROUP BY GROUPING SETS ({sets}, ())"""
+    rel = nw.to_native(frame.select(*attrs, score, *([who] if who else [])))
+    if spark:
+        name = f"__carelib_scan_{abs(hash((tuple(attrs), score, who))) % 10**9}"
+        rel.createOrReplaceTempView(name)
+        try:
+            res = rel.sparkSession.sql(sql.replace("__scan", name))
+            got = res.toArrow().to_pandas() if hasattr(res, "toArrow") else res.toPandas()  # (Spark 4: Arrow)
+        finally:
+            rel.sparkSession.catalog.dropTempView(name)
+    else:
+        got = rel.query("__scan", sql).df()
+    flags = [f"_g{i}" for i in range(len(attrs))]
+    total = got[(got[flags] == 1).all(axis=1)]
+    if int(total["bad"].sum()):
+        _tallies(data, [attrs[0]], metric, score)  # raises the tally's own error on a score out of its scale
+    if who is not None and len(total) and int(total["known"].iloc[0]) != int(total["people"].iloc[0]):
+        return None  # a respondent answered from two combinations of levels
+    sums = ["k", "m", "y", "yy", "ym", "mm", "clustered"]
+    out = {}
+    for i, attr in enumerate(attrs):
+        part = got.loc[got[f"_g{i}"] == 0, [attr, *sums]].copy()
+        part[attr] = part[attr].astype(object).where(part[attr].notna(), MISSING)
+        part = part.groupby(attr, as_index=False, sort=True)[sums].sum()
+        part[sums[:-1]] = part[sums[:-1]].astype(float)
+        part["clustered"] = part["clustered"].astype("int64")
+        out[attr] = part
+    return out
+
+
 def _cluster_sums_combined(data: Any, attrs: list[str], metric: str, score: str, who: str | None
                            ) -> dict[str, pd.DataFrame] | None:
     """:func:`_cluster_sums_in_engine` of every attribute in ``attrs`` from one engine query: the tally per
@@ -332,8 +406,11 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
         raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
     who = respondent_column(data, respondent)
     attrs = keys_of(by)
-    together = None if isinstance(data, pd.DataFrame) or metric not in ("nps", "enps", *BOXES) else \
-        _cluster_sums_combined(data, attrs, metric, score, who)  # one engine query for every attribute
+    together = None
+    if not isinstance(data, pd.DataFrame) and metric in ("nps", "enps", *BOXES):  # every attribute in one query
+        together = _cluster_sums_sql(data, attrs, metric, score, who)
+        if together is None:
+            together = _cluster_sums_combined(data, attrs, metric, score, who)
     parts = [_scan_attribute(data, attr, metric, score, confidence, min_n, who,
                              together[attr] if together is not None else None) for attr in attrs]
     if not parts:
