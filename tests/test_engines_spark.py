@@ -82,6 +82,8 @@ def review(folder, engine: str, monkeypatch, store: bool = False) -> tuple[list[
     for name in SECTIONS:
         out = getattr(mr, name)(r)
         shown += [(name, p.frame) for p in getattr(out, "parts", []) if hasattr(p, "frame")]
+        if name == "hour_of_week":  # its two maps (drawn, not shown as tables)
+            shown += [(name, m) for m in mr.hour_of_week_maps(r)]
         plt.close("all")
     return sorted(seen, key=lambda f: f["key"]), shown
 

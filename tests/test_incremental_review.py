@@ -66,6 +66,7 @@ def run(folder: Path, monkeypatch, *, store: bool = True, engine: str = "duckdb"
     shown = [r.nps_by_week]
     for name in sections:
         shown += [p.frame for p in getattr(getattr(mr, name)(r), "parts", []) if hasattr(p, "frame")]
+    shown += list(mr.hour_of_week_maps(r))  # the two maps the hour-of-week section draws
     shown.append(r.ws.load_report())
     return sorted(seen, key=lambda f: f["key"]), shown, r.ws.tally_report()
 

@@ -168,14 +168,15 @@ def _search(ws: Any, search: dict[str, list[str]], mw: dict[str, str], roles: li
         nw.from_native(ws.lazy_weeks("messages", new))
         .filter(nw.col("author_role").is_in(roles) & nw.col("ticket_id").is_in(waiting))
         .group_by("ticket_id").agg(nw.col("sent_at").min().alias("first"))) if waiting else None
-    first = dict(zip(found["ticket_id"].to_pylist(), found["first"].to_pylist(), strict=True)) if found else {}
     done = {}
     for w, tab in cached.items():
-        at = [a if a is not None else first.get(t) for t, a in
-              zip(tab["ticket_id"].to_pylist(), tab["first_response_at"].to_pylist(), strict=True)]
         i = tab.schema.get_field_index("first_response_at")
-        tab = tab.set_column(i, "first_response_at", pa.array(at, tab.schema.field(i).type))
-        _write(root, w, tab)
+        if found is not None and found.num_rows:  # a waiting ticket's first reply, where one came (columns, no loop)
+            at = pc.take(found["first"], pc.index_in(tab["ticket_id"], value_set=found["ticket_id"]))
+            filled = pc.coalesce(tab["first_response_at"], at.cast(tab.schema.field(i).type))
+            if filled.null_count != tab["first_response_at"].null_count:  # some reply came: the week's file anew
+                tab = tab.set_column(i, "first_response_at", filled)
+                _write(root, w, tab)
         e = known[w]
         waiting_now = tab["first_response_at"].null_count
         done[w] = {"tickets": e["tickets"], "waiting": int(waiting_now),

@@ -51,7 +51,8 @@ from carelib.text.themes import ThemeModel
 
 __all__ = ["Review", "open_review", "overview", "the_case", "headline", "publish_headline", "exclusions",
            "nps_trend", "nps_chart", "nps_by_segment", "nps_blocks", "enps", "csat", "ces_pmf", "public_reviews",
-           "category_rates", "category_counts", "complaint_counts", "complaint_rates", "response_times", "hour_of_week", "segment_scan",
+           "category_rates", "category_counts", "complaint_counts", "complaint_rates", "response_times", "hour_of_week",
+           "hour_of_week_maps", "segment_scan",
            "segments_below", "detractor_factors", "detractor_drivers", "kaizen_actions", "definitions", "load_report"]
 
 #: Columns of the actions table the kaizen section lists.
@@ -218,6 +219,28 @@ class Review:
             return with_week_lazy(rt.ticket_times_lazy(tickets, None, as_of=self._data_end, replies="in tickets"),
                                   "created_at")
         return review.in_weeks(self.ticket_times, weeks)
+
+    def hour_tally(self, weeks: list[str]) -> pd.DataFrame:
+        """Tickets opened in ``weeks`` by ``week``, ``weekday`` (0 = Monday), ``hour`` and ``time`` (the first response
+        in minutes rounded up; a waiting ticket's wait so far): ``rows``. Kept per ticket week in the tally store
+        under the keys of :meth:`response_tally` (what the week's first replies depend on, and the data's end while
+        a ticket waits)."""
+        def compute(wanted: list[str]) -> pd.DataFrame:
+            f = nw.from_native(self.ticket_times_in(wanted)).filter(~nw.col("created_at").is_null())
+            t = nw.col("created_at")
+            cells = f.select("week", ((t.dt.weekday() + 6) % 7).cast(nw.Int64).alias("weekday"),
+                             t.dt.hour().cast(nw.Int64).alias("hour"),
+                             nw.col("first_response_min").cast(nw.Float64).ceil().alias("time"))
+            got = collect(cells.group_by("week", "weekday", "hour", "time").agg(nw.len().alias("rows")))
+            return got.astype({"rows": "int64"})
+
+        if not (self.on_engine and {"tickets", "messages"} <= self.have and self._first_replies is not None):
+            return compute(weeks)
+        info, end = self._reply_weeks, str(self._data_end)
+        keys = {w: k + (f"|{end}" if info["waiting"].get(w) else "") for w, k in info["keys"].items()}
+        t = self.ws.tally_keyed("tickets", "first_response_by_hour", ("weekday", "hour", "time"), keys, compute,
+                                {"duration": "first_response_min", "resolution": 1.0, "layout": 1})
+        return t[t["week"].isin(list(weeks))].reset_index(drop=True)
 
     @cached_property
     def _data_end(self) -> pd.Timestamp:
@@ -1165,41 +1188,52 @@ def hour_of_week(r: Review) -> common.Shown:
     """The hour-of-week maps of the trend weeks: tickets opened, and the median first response."""
     if not {"tickets", "messages"} <= r.have:
         return common.Shown()
-    if r.on_engine:  # counts and medians per weekday and hour in the engine: 168 cells come back
-        # the weeks with a ticket: those of the first-response histogram (kept per week in the tally store)
-        weeks = r.response_tally(r.trend)["week"].nunique()
-        load, median = _hour_of_week_in_engine(review.in_weeks(r.ticket_times, r.trend), "created_at",
-                                               "first_response_min", weeks)
-    else:
-        recent = r.times[r.times["week"].isin(r.trend)]
-        load = rt.hour_of_week(recent, "created_at")
-        median = rt.hour_of_week(recent, "created_at", "first_response_min")
+    load, median = hour_of_week_maps(r)
     plots.hour_of_week(load, label="tickets a week", title="Load: tickets opened per hour of the week")
-    plots.hour_of_week(median, label="minutes", title="Median first response by hour the ticket was opened")
+    plots.hour_of_week(median, label="minutes", title="Median first response by hour the ticket was opened "
+                                                      "(minutes, each rounded up)")
     return common.Shown()
 
 
-def _hour_of_week_in_engine(times: Any, time: str, value: str, weeks: int | None = None
-                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`carelib.metrics.response_times.hour_of_week` of ``times`` (lazy, with ``week``) counted in its engine:
-    tickets per week in each weekday and hour (rows / distinct weeks), and the median of ``value`` per cell."""
-    f = nw.from_native(times).filter(~nw.col(time).is_null())
-    t = nw.col(time)
-    cells = f.with_columns(((t.dt.weekday() + 6) % 7).cast(nw.Int64).alias("_weekday"),  # 0 = Monday (any engine)
-                           t.dt.hour().cast(nw.Int64).alias("_hour"))
-    got = collect(cells.group_by("_weekday", "_hour").agg(
-        nw.len().cast(nw.Int64).alias("rows"), nw.col(value).cast(nw.Float64).median().alias("median")))
-    weeks = max(1, len(metrics.count_by(f, "week")) if weeks is None else weeks)  # distinct weeks with a row
+def hour_of_week_maps(r: Review) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two maps of :func:`hour_of_week` over the trend weeks: tickets opened per week in each weekday and hour
+    (rows / weeks with a ticket), and the median first response of the tickets opened there, in minutes each
+    rounded up to the whole minute (the headline's 1-minute bins; a ticket still waiting counts the time it has
+    waited). On an engine both come from a histogram per ticket week (:meth:`Review.hour_tally`), kept in the tally
+    store: a re-review reads the weeks it has.
+
+    Parameters
+    ----------
+    r : Review
+        The review (with tickets and messages).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        Index ``Mon`` … ``Sun``, columns the hours 0–23 (:func:`carelib.metrics.response_times.hour_of_week`).
+    """
+    if not r.on_engine:
+        recent = r.times[r.times["week"].isin(r.trend)]
+        rounded = recent.assign(first_response_min=np.ceil(pd.to_numeric(recent["first_response_min"])))
+        return rt.hour_of_week(recent, "created_at"), rt.hour_of_week(rounded, "created_at", "first_response_min")
+    h = r.hour_tally(r.trend)
+    weeks = max(1, h.loc[h["rows"] > 0, "week"].nunique())
+    cells = h.groupby(["weekday", "hour", "time"], as_index=False, dropna=False)["rows"].sum()
+    load = cells.groupby(["weekday", "hour"])["rows"].sum() / weeks
+    timed = cells.dropna(subset=["time"]).sort_values(["weekday", "hour", "time"], ignore_index=True)
+    by = timed.groupby(["weekday", "hour"], sort=False)["rows"]
+    cum, n = by.cumsum(), by.transform("sum")
+    low = timed[cum >= (n + 1) // 2].groupby(["weekday", "hour"])["time"].first()  # the middle two order
+    high = timed[cum >= (n + 2) // 2].groupby(["weekday", "hour"])["time"].first()  # statistics (one when n is odd)
+    median = (low + high) / 2
 
     def grid(values: pd.Series) -> pd.DataFrame:
-        out = values.set_axis(pd.MultiIndex.from_frame(got[["_weekday", "_hour"]].astype(int),
-                                                       names=["weekday", "hour"]))
-        out = out.unstack("hour").reindex(index=range(7), columns=range(24))
+        out = values.astype(float).unstack("hour").reindex(index=range(7), columns=range(24))
         out.index = list(rt.WEEKDAYS)
         out.columns.name = None
         return out
 
-    return grid(got["rows"] / weeks), grid(got["median"])
+    return grid(load), grid(median)
 
 
 def segment_scan(answers: pd.DataFrame, current: list[str], segments_by: Iterable[str], confidence: float = 0.95,
