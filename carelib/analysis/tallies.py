@@ -152,7 +152,8 @@ class TallyStore:
         dropped = len([w for w in known if w not in weeks])
         parts = []
         if keep and not stored.empty:
-            parts.append(stored[stored[WEEK].isin(keep)])
+            kept = stored[WEEK].isin(keep)
+            parts.append(stored if kept.all() else stored[kept])
         if todo:
             fresh = compute(todo)
             if WEEK not in fresh.columns:
@@ -162,8 +163,14 @@ class TallyStore:
                 raise DataError(f"tally {metric!r} of {table!r}: asked for {len(todo)} week(s), got rows of "
                                 f"other weeks too: {stray[:5]}")
             parts.append(fresh)
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[WEEK, *grouping])
-        frame = frame.sort_values([WEEK, *[g for g in grouping if g in frame.columns]], kind="stable")
+        order = [WEEK, *[g for g in grouping if any(g in p.columns for p in parts)]]
+        if len(parts) == 2 and not parts[0].empty and not parts[1].empty \
+                and str(parts[0][WEEK].max()) < str(parts[1][WEEK].min()):
+            # new weeks after the stored ones (a week appended): the stored rows are in order already
+            frame = pd.concat([parts[0], parts[1].sort_values(order, kind="stable")], ignore_index=True)
+        else:
+            frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[WEEK, *grouping])
+            frame = frame.sort_values([WEEK, *[g for g in grouping if g in frame.columns]], kind="stable")
         frame = frame.reset_index(drop=True)
         if todo or dropped or not data.is_file():
             buf = io.BytesIO()
