@@ -63,8 +63,8 @@ test: $(STAMP)
 		--doctest-modules --nbval --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg \
 		--nbval-current-env -q -m "not scale" --durations=20
 
-# the metric review and voice of the customer on Spark local[2] against DuckDB on a generated ~0.9 M-row workspace
-# (tests/test_engines_spark.py); CI runs it after make test
+# the Spark runs make test leaves out (tests/test_engines_spark.py, marked scale): the metric review through the
+# tally store cold and warm, and the voice of the customer, on Spark local[2] against DuckDB; CI runs it after make test
 test-scale: export OMP_NUM_THREADS := 1
 test-scale: $(STAMP)
 	SPARK_LOCAL_IP=$${SPARK_LOCAL_IP:-127.0.0.1} $(BIN)/python -m pytest -p no:cacheprovider -m scale tests/test_engines_spark.py -q
