@@ -130,3 +130,20 @@ def test_scan_in_duckdb_equals_the_pandas_scan_with_repeat_and_anonymous_respond
         scan(bad, ["region", "plan"], metric)
     with pytest.raises(type(on_pandas.value), match="score"):
         scan(con.from_df(bad), ["region", "plan"], metric)
+
+
+def test_scan_in_duckdb_with_columns_named_like_the_query_s_own():
+    """Attributes named ``m`` and ``k`` (as the one-query path names its sums) and a respondent column ``y``: the
+    same numbers as pandas."""
+    duckdb = pytest.importorskip("duckdb")
+    rng = np.random.default_rng(8)
+    n = 2000
+    d = pd.DataFrame({"score": rng.integers(0, 11, n), "m": rng.choice(["a", "b"], n), "k": rng.choice(["x", "z"], n),
+                      "y": [f"C{int(v * 300):03d}" for v in rng.random(n)]})
+    plain = scan(d.rename(columns={"m": "plan", "k": "kind", "y": "who"}), ["plan", "kind"], "nps", min_n=10,
+                 respondent="who")
+    want = scan(d, ["m", "k"], "nps", min_n=10, respondent="y")
+    assert want["method"].iloc[0] == "cluster-robust"
+    pd.testing.assert_frame_equal(want, plain.assign(attribute=plain["attribute"].map({"plan": "m", "kind": "k"})))
+    got = scan(duckdb.connect().from_df(d), ["m", "k"], "nps", min_n=10, respondent="y")
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)

@@ -173,6 +173,15 @@ def _cluster_sums_in_engine(data: Any, attr: str, metric: str, score: str, who: 
 COMBINED_ROWS = 20_000_000
 
 
+#: the names :func:`_cluster_sums_sql` gives its own columns
+_SQL_NAMES = frozenset({"m", "good", "poor", "bad", "k", "y", "yy", "ym", "mm", "clustered", "known", "people",
+                        "_who", "__scan"})
+#: the names of every sum and count the scan's paths compute (a data column so named is renamed first)
+_INNER_NAMES = _SQL_NAMES | {"n", "promoters", "passives", "detractors", "missing", "successes", "out_of_scale",
+                             "attribute", "segment", "__rows", "_rule", "_attr", "_small"} | \
+    {f"score_{v}" for v in range(0, 11)}
+
+
 def _cluster_sums_sql(data: Any, attrs: list[str], metric: str, score: str, who: str | None
                       ) -> dict[str, pd.DataFrame] | None:
     """:func:`_cluster_sums_in_engine` of every attribute in ``attrs`` in one SQL query of the engine (DuckDB or
@@ -183,9 +192,10 @@ def _cluster_sums_sql(data: Any, attrs: list[str], metric: str, score: str, who:
     native = nw.from_native(data)
     impl = native.implementation
     spark = impl.is_pyspark()
+    names = {*attrs, score, *([who] if who else [])}
     if not (impl is nw.Implementation.DUCKDB or spark) or len(attrs) < 2 or len(set(attrs)) < len(attrs) \
-            or who in attrs:
-        return None
+            or who in attrs or names & _SQL_NAMES or any(str(c).startswith("_g") for c in names):
+        return None  # (a column named as one the query computes: the Arrow path, which has no such names)
     low, high, a, b = (0, 10, 9, 10) if metric in ("nps", "enps") else BOXES[metric]
     frame = check.frame_with(data, "scan", [*attrs, score, *([who] if who else [])])
     check.numeric_column(data, frame, score, f"an integer {low}-{high}",
@@ -406,6 +416,15 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
         raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
     who = respondent_column(data, respondent)
     attrs = keys_of(by)
+    # a column named as a sum the scan computes (``m``, ``k``, ``n`` ...) is scanned under a name of its own
+    inner = {c: f"__seg_col{i}" for i, c in enumerate(dict.fromkeys([*attrs, score, *([who] if who else [])]))
+             if c in _INNER_NAMES or str(c).startswith(("_g", "__scan"))}
+    if inner:
+        data = nw.to_native(nw.from_native(data).rename(inner))
+        named = {v: k for k, v in inner.items()}
+        got = scan(data, [inner.get(a, a) for a in attrs], metric, inner.get(score, score), confidence, min_n=min_n,
+                   alpha=alpha, respondent=inner.get(who, who) if who else None)
+        return got.assign(attribute=got["attribute"].map(lambda a: named.get(a, a)))
     together = None
     if not isinstance(data, pd.DataFrame) and metric in ("nps", "enps", *BOXES):  # every attribute in one query
         together = _cluster_sums_sql(data, attrs, metric, score, who)
