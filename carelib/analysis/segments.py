@@ -169,10 +169,6 @@ def _cluster_sums_in_engine(data: Any, attr: str, metric: str, score: str, who: 
     return t
 
 
-#: respondents whose per-respondent sums may come back from the engine at once (every attribute in one query)
-COMBINED_ROWS = 20_000_000
-
-
 #: the names :func:`_cluster_sums_sql` gives its own columns
 _SQL_NAMES = frozenset({"m", "good", "poor", "bad", "k", "y", "yy", "ym", "mm", "clustered", "known", "people",
                         "_who", "__scan"})
@@ -188,14 +184,14 @@ def _cluster_sums_sql(data: Any, attrs: list[str], metric: str, score: str, who:
     Spark): the tally per (level of every attribute, respondent), then each attribute's sums over it with
     ``GROUPING SETS`` — a few rows come back. Valid when every respondent answered from one combination of levels,
     which the same query checks (respondent rows against distinct respondents); None otherwise (a respondent who
-    moved between levels: :func:`_cluster_sums_combined`), or on another engine."""
+    moved between levels: each attribute then has its own query, :func:`_cluster_sums_in_engine`), or on another
+    engine."""
     native = nw.from_native(data)
     impl = native.implementation
     spark = impl.is_pyspark()
-    names = {*attrs, score, *([who] if who else [])}
     if not (impl is nw.Implementation.DUCKDB or spark) or len(attrs) < 2 or len(set(attrs)) < len(attrs) \
-            or who in attrs or names & _SQL_NAMES or any(str(c).startswith("_g") for c in names):
-        return None  # (a column named as one the query computes: the Arrow path, which has no such names)
+            or who in attrs:  # (a column named as one the query computes was renamed by scan first)
+        return None
     low, high, a, b = (0, 10, 9, 10) if metric in ("nps", "enps") else BOXES[metric]
     frame = check.frame_with(data, "scan", [*attrs, score, *([who] if who else [])])
     check.numeric_column(data, frame, score, f"an integer {low}-{high}",
@@ -254,73 +250,6 @@ def _cluster_sums_sql(data: Any, attrs: list[str], metric: str, score: str, who:
         part[sums[:-1]] = part[sums[:-1]].astype(float)
         part["clustered"] = part["clustered"].astype("int64")
         out[attr] = part
-    return out
-
-
-def _cluster_sums_combined(data: Any, attrs: list[str], metric: str, score: str, who: str | None
-                           ) -> dict[str, pd.DataFrame] | None:
-    """:func:`_cluster_sums_in_engine` of every attribute in ``attrs`` from one engine query: the tally per
-    (respondent, level of every attribute), then each attribute's sums from it in Arrow. A respondent who answered
-    from one combination of levels (nearly all) is one row of it; one who moved between levels is summed per level
-    of each attribute, as the per-attribute query does. Same integer sums. None on Spark (a cluster's respondents
-    do not belong in its driver), or when the engine holds more than :data:`COMBINED_ROWS` such rows."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    native = nw.from_native(data)
-    if native.implementation.is_spark_like() or len(attrs) < 2 or len(set(attrs)) < len(attrs) or who in attrs:
-        return None
-    low, high, a, b = (0, 10, 9, 10) if metric in ("nps", "enps") else BOXES[metric]
-    frame = check.frame_with(data, "scan", [*attrs, score, *([who] if who else [])])
-    check.numeric_column(data, frame, score, f"an integer {low}-{high}",
-                         "tally_nps" if metric in ("nps", "enps") else "tally_scale")
-    whole = frame.collect_schema()[score].is_integer()
-    s = nw.col(score) if whole else nw.col(score).cast(nw.Float64)
-    present = ~s.is_null()
-    one, zero = nw.lit(1, nw.Int64), nw.lit(0, nw.Int64)
-    flag = lambda e: nw.when(e).then(one).otherwise(zero)  # noqa: E731
-    out_of = (s < low) | (s > high) if whole else (s < low) | (s > high) | (s != s.round(0))
-    rows = {"m": flag(present), "good": flag(present & (s >= a) & (s <= b)), "bad": flag(present & out_of)}
-    if metric in ("nps", "enps"):
-        rows["poor"] = flag(present & (s <= 6))
-    keys = [*attrs, *([who] if who else [])]
-    g = (frame.select(*keys, **rows).group_by(keys).agg(*[nw.col(c).sum() for c in rows])
-         .filter(nw.col("m") > 0))  # a score out of its scale is present: its group stays, counted in bad
-    got = g.collect().to_arrow() if isinstance(g, nw.LazyFrame) else g.to_arrow()
-    if got.num_rows > COMBINED_ROWS:
-        return None
-    if pc.sum(got["bad"]).as_py():
-        _tallies(data, [attrs[0]], metric, score)  # raises the tally's own error on a score out of its scale
-    cast = {c: pc.cast(got[c], pa.float64()) for c in ("m", "good", *(["poor"] if "poor" in rows else []))}
-    got = got.select(keys)
-    for c, v in cast.items():
-        got = got.append_column(c, v)
-    if who is not None:  # a respondent in more than one row moved between levels: summed per level below
-        known = pc.drop_null(got[who])
-        moved = len(known) != len(pc.unique(known))  # (count_distinct hashes five times slower)
-    else:
-        moved = False
-    out = {}
-    sums = ["k", "m", "y", "yy", "ym", "mm", "clustered"]
-    for attr in attrs:
-        t = got
-        if moved:
-            t = t.group_by([attr, who], use_threads=False).aggregate([(c, "sum") for c in cast])
-            t = t.rename_columns([c.removesuffix("_sum") for c in t.column_names])
-        m = t["m"]
-        y = pc.subtract(t["good"], t["poor"]) if "poor" in rows else t["good"]
-        absy = pc.add(t["good"], t["poor"]) if "poor" in rows else t["good"]
-        anon = pc.is_null(t[who]) if who is not None else pa.array(np.ones(t.num_rows, dtype=bool))
-        cols = {"k": pc.if_else(anon, m, 1.0), "m": m, "y": y, "yy": pc.if_else(anon, absy, pc.multiply(y, y)),
-                "ym": pc.if_else(anon, y, pc.multiply(y, m)), "mm": pc.if_else(anon, m, pc.multiply(m, m)),
-                "clustered": pc.cast(pc.and_(pc.invert(anon), pc.greater(m, 1.0)), pa.int64())}
-        per = pa.table({attr: t[attr], **cols}).group_by([attr], use_threads=False).aggregate(
-            [(c, "sum") for c in sums])
-        f = per.to_pandas().rename(columns={f"{c}_sum": c for c in sums})
-        f[attr] = f[attr].astype(object).where(f[attr].notna(), MISSING)
-        f = f.groupby(attr, as_index=False, sort=True)[sums].sum()
-        f["clustered"] = f["clustered"].astype("int64")
-        out[attr] = f
     return out
 
 
@@ -428,8 +357,6 @@ def scan(data: Any, by: str | list[str], metric: str = "nps", score: str = "scor
     together = None
     if not isinstance(data, pd.DataFrame) and metric in ("nps", "enps", *BOXES):  # every attribute in one query
         together = _cluster_sums_sql(data, attrs, metric, score, who)
-        if together is None:
-            together = _cluster_sums_combined(data, attrs, metric, score, who)
     parts = [_scan_attribute(data, attr, metric, score, confidence, min_n, who,
                              together[attr] if together is not None else None) for attr in attrs]
     if not parts:

@@ -203,13 +203,7 @@ class Review:
         def compute(wanted: list[str]) -> pd.DataFrame:
             return rt.tally_durations(self.ticket_times_in(wanted), "first_response_min", "responded", by="week")
 
-        if not (self.on_engine and {"tickets", "messages"} <= self.have and self._first_replies is not None):
-            return compute(weeks)
-        info, end = self._reply_weeks, str(self._data_end)
-        keys = {w: k + (f"|{end}" if info["waiting"].get(w) else "") for w, k in info["keys"].items()}
-        t = self.ws.tally_keyed("tickets", "first_response_minutes", ("time",), keys, compute,
-                                {"duration": "first_response_min", "resolution": 1.0, "layout": 1})
-        return t[t["week"].isin(list(weeks))].reset_index(drop=True)
+        return self._per_ticket_week("first_response_minutes", ("time",), compute, weeks)
 
     def ticket_times_in(self, weeks: list[str]) -> Any:
         """:attr:`ticket_times` of the tickets opened in ``weeks``: on an engine with the first-reply cache, a lazy
@@ -234,11 +228,17 @@ class Review:
             got = collect(cells.group_by("week", "weekday", "hour", "time").agg(nw.len().alias("rows")))
             return got.astype({"rows": "int64"})
 
+        return self._per_ticket_week("first_response_by_hour", ("weekday", "hour", "time"), compute, weeks)
+
+    def _per_ticket_week(self, metric: str, grouping: tuple[str, ...], compute: Callable[[list[str]], pd.DataFrame],
+                         weeks: list[str]) -> pd.DataFrame:
+        """``compute(weeks)``; with the first-reply cache, the tally of every ticket week kept in the tally store
+        under that week's first-reply digest and, while a ticket of it waits, the data's end: the rows of ``weeks``."""
         if not (self.on_engine and {"tickets", "messages"} <= self.have and self._first_replies is not None):
             return compute(weeks)
         info, end = self._reply_weeks, str(self._data_end)
         keys = {w: k + (f"|{end}" if info["waiting"].get(w) else "") for w, k in info["keys"].items()}
-        t = self.ws.tally_keyed("tickets", "first_response_by_hour", ("weekday", "hour", "time"), keys, compute,
+        t = self.ws.tally_keyed("tickets", metric, grouping, keys, compute,
                                 {"duration": "first_response_min", "resolution": 1.0, "layout": 1})
         return t[t["week"].isin(list(weeks))].reset_index(drop=True)
 
