@@ -9,9 +9,13 @@ publishes about them:
 - **2026-W34** (the W33–W34 double charge): the complaint rate's control chart must put W33 or W34 beyond 3 sigma,
   and billing must be the category whose rise against the weeks before is surest (lowest p, p < 0.001).
 
+Then the service quality review (``service_quality.open_review``, DuckDB: only the window's conversations come back)
+for 2026-W21–W24: the skills scorecard must show Team B's rigid refusals at more than twice the rate of A's and C's
+(CSAT with and without a rigid refusal is printed: at 100 M it is flagged; the demo's few CSAT answers of four weeks
+cannot flag it).
+
 The demo workspace is reviewed the same way first, for comparison.
 
-Team B's refusals are a finding of the service quality review over the replies' texts, not of this review.
 Usage::
 
     python benchmarks/planted_at_scale.py --dir /tmp/s100/ws
@@ -66,15 +70,37 @@ def found(folder: str, engine: str) -> bool:
     return ok
 
 
+def service(folder: str, engine: str) -> bool:
+    """Print the skills scorecard's rigid refusals by team and CSAT with and without one; whether Team B stands out."""
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["CARELIB_TODAY"] = TODAY
+    from carelib.practices import service_quality as sq
+    from carelib.report import findings
+
+    seen: list[dict] = []
+    findings.publish = lambda key, value, **kw: seen.append(findings.finding(key, value, **kw))  # type: ignore
+    t = time.perf_counter()
+    r = sq.open_review(folder, period="2026-W24", weeks=4, engine=engine, tally_store=False)
+    card = next(p.frame for p in sq.skills(r).parts if hasattr(p, "frame")).set_index("team")
+    sq.csat(r)
+    rigid = {k: float(v) for k, v in card["rigid"].items()}
+    csat = next((f for f in seen if f["key"] == "skills.csat.rigid"), None)
+    print(f"  2026-W21..W24 ({time.perf_counter() - t:.0f} s, {len(r.tickets):,} conversations, "
+          f"{len(r.messages):,} messages): rigid refusals by team {rigid}; CSAT with vs without a rigid refusal "
+          f"{None if csat is None else csat['text']}")
+    others = max(v for k, v in rigid.items() if k != "B")
+    return rigid.get("B", 0) > 2 * others
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True, help="a generated workspace (carelib demo-data --scale N)")
     ap.add_argument("--demo", default="data/demo", help="the demo workspace, reviewed the same way (pandas)")
     args = ap.parse_args()
     print(f"demo ({args.demo}, pandas):")
-    on_demo = found(args.demo, "pandas")
+    on_demo = found(args.demo, "pandas") & service(args.demo, "pandas")
     print(f"at scale ({args.dir}, DuckDB):")
-    at_scale = found(args.dir, "duckdb")
+    at_scale = found(args.dir, "duckdb") & service(args.dir, "duckdb")
     print(f"planted truths named: demo {on_demo}, at scale {at_scale}")
 
 

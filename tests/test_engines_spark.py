@@ -117,6 +117,31 @@ def test_review_on_spark_through_the_tally_store_cold_and_warm_equals_duckdb(sca
     assert review(folder, "spark", monkeypatch, store=True)[0] == want  # warm: every week from the store
 
 
+@scale
+def test_service_review_on_spark_equals_duckdb(scale_ws, spark, monkeypatch):
+    """The service quality review on Spark: the window's tickets, their messages (a semi-join) and the CSAT answers
+    linked to them come back from Spark; every finding and table equals DuckDB's."""
+    from carelib.practices import service_quality as sq
+
+    def run(engine: str) -> tuple[list[dict], list[pd.DataFrame]]:
+        seen: list[dict] = []
+        monkeypatch.setattr(findings, "publish", lambda key, value, **kw: seen.append(findings.finding(key, value, **kw)))
+        r = sq.open_review(str(scale_ws), period=PERIOD, weeks=4, today=TODAY, engine=engine, tally_store=False)
+        shown = [r.tickets, r.messages]
+        for name in ("overview", "case", "availability", "waves", "skills", "examples", "sentiment_shift", "csat"):
+            out = getattr(sq, name)(r)
+            shown += [p.frame for p in getattr(out, "parts", []) if hasattr(p, "frame")]
+            plt.close("all")
+        return sorted(seen, key=lambda f: f["key"]), shown
+
+    on_duckdb, on_spark = run("duckdb"), run("spark")
+    assert {"case", "skills.rigid", "skills.csat.rigid"} <= {f["key"] for f in on_duckdb[0]}
+    assert on_spark[0] == on_duckdb[0]
+    assert len(on_spark[1]) == len(on_duckdb[1])
+    for a, b in zip(on_spark[1], on_duckdb[1], strict=True):
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+
+
 def test_engine_regex_codes_on_spark_equal_python_auto_coding(spark):
     import narwhals as nw
 

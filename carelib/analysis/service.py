@@ -116,14 +116,16 @@ def score_messages(
     if text not in messages.columns:
         raise ParameterError(f"messages has no column {text!r}; columns are {list(messages.columns)}")
     pats = _default_phrases() if phrases is None else (phrases if isinstance(phrases, dict) else load_phrases(phrases))
+    # each distinct text is scored once (replies from templates repeat), then spread back to its messages
+    codes, distinct = pd.factorize(messages[text], use_na_sentinel=False)
     # typographic apostrophes and quotes (we’re, “policy”) are common in real messages: match them as plain ones
-    texts = messages[text].map(clean_text).astype(str).str.translate(_QUOTES)  # Intercom/Zendesk HTML read as text
+    texts = pd.Series(distinct, dtype=object).map(clean_text).astype(str).str.translate(_QUOTES)  # HTML read as text
     out = messages.copy()
     for marker in MARKERS:
-        out[marker] = _marker(texts, pats[marker]).to_numpy()
+        out[marker] = _marker(texts, pats[marker]).to_numpy(dtype=bool)[codes]
     out["plan"] = out["plan_commitment"] & out["plan_time"]
     if sentiment:
-        out["sentiment"] = compound(texts)
+        out["sentiment"] = np.asarray(compound(texts), dtype=float)[codes]
         tone = 0.5 * out["sentiment"] + 0.25 * out["empathy"] + 0.25 * out["politeness"] - 0.5 * out["blame"]
         out["tone"] = tone.clip(-1, 1).round(3)
     return out
@@ -154,7 +156,12 @@ def conversation_skills(
         it) and ``tone`` (mean agent tone), one row per ticket.
     """
     agent = messages[messages["author_role"] == "agent"]
-    scored = score_messages(agent, phrases=phrases)
+    return skills_per_ticket(tickets, score_messages(agent, phrases=phrases))
+
+
+def skills_per_ticket(tickets: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """:func:`conversation_skills` from agent messages already scored (:func:`score_messages`, ``sentiment=True``):
+    one row per ticket of ``tickets``, the messages of other tickets left out."""
     per = scored.groupby("ticket_id").agg(
         agent_messages=("plan", "size"), plan=("plan", "any"), rigid=("rigid", "any"), exception=("exception", "any"),
         empathy=("empathy", "any"), politeness=("politeness", "any"), blame=("blame", "any"), tone=("tone", "mean"),

@@ -260,8 +260,7 @@ class Validated:
     def in_file_order(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The rows kept as pandas, in the order of the files and their rows (for the pandas path); only
         ``columns`` when given (the engine reads those alone)."""
-        frame = self.located if columns is None else self.located.select(_SOURCE, _ROW, *columns)
-        return frame.sort(_SOURCE, _ROW).drop(_SOURCE, _ROW).collect().to_pandas()
+        return in_file_order(self.located, columns)
 
     def column_in_file_order(self, column: str) -> Any:
         """One kept column as a pyarrow array in file order (a roster of millions never becomes Python objects)."""
@@ -271,6 +270,27 @@ class Validated:
     @property
     def rows_kept(self) -> int:
         return self.rows_read - int(self.reasons["rows"].sum())
+
+
+def in_file_order(located: Any, columns: list[str] | None = None) -> pd.DataFrame:
+    """Rows of a located frame (:attr:`Validated.located`, or rows filtered from it) as pandas, in the order of the
+    files and their rows, without the locating columns.
+
+    Parameters
+    ----------
+    located : narwhals LazyFrame
+        Rows with ``__source`` and ``__row``.
+    columns : list of str, optional
+        The columns returned (the engine reads those alone); default all.
+
+    Returns
+    -------
+    DataFrame
+    """
+    frame = nw.from_native(located)
+    if columns is not None:
+        frame = frame.select(_SOURCE, _ROW, *columns)
+    return frame.sort(_SOURCE, _ROW).drop(_SOURCE, _ROW).collect().to_pandas()
 
 
 def _found(value: Any) -> str:

@@ -65,6 +65,7 @@ from carelib.periods import (
     precision_column,
     stated_precision,
     week_bounds,
+    week_of,
 )
 from carelib.periods import today as run_today
 from carelib.scales import SCORE_SCALES
@@ -653,6 +654,129 @@ class Workspace:
         whole = engines.validated_from_rows(scanned, contract(kind), path.name, future_limit(self.today),
                                             self._validation_counts(checked), checked.sample)
         return whole.kept
+
+    def lazy_in_weeks(self, kind: str, column: str, weeks: Iterable[str]) -> Any:
+        """:meth:`in_weeks` as a lazy frame in the engine (rows in no particular order), for tallies of a window.
+
+        Parameters
+        ----------
+        kind, column : str
+            The table and its date column.
+        weeks : iterable of str
+            ISO weeks kept.
+
+        Returns
+        -------
+        narwhals LazyFrame
+            The kept rows of those weeks, with ``week``.
+        """
+        return self._located_in_weeks(kind, column, list(weeks), located=False)
+
+    def _located_in_weeks(self, kind: str, column: str, weeks: list[str], *, located: bool = True) -> Any:
+        """The kept rows of ``kind`` whose ISO week of ``column`` is one of ``weeks``, lazy in the engine, with
+        ``week`` (and the file and row of each when ``located``), reading only those weeks' files when the footers
+        place every row in its week (:meth:`placed_weeks`)."""
+        import narwhals as nw
+
+        self.lazy(kind)
+        placed = self.placed_weeks(kind, column)
+        if placed is None:
+            checked = self._checked[kind]
+            frame = engines.with_week_lazy(checked.located if located else checked.kept, column)
+        else:
+            from carelib.data import partitions
+
+            have = [w for w in weeks if w in set(placed)] or placed[:1]  # none: one week's files, filtered to nothing
+            files = [p.path for p in partitions.scan(self.path, kind) if p.week in set(have)]
+            path, checked = self.file(kind), self._checked[kind]
+            scanned = engines.scan_table(path, self.engine, self.handle, files=files)
+            part = engines.validated_from_rows(scanned, contract(kind), path.name, future_limit(self.today),
+                                               self._validation_counts(checked), checked.sample)
+            frame = engines.with_known_weeks_lazy(part.located if located else part.kept, column, have)
+        return nw.from_native(frame).filter(nw.col("week").is_in(list(weeks)))
+
+    def in_weeks(self, kind: str, column: str, weeks: Iterable[str]) -> pd.DataFrame:
+        """The rows of table ``kind`` whose ISO week of ``column`` is one of ``weeks``, with that ``week``, as pandas.
+
+        The same rows, order and types as :meth:`table` filtered by :func:`carelib.periods.week_of`; on an engine
+        they are filtered there (only those weeks' files are read when their footers place every row in its week),
+        so a window of a table of hundreds of millions of rows comes back alone.
+
+        Parameters
+        ----------
+        kind : str
+            The table.
+        column : str
+            Its date column.
+        weeks : iterable of str
+            ISO weeks (``2026-W03``).
+
+        Returns
+        -------
+        DataFrame
+            The rows, with ``week``, indexed from 0.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> rows = ["t1,c1,chat,2026-01-01,,open", "t2,c1,chat,2026-01-12,,open"]
+        >>> _ = (d / "tickets.csv").write_text("\\n".join(["ticket_id,customer_id,channel,created_at,closed_at,status",
+        ...                                                 *rows]))
+        >>> Workspace(d, today="2026-02-01").in_weeks("tickets", "created_at", ["2026-W03"])[["ticket_id", "week"]]
+          ticket_id      week
+        0        t2  2026-W03
+        """
+        weeks = list(weeks)
+        if self.engine == "pandas" or self._pandas_only(kind):
+            frame = self.table(kind)
+            frame = frame.assign(week=week_of(frame, column))
+            return frame[frame["week"].isin(weeks)].reset_index(drop=True)
+        return self._collect(kind, self._located_in_weeks(kind, column, weeks))
+
+    def linked_to_weeks(self, kind: str, key: str, parent: str, column: str, weeks: Iterable[str], *,
+                        where: Any = None, columns: list[str] | None = None) -> pd.DataFrame:
+        """The rows of table ``kind`` whose ``key`` is that of a row of ``parent`` in ``weeks`` (its week of
+        ``column``), as pandas: the messages of a window's tickets, the answers linked to them.
+
+        The same rows, order and types as :meth:`table` filtered with ``isin`` on the parent's window (see
+        :meth:`in_weeks`); on an engine, a semi-join there, so only the linked rows come back.
+
+        Parameters
+        ----------
+        kind, key : str
+            The table and its column holding the parent's key.
+        parent, column, weeks
+            The parent table, its date column and the weeks (:meth:`in_weeks`).
+        where : narwhals expression, optional
+            A filter on ``kind`` applied in the engine too (``nw.col("survey") == "csat"``).
+        columns : list of str, optional
+            The columns returned (the engine reads those alone); default all.
+
+        Returns
+        -------
+        DataFrame
+        """
+        import narwhals as nw
+
+        weeks = list(weeks)
+        if self.engine == "pandas" or self._pandas_only(kind) or self._pandas_only(parent):
+            ids = self.in_weeks(parent, column, weeks)[key]
+            frame = self.table(kind)
+            frame = frame[frame[key].isin(ids)]
+            if where is not None:
+                frame = nw.from_native(frame).filter(where).to_native()
+            return (frame if columns is None else frame[columns]).reset_index(drop=True)
+        self.lazy(kind)
+        rows = nw.from_native(self._checked[kind].located)
+        if where is not None:
+            rows = rows.filter(where)
+        ids = nw.from_native(self._located_in_weeks(parent, column, weeks)).select(key).unique()
+        return self._collect(kind, rows.join(ids, on=key, how="semi"), columns)
+
+    def _collect(self, kind: str, located: Any, columns: list[str] | None = None) -> pd.DataFrame:
+        """Located rows (with their file and row) as pandas in file order, typed as :meth:`table` types them."""
+        return _as_pandas(engines.in_file_order(located, columns), contract(kind)).reset_index(drop=True)
 
     def tally(self, kind: str, metric: str, grouping: tuple[str, ...], compute, params: dict | None = None,
               weeks: Iterable[str] | None = None):

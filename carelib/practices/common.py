@@ -29,7 +29,7 @@ from carelib.report.tables import Table
 from carelib.text.redact import Redactor
 from carelib.text.themes import UNASSIGNED, ThemeModel
 
-__all__ = ["Shown", "Captioned", "table", "display_options", "open_workspace", "redactor", "note", "table_weeks", "table_week_counts", "week_rows", "resolve_period", "the_case", "code_texts", "DATED",
+__all__ = ["Shown", "Captioned", "table", "display_options", "open_workspace", "open_engine_workspace", "redactor", "note", "table_weeks", "table_week_counts", "weeks_of_tables", "week_rows", "resolve_period", "the_case", "code_texts", "DATED",
            "load_report", "import_report", "export_accounting"]
 
 #: The time column of each dated table: what "latest" and the weekly windows read.
@@ -204,6 +204,35 @@ def open_workspace(data_dir: str, *, today: periods.TodayLike = None) -> Workspa
     return load_workspace(data_dir, errors="exclude", today=today)
 
 
+def open_engine_workspace(data_dir: str, *, today: periods.TodayLike = None, engine: str = "auto",
+                          tally_store: bool = True) -> Workspace:
+    """:func:`open_workspace` on an engine, with its tally store.
+
+    Parameters
+    ----------
+    data_dir : str
+        The workspace folder.
+    today : str, date or Timestamp, optional
+        The run's today (default ``$CARELIB_TODAY``, else the clock).
+    engine : {"auto", "duckdb", "pandas", "spark"}
+        ``auto``: DuckDB for folders of Parquet parts and large workspaces, pandas otherwise.
+    tally_store : bool
+        On an engine, keep per-week tallies in ``WORKSPACE/.carelib/tallies/``
+        (:class:`carelib.analysis.tallies.TallyStore`), set before any table is read so the validation counts are
+        kept per week too.
+
+    Returns
+    -------
+    Workspace
+    """
+    ws = load_workspace(data_dir, errors="exclude", today=today, engine=engine)
+    if tally_store and ws.engine != "pandas":
+        from carelib.analysis.tallies import TallyStore
+
+        ws.tally_store = TallyStore(ws.path)
+    return ws
+
+
 def load_report(ws: Workspace, *, rows: int = 10) -> Shown:
     """Rows in = rows kept + rows set aside, for every table read so far, and why rows were set aside.
 
@@ -333,6 +362,15 @@ def table_week_counts(ws: Workspace, tables: Iterable[str] | None = None) -> dic
     """
     wanted = DATED if tables is None else {t: DATED[t] for t in tables}
     return {t: _week_counts(ws, t, c) for t, c in wanted.items() if ws.has(t)}
+
+
+def weeks_of_tables(ws: Workspace, tables: Iterable[str] | None = None) -> dict[str, pd.Series]:
+    """The ISO weeks of each dated table present, as :func:`resolve_period` takes them: every row's week on pandas
+    (:func:`table_weeks`), the weeks counted in the engine otherwise (:func:`table_week_counts`: no table comes back
+    whole)."""
+    if ws.engine == "pandas":
+        return table_weeks(ws, tables)
+    return {t: c["week"] for t, c in table_week_counts(ws, tables).items()}
 
 
 def week_rows(ws: Workspace, table: str, column: str, by: Iterable[str] = ()) -> pd.DataFrame:

@@ -31,9 +31,8 @@ from IPython.display import Markdown
 from carelib import metrics, periods
 from carelib.analysis import drivers, review, segments
 from carelib.analysis.first_replies import first_replies
-from carelib.analysis.tallies import TallyStore
 from carelib.data.engines import with_known_weeks_lazy, with_week_lazy
-from carelib.data.tables import Workspace, load_workspace
+from carelib.data.tables import Workspace
 from carelib.errors import DataError, ParameterError
 from carelib.exports import readable
 from carelib.metrics import response_times as rt
@@ -371,32 +370,25 @@ class Review:
         return self.counts_by(kind, column).set_index("week")["rows"].astype("int64")
 
     def rows_in(self, kind: str, column: str, weeks: list[str]) -> Any:
-        """Rows of table ``kind`` whose week of ``column`` is one of ``weeks``, with that ``week``.
-
-        On an engine, when the files' footers prove every row lies in its partition's week
-        (:meth:`Workspace.placed_weeks`), a lazy frame that reads only those weeks' files; else the table filtered
-        (:meth:`lazy`). The same rows either way.
+        """Rows of table ``kind`` whose week of ``column`` is one of ``weeks``, with that ``week``: lazy in the engine
+        on an engine workspace (:meth:`Workspace.lazy_in_weeks`: only those weeks' files when their footers place
+        every row), else pandas. The same rows either way.
 
         Parameters
         ----------
-        kind : str
-            The table.
-        column : str
-            Its date column.
+        kind, column : str
+            The table and the date column that gives each row its week.
         weeks : list of str
-            ISO weeks.
+            The weeks kept.
 
         Returns
         -------
         frame
             Lazy in the engine on an engine workspace, else pandas.
         """
-        placed = self.ws.placed_weeks(kind, column) if self.on_engine else None
-        if placed is None:
-            return review.in_weeks(self.lazy(kind, column), weeks)
-        have = [w for w in weeks if w in set(placed)] or placed[:1]  # none: one week's files, filtered to nothing
-        # the footers prove each file's dates lie in its week: the week by comparison with the bounds
-        return review.in_weeks(with_known_weeks_lazy(self.ws.lazy_weeks(kind, have), column, have), weeks)
+        if self.on_engine:
+            return self.ws.lazy_in_weeks(kind, column, weeks)
+        return review.in_weeks(self.lazy(kind, column), weeks)
 
     def window_answers(self) -> Any:
         """The answers with their ``week`` for a section that reads only the weeks under review: on an engine with
@@ -485,10 +477,7 @@ def open_review(data_dir: str, *, period: str = "2026-W47", window: int = 4, com
     >>> open_review(tempfile.mkdtemp(), period="2026-W03", window=2).previous
     ['2025-W52', '2026-W01']
     """
-    ws = common.open_workspace(data_dir, today=today) if engine == "auto" else \
-        load_workspace(data_dir, errors="exclude", today=today, engine=engine)
-    if tally_store and ws.engine != "pandas":  # before any table is read: validation counts are kept per week too
-        ws.tally_store = TallyStore(ws.path)
+    ws = common.open_engine_workspace(data_dir, today=today, engine=engine, tally_store=tally_store)
     week_rows = common.table_week_counts(ws) if ws.engine != "pandas" else None  # weeks come back, not rows
     weeks_of = common.table_weeks(ws) if week_rows is None else {t: c["week"] for t, c in week_rows.items()}
     kw = {"window": window, "segment": segment, "segments_by": list(segments_by), "confidence": confidence,

@@ -24,7 +24,7 @@ from carelib.practices import common
 from carelib.practices.common import Shown
 from carelib.report import findings, plots
 
-__all__ = ["Review", "SKILLS", "open_review", "select_window", "overview", "case", "availability",
+__all__ = ["Review", "SKILLS", "open_review", "select_window", "window_in_engine", "overview", "case", "availability",
            "availability_charts", "waves", "skills", "skill_shares", "examples", "example_list",
            "sentiment_shift", "sentiment_table", "csat", "csat_effect"]
 
@@ -65,8 +65,9 @@ class Review:
 
     @cached_property
     def conversations(self) -> pd.DataFrame:
-        """Skills of every conversation (:func:`carelib.analysis.service.conversation_skills`)."""
-        return service.conversation_skills(self.tickets, self.messages, phrases=self.phrases)
+        """Skills of every conversation (:func:`carelib.analysis.service.conversation_skills`), from :attr:`scored`
+        (each agent message is scored once for the scorecard and the examples)."""
+        return service.skills_per_ticket(self.tickets, self.scored)
 
     @cached_property
     def scored(self) -> pd.DataFrame:
@@ -105,21 +106,62 @@ def select_window(tickets: pd.DataFrame, messages: pd.DataFrame, period: str, we
     >>> p, t2["ticket_id"].tolist(), len(m2), t2["team"].tolist()
     ('2026-W03', ['b'], 2, ['all'])
     """
-    if weeks < 0:
-        raise ParameterError(f"weeks: expected 0 (every ticket) or more, found {weeks}")
+    _check_weeks(weeks)
     tickets = tickets.assign(week=periods.week_of(tickets, "created_at"))
     period = common.resolve_period(period, [tickets["week"]])
     if weeks:
         tickets = tickets[tickets["week"].isin(periods.last_weeks(period, weeks))]
     messages = messages[messages["ticket_id"].isin(tickets["ticket_id"])]
+    return _with_by(tickets, by), messages, period
+
+
+def _check_weeks(weeks: int) -> None:
+    if weeks < 0:
+        raise ParameterError(f"weeks: expected 0 (every ticket) or more, found {weeks}")
+
+
+def _with_by(tickets: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The tickets with the compared column: ``"all"`` when they have none (or only missing values)."""
     if by not in tickets.columns or tickets[by].isna().all():
         tickets = tickets.assign(**{by: "all"})
-    return tickets, messages, period
+    return tickets
+
+
+def window_in_engine(ws: Workspace, period: str, weeks: int, by: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """:func:`select_window` on a workspace on an engine: the weeks counted, the window's tickets and their messages
+    filtered there (:meth:`~carelib.data.tables.Workspace.in_weeks`,
+    :meth:`~carelib.data.tables.Workspace.linked_to_weeks`), so only the window comes back as pandas.
+
+    The same tickets, messages and period as :func:`select_window` on the whole tables, in the same order; with
+    ``weeks=0`` (every ticket) the whole tables are read.
+
+    Parameters
+    ----------
+    ws : Workspace
+        A workspace on DuckDB or Spark with ``tickets`` and ``messages``.
+    period, weeks, by : str, int, str
+        As in :func:`select_window`.
+
+    Returns
+    -------
+    (DataFrame, DataFrame, str)
+        Tickets (with ``week`` and ``by``), their messages, and the period.
+    """
+    _check_weeks(weeks)
+    if not weeks:
+        return select_window(ws["tickets"], ws["messages"], period, weeks, by)
+    counts = common.table_week_counts(ws, ["tickets"])["tickets"]
+    period = common.resolve_period(period, [counts["week"]])
+    window = periods.last_weeks(period, weeks)
+    tickets = ws.in_weeks("tickets", "created_at", window)
+    messages = ws.linked_to_weeks("messages", "ticket_id", "tickets", "created_at", window)
+    return _with_by(tickets, by), messages, period
 
 
 def open_review(data_dir: str, *, period: str = "2026-W47", weeks: int = 12, by: str = "team", min_n: int = 30,
                 sla_minutes: float = 60.0, handle_minutes: float = 12.0, business_hours: Iterable[int] = (),
-                phrases: str = "", seed: int = 0) -> Review:
+                phrases: str = "", seed: int = 0, today: periods.TodayLike = None, engine: str = "auto",
+                tally_store: bool = True) -> Review:
     """Open the review the notebook's parameters describe (same names and meanings as its ``parameters`` cell).
 
     Parameters
@@ -138,13 +180,25 @@ def open_review(data_dir: str, *, period: str = "2026-W47", weeks: int = 12, by:
         A YAML phrase file replacing the packaged one; empty: the packaged one.
     seed : int
         Seed of the case pick and of the examples.
+    today : str, date or Timestamp, optional
+        The run's today (default ``$CARELIB_TODAY``, else the clock).
+    engine : {"auto", "duckdb", "pandas", "spark"}
+        Where tables are read (:func:`carelib.data.tables.load_workspace`): on DuckDB or Spark the window's
+        tickets, their messages and the CSAT answers linked to them are filtered in the engine and only they come
+        back (:func:`window_in_engine`); the skills are then scored in pandas. The findings are the same.
+    tally_store : bool
+        On an engine, keep the weekly counts of week-partitioned tables (validation, tickets per week) in
+        ``WORKSPACE/.carelib/tallies/`` (:class:`carelib.analysis.tallies.TallyStore`).
 
     Returns
     -------
     Review
     """
-    ws = common.open_workspace(data_dir)
-    tickets, messages, period = select_window(ws["tickets"], ws["messages"], period, weeks, by)
+    ws = common.open_engine_workspace(data_dir, today=today, engine=engine, tally_store=tally_store)
+    if ws.engine == "pandas":
+        tickets, messages, period = select_window(ws["tickets"], ws["messages"], period, weeks, by)
+    else:
+        tickets, messages, period = window_in_engine(ws, period, weeks, by)
     hours = tuple(business_hours)
     return Review(ws=ws, period=period, weeks=weeks, by=by, min_n=min_n, tickets=tickets, messages=messages,
                   redact=common.redactor(ws).redact, sla_minutes=sla_minutes,
@@ -405,6 +459,8 @@ def csat_effect(conversations: pd.DataFrame, responses: pd.DataFrame, *, min_n: 
         diff_high, p_value, flag`` (``value`` with the skill, ``rest_value`` without); empty when no
         CSAT answer is linked to a conversation.
     """
+    if "ticket_id" not in responses.columns:  # answers not linked to tickets at all
+        return pd.DataFrame(columns=EFFECT_COLUMNS)
     answers = responses[(responses["survey"] == "csat") & responses["ticket_id"].notna() & responses["score"].notna()]
     flags = conversations[["ticket_id", *skills]].rename(columns=lambda c: c if c == "ticket_id" else f"skill_{c}")
     joined = answers[["ticket_id", "score"]].merge(flags, on="ticket_id", how="inner")
@@ -420,11 +476,26 @@ def csat_effect(conversations: pd.DataFrame, responses: pd.DataFrame, *, min_n: 
     return pd.concat(rows, ignore_index=True)[EFFECT_COLUMNS]
 
 
+def _linked_answers(review: Review) -> pd.DataFrame:
+    """The survey answers :func:`csat_effect` reads: on an engine only the CSAT answers linked to the window's
+    tickets come back (a semi-join there); on pandas, or for every ticket (``weeks=0``), all answers."""
+    ws = review.ws
+    if ws.engine == "pandas" or not review.weeks:
+        return ws["responses"]
+    if "ticket_id" not in ws.lazy("responses").collect_schema().names():
+        return pd.DataFrame(columns=["survey", "score"])
+    import narwhals as nw
+
+    return ws.linked_to_weeks("responses", "ticket_id", "tickets", "created_at",
+                              periods.last_weeks(review.period, review.weeks), where=nw.col("survey") == "csat",
+                              columns=["survey", "ticket_id", "score"])
+
+
 def csat(review: Review) -> Shown:
     """CSAT with and without a plan, a rigid refusal, empathy; publishes ``skills.csat.<skill>`` when flagged."""
     if not review.ws.has("responses"):
         return Shown(common.note("_No CSAT answers linked to conversations in this workspace._"))
-    effect = csat_effect(review.conversations, review.ws["responses"], min_n=review.min_n)
+    effect = csat_effect(review.conversations, _linked_answers(review), min_n=review.min_n)
     if effect.empty:
         return Shown(common.note("_No CSAT answers linked to conversations in this workspace._"))
     for r in effect.itertuples():

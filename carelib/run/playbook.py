@@ -324,8 +324,8 @@ def _latest_week(data_dir: Path) -> str:
     from carelib.practices import common
 
     try:
-        ws = common.open_workspace(str(data_dir))
-        return common.resolve_period("latest", common.table_weeks(ws))
+        ws = common.open_workspace(str(data_dir))  # week partitions: counted on DuckDB, never loaded whole
+        return common.resolve_period("latest", common.weeks_of_tables(ws))
     except ParameterError:
         return "latest"
 
@@ -340,7 +340,7 @@ def _absent(book: Playbook, params: dict[str, Any], data_dir: Path | None) -> di
 
     if data_dir is None:
         return {}
-    ws = Workspace(data_dir)
+    ws = Workspace(data_dir, engine="auto")  # a folder of week partitions is a table too
     have = set(ws.available())
     folder = data_dir / "interviews"
     if folder.is_dir() and any(p.is_file() for p in folder.iterdir()):

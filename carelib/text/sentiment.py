@@ -36,7 +36,10 @@ def compound(texts: pd.Series | list[str]) -> list[float]:
     from carelib.text.clean import clean_text
 
     analyzer = _analyzer()  # HTML and entities as exports hold them are read as the text they show
-    return [analyzer.polarity_scores(clean_text(t))["compound"] for t in texts]
+    texts = list(texts)
+    # each distinct text scored once: replies from templates and repeated complaints are common
+    scores = {t: analyzer.polarity_scores(clean_text(t))["compound"] for t in dict.fromkeys(texts)}
+    return [scores[t] for t in texts]
 
 
 def label(compound: float, threshold: float = 0.05) -> str:
