@@ -170,7 +170,7 @@ def main() -> None:
             continue
         lines.append(f"| {name} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | {r['tallied']} | "
                      f"{r['from_store']} | {r['load']:.1f} |")
-    lines.append(f"| **warm / cold** | {w['wall'] / c['wall']:.0%} | {w['cpu'] / c['cpu']:.0%} | "
+    lines.append(f"| **warm / cold** | {w['wall'] / c['wall']:.1%} | {w['cpu'] / c['cpu']:.1%} | "
                  f"{w['peak_mb'] / c['peak_mb']:.0%} | | | |")
     secs = ["| section | cold (s) | warm (s) |" + (" no store (s) |" if n else ""), "|---|---:|---:|" + ("---:|" if n else "")]
     secs += [f"| {k} | {c['times'][k]:.2f} | {w['times'][k]:.2f} |" + (f" {n['times'][k]:.2f} |" if n else "")

@@ -265,6 +265,28 @@ def test_metric_review_findings_identical_on_pandas_and_duckdb(parquet_ws, monke
 # Spark: tests/test_engines_spark.py (every section, DuckDB against Spark local mode, on ~1 M generated rows)
 
 
+def test_ascii_classes_from_one_scan_equal_a_scan_per_character():
+    """The engine regexes' classes of ASCII letters and digits come from one scan of every code point; each equals
+    what a scan with the character alone finds (Python's own case-insensitive matching: the Kelvin sign, long s,
+    dotted and dotless i)."""
+    import re
+
+    from carelib.qual.coding import ASCII_ALNUM, _ascii_classes, _char_class, _every_char
+
+    every = _every_char()
+    got = _ascii_classes()
+    assert len(ASCII_ALNUM) == 62
+    for ch in ASCII_ALNUM:
+        assert got[ch] == sorted({ord(c) for c in re.findall("(?i)" + re.escape(ch), every)}), ch
+    assert 0x212A in got["k"] and 0x17F in got["S"] and 0x130 in got["i"]
+    # other classes from runs of matching characters: the same code points as one match a character
+    for pattern in (r"\w", r"\s", "(?i)é", "(?i)ß"):
+        codes = {int(x, 16) for x in re.findall(r"\\x\{([0-9a-f]+)\}", _char_class(pattern))}
+        ranges = re.findall(r"\\x\{([0-9a-f]+)\}-\\x\{([0-9a-f]+)\}", _char_class(pattern))
+        codes |= {c for a, b in ranges for c in range(int(a, 16), int(b, 16) + 1)}
+        assert codes == {ord(c) for c in re.findall(pattern, every)}, pattern
+
+
 def test_engine_regex_codes_equal_python_auto_coding_on_duckdb():
     import narwhals as nw
 

@@ -85,7 +85,10 @@ def test_warm_run_after_append_tallies_only_the_new_week(ws, monkeypatch):
     assert set(report["table"]) >= {"responses", "orders", "complaints"}
     window = (report["table"] == "responses") & (report["tally"] == "values")  # a tally of the window's weeks only
     assert window.sum() == 1 and (report.loc[window, "weeks tallied"] == 4).all()
-    report = report[~window]
+    whole = report["table"] == "customers"  # one file, validated as one part ("all")
+    assert report.loc[whole, ["tally", "weeks tallied", "tallied"]].values.tolist() == [["validation", 1, "all"],
+                                                                                      ["validation_sample", 1, "all"]]
+    report = report[~window & ~whole]
     assert (report["weeks from the store"] == 0).all() and (report["weeks tallied"] == WEEKS - 1).all()
     assert {"validation", "nps_boxes", "csat_boxes", "rows"} <= set(report["tally"])
     assert {f["key"] for f in cold[0]} >= {"headline.nps", "headline.csat", "headline.complaint_rate"}
@@ -93,22 +96,30 @@ def test_warm_run_after_append_tallies_only_the_new_week(ws, monkeypatch):
 
     warm = run(folder, monkeypatch)
     same(warm, cold)
-    lines = warm[2][~((warm[2]["table"] == "responses") & (warm[2]["tally"] == "values"))]
+    whole = warm[2]["table"] == "customers"
+    lines = warm[2][~((warm[2]["table"] == "responses") & (warm[2]["tally"] == "values")) & ~whole]
     assert (warm[2]["weeks tallied"] == 0).all() and (lines["weeks from the store"] == WEEKS - 1).all()
+    assert warm[2].loc[whole, "weeks from the store"].tolist() == [1, 1]  # the customers file is not read again
 
     monkeypatch.setenv("CARELIB_TODAY", TODAY)
     assert main(["append", str(folder), str(staging)]) == 0
     after = run(folder, monkeypatch)
     moved = (after[2]["table"] == "responses") & (after[2]["tally"] == "values")  # the window: one week on
     assert (after[2].loc[moved, ["weeks from the store", "weeks dropped"]].values.tolist() == [[3, 1]])
-    assert (after[2]["weeks tallied"] == 1).all() and (after[2][~moved]["weeks from the store"] == WEEKS - 1).all()
-    assert set(after[2]["tallied"]) == {last}
+    whole = after[2]["table"] == "customers"
+    assert after[2].loc[whole, ["weeks from the store", "weeks tallied"]].values.tolist() == [[1, 0], [1, 0]]
+    after_weeks = after[2][~whole]
+    assert (after_weeks["weeks tallied"] == 1).all() and \
+        (after_weeks[~moved[~whole]]["weeks from the store"] == WEEKS - 1).all()
+    assert set(after_weeks["tallied"]) == {last}
     assert after[0] != cold[0]  # the window moved to the new week
 
     shutil.rmtree(folder / ".carelib")
     fresh = run(folder, monkeypatch)
     window = (fresh[2]["table"] == "responses") & (fresh[2]["tally"] == "values")
-    assert (fresh[2][~window]["weeks tallied"] == WEEKS).all() and (fresh[2][window]["weeks tallied"] == 4).all()
+    whole = fresh[2]["table"] == "customers"
+    assert (fresh[2][~window & ~whole]["weeks tallied"] == WEEKS).all() and \
+        (fresh[2][window]["weeks tallied"] == 4).all() and (fresh[2][whole]["weeks tallied"] == 1).all()
     same(after, fresh)
     same(after, run(folder, monkeypatch, store=False))
 

@@ -474,6 +474,8 @@ class Workspace:
         self._placed: dict[tuple[str, str], list[str] | None] = {}
         self._validation_keys: dict[str, dict[str, str]] = {}
         self._memo: dict[tuple, pd.DataFrame] = {}
+        self._parts: dict[str, list] = {}  # each week-partitioned table's files, listed once (their footers read)
+        self._lazy_weeks: dict[tuple, object] = {}
         self._tally_lines: list[dict] = []
 
     def __repr__(self) -> str:
@@ -558,9 +560,11 @@ class Workspace:
             if path.is_dir():  # strict about the parts first: an engine would fill a lost column with nulls
                 from carelib.data import partitions
 
-                parts = partitions.validate(self.path, kind)
+                parts = self._parts[kind] = partitions.validate(self.path, kind)
                 if self.tally_store is not None:
                     checked = self._validated_by_week(kind, path, parts)
+            elif self.tally_store is not None and self.engine == "duckdb" and path.suffix.lower() == ".parquet":
+                checked = self._validated_by_week(kind, path, [_whole_file(kind, path, self.path)])
             if checked is None:
                 scanned = engines.scan_table(path, self.engine, self.handle)
                 checked = engines.validate_lazy(scanned, contract(kind), path.name, future_limit(self.today))
@@ -590,9 +594,8 @@ class Workspace:
         if self.engine == "pandas" or self.tally_store is None or not self.has(kind) or not self.file(kind).is_dir():
             return None
         if kind not in self._weeks:
-            from carelib.data import partitions
 
-            self._weeks[kind] = _week_fingerprints(partitions.scan(self.path, kind))
+            self._weeks[kind] = _week_fingerprints(self._partitions(kind))
         return self._weeks[kind]
 
     def rows_kept(self, kind: str) -> int:
@@ -623,7 +626,7 @@ class Workspace:
             from carelib.data import partitions
 
             weeks: list[str] | None = []
-            for p in partitions.scan(self.path, kind):
+            for p in self._partitions(kind):
                 weeks.append(p.week)
                 got = partitions.column_ranges(p.path, [column]).get(column) if p.rows else (None, None)
                 if got == (None, None):  # no rows, or no dates: nothing outside the week
@@ -641,19 +644,31 @@ class Workspace:
 
         The table is validated first (:meth:`lazy`); the rows kept are those the whole table keeps.
         """
-        from carelib.data import partitions
+        return self._part_of_weeks(kind, weeks).kept
 
+    def _part_of_weeks(self, kind: str, weeks: Iterable[str]) -> engines.Validated:
+        """The table read from some weeks' files only, with the rows the whole table keeps (built once per weeks)."""
         self.lazy(kind)
-        path = self.file(kind)
-        wanted = set(weeks)
-        files = [p.path for p in partitions.scan(self.path, kind) if p.week in wanted]
-        if not files:
-            raise DataError(f"{kind}/ in {self.path.name!r}: no partition for week(s) {', '.join(sorted(wanted))}")
-        checked = self._checked[kind]
-        scanned = engines.scan_table(path, self.engine, self.handle, files=files)
-        whole = engines.validated_from_rows(scanned, contract(kind), path.name, future_limit(self.today),
-                                            self._validation_counts(checked), checked.sample)
-        return whole.kept
+        wanted = tuple(sorted(set(weeks)))
+        if (kind, wanted) not in self._lazy_weeks:
+            path = self.file(kind)
+            files = [p.path for p in self._partitions(kind) if p.week in set(wanted)]
+            if not files:
+                raise DataError(f"{kind}/ in {self.path.name!r}: no partition for week(s) {', '.join(wanted)}")
+            checked = self._checked[kind]
+            scanned = engines.scan_table(path, self.engine, self.handle, files=files)
+            self._lazy_weeks[(kind, wanted)] = engines.validated_from_rows(
+                scanned, contract(kind), path.name, future_limit(self.today), self._validation_counts(checked),
+                checked.sample)
+        return self._lazy_weeks[(kind, wanted)]
+
+    def _partitions(self, kind: str) -> list:
+        """The files of week-partitioned table ``kind`` (:func:`carelib.data.partitions.scan`), listed once a run."""
+        if kind not in self._parts:
+            from carelib.data import partitions
+
+            self._parts[kind] = partitions.scan(self.path, kind)
+        return self._parts[kind]
 
     def lazy_in_weeks(self, kind: str, column: str, weeks: Iterable[str]) -> Any:
         """:meth:`in_weeks` as a lazy frame in the engine (rows in no particular order), for tallies of a window.
@@ -684,14 +699,8 @@ class Workspace:
             checked = self._checked[kind]
             frame = engines.with_week_lazy(checked.located if located else checked.kept, column)
         else:
-            from carelib.data import partitions
-
             have = [w for w in weeks if w in set(placed)] or placed[:1]  # none: one week's files, filtered to nothing
-            files = [p.path for p in partitions.scan(self.path, kind) if p.week in set(have)]
-            path, checked = self.file(kind), self._checked[kind]
-            scanned = engines.scan_table(path, self.engine, self.handle, files=files)
-            part = engines.validated_from_rows(scanned, contract(kind), path.name, future_limit(self.today),
-                                               self._validation_counts(checked), checked.sample)
+            part = self._part_of_weeks(kind, have)
             frame = engines.with_known_weeks_lazy(part.located if located else part.kept, column, have)
         return nw.from_native(frame).filter(nw.col("week").is_in(list(weeks)))
 
@@ -1127,6 +1136,17 @@ class Workspace:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     h.update(block)
         return h.hexdigest()
+
+
+def _whole_file(kind: str, path: Path, root: Path) -> Any:
+    """A table's one Parquet file (``customers.parquet``) as one partition, week ``all``: its validation counts are
+    kept in the tally store like a week's, keyed by the file's fingerprint (a warm run does not read it again)."""
+    import pyarrow.parquet as pq
+
+    from carelib.data import partitions
+
+    rows = pq.ParquetFile(path).metadata.num_rows
+    return partitions.Partition(kind, "all", path, rows, path.stat().st_size, partitions.fingerprint(path, root))
 
 
 def _naive_utc(value: dt.datetime) -> pd.Timestamp:

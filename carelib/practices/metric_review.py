@@ -799,10 +799,16 @@ def nps_by_segment(r: Review) -> common.Shown:
     a = _segment_answers(r)
     if a is None:
         return common.Shown()
-    window = _survey_rows(r, "nps", r.current) if r.on_engine else review.in_weeks(a, r.current)
     kw = {"confidence": r.confidence, "method": r.method, "seed": r.seed}
-    overall = metrics.nps(window, **kw)
-    by_segment = metrics.nps(window, by=r.segment, min_n=r.min_n, **kw)
+    t = r.boxes_by("nps", r.segment) if r.on_engine else None
+    t = None if t is None else t[t["week"].isin(r.current)]
+    if t is not None and len(t):  # the weekly boxes by segment (kept per week in the tally store), summed
+        by_segment = _nps_of_tally(_summed(t, [r.segment]), r, (r.segment,))
+        overall = _nps_of_tally(_summed(t.assign(all=0), ["all"]), r, ("all",), min_n=1).drop(columns="all")
+    else:
+        window = _survey_rows(r, "nps", r.current) if r.on_engine else review.in_weeks(a, r.current)
+        overall = metrics.nps(window, **kw)
+        by_segment = metrics.nps(window, by=r.segment, min_n=r.min_n, **kw)
     plots.forest(by_segment, r.segment, reference=float(overall["nps"].iloc[0]), title=f"NPS by {r.segment}, {r.span}")
     return common.Shown(common.table(by_segment, f"NPS by {r.segment}, {_window(r)} ({_interval(r)})",
                                      absent=common.note("_No NPS answers in {w}._", w=_window(r))))
@@ -839,6 +845,24 @@ def _blocks_table(grid: pd.DataFrame, r: Review) -> common.Shown:
         absent=common.note("_No NPS answers in the {per}s of the trend ({span})._", per=_per(r), span=_trend(r))))
 
 
+#: staff surveys (``enps``, ``agree5``, ``agree7``) of at most this many answers are read once into DuckDB's memory
+STAFF_IN_MEMORY = 1_000_000
+
+
+def _staff_answers(r: Review) -> dict[str, Any]:
+    """The answers of each staff survey (:func:`_survey_rows`). On DuckDB, when they are at most
+    :data:`STAFF_IN_MEMORY` (staff are few against customers), they are read in one query into the engine's memory,
+    so the section's dozen counts read them rather than every answer of every week; the same rows either way."""
+    out = {k: _survey_rows(r, k) for k in ("enps", "agree5", "agree7")}
+    if not (r.on_engine and r.ws.engine == "duckdb"):
+        return out
+    for kind, rows in out.items():  # one survey at a time: an equality is pushed into the scan, IN and OR are not
+        got = nw.from_native(rows).head(STAFF_IN_MEMORY + 1).collect().to_arrow()
+        if got.num_rows <= STAFF_IN_MEMORY:
+            out[kind] = nw.from_native(r.ws.handle.from_arrow(got))
+    return out
+
+
 #: columns a staff survey is compared by, when its answers carry them (and the review's own segments)
 STAFF_SEGMENTS = ("team", "site", "department", "role", "tenure_band")
 
@@ -848,7 +872,8 @@ def enps(r: Review) -> common.Shown:
     FDR-controlled), and the agreement rate of each Likert statement (``agree5``/``agree7`` surveys), by segment
     when there is one. Nothing without staff answers."""
     shown = common.Shown()
-    part = _survey_rows(r, "enps")
+    staff = _staff_answers(r)
+    part = staff["enps"]
     columns = [c for c in dict.fromkeys([*STAFF_SEGMENTS, *r.segments_by])]
     if _rows(part):
         shown += common.Shown(common.table(metrics.enps(part, by="week", confidence=r.confidence, min_n=r.min_n),
@@ -858,7 +883,7 @@ def enps(r: Review) -> common.Shown:
             shown += common.Shown(common.note("**eNPS by {c}** (all waves; each {c} against the rest)", c=c),
                                   segments.enps_by_segment(part, c, confidence=r.confidence, min_n=r.min_n))
     for scale in ("agree5", "agree7"):
-        items = _survey_rows(r, scale)
+        items = staff[scale]
         if not _rows(items):
             continue
         by = next((c for c in columns if c in _columns(items) and _distinct(items, c) > 1), None)
@@ -875,7 +900,9 @@ def csat(r: Review) -> common.Shown:
         return common.Shown()
     part = _survey_rows(r, "csat", r.trend)
     by = "team" if "team" in _columns(part) else None
-    table = metrics.csat(_survey_rows(r, "csat", r.current), by=by, confidence=r.confidence, min_n=r.min_n)
+    table = _box_of_weeks(r, "csat", by, r.current)
+    if table is None:
+        table = metrics.csat(_survey_rows(r, "csat", r.current), by=by, confidence=r.confidence, min_n=r.min_n)
     if r.on_engine:  # the weekly counts per score (kept per week in the tally store)
         t = r.survey_weeks("csat")
         w = box_from_tally(t[t["week"].isin(r.trend)], ["week"], 1, 5, (4, 5), r.confidence, 1, True)
@@ -899,6 +926,14 @@ def ces_pmf(r: Review) -> common.Shown:
             continue
         part = _survey_rows(r, name)
         by = "plan" if "plan" in _columns(part) else None
+        weekly = r.boxes_by(name, by) if r.on_engine else None  # counts per score by week (and plan), stored
+        if weekly is not None and len(weekly):
+            rows = (weekly["n"] + weekly["missing"]).groupby(weekly["week"]).sum()
+            weeks, when = (r.current, r.span) if int(rows.reindex(r.current).fillna(0).sum()) >= r.min_n else \
+                ([rows[rows > 0].index.max()], f"latest wave {rows[rows > 0].index.max()}")
+            said = common.note("**{name}** by {by}, {when}", name=name.upper(), by=by or "all", when=when)
+            shown += common.Shown(said, _box_of_weeks(r, name, by, weeks, weekly))
+            continue
         in_window = _survey_rows(r, name, r.current)
         if _rows(in_window) >= r.min_n:
             data, when = in_window, r.span
@@ -908,6 +943,29 @@ def ces_pmf(r: Review) -> common.Shown:
         said = common.note("**{name}** by {by}, {when}", name=name.upper(), by=by or "all", when=when)
         shown += common.Shown(said, fn(data, by=by, confidence=r.confidence, min_n=r.min_n))
     return shown
+
+
+#: whether :func:`carelib.metrics.csat`, ``ces`` and ``pmf`` show the mean beside the box share
+BOX_MEANS = {"csat": True, "ces": True, "pmf": False}
+
+
+def _box_of_weeks(r: Review, survey: str, by: str | None, weeks: list[str],
+                  weekly: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """``metrics.csat`` / ``ces`` / ``pmf`` of the answers of ``weeks`` by ``by`` on an engine workspace: the weekly
+    counts per score (:meth:`Review.boxes_by`, kept per week in the tally store) summed over those weeks, then the
+    same inference (:func:`carelib.metrics.survey.box_from_tally`); the window's answers are not read again. None
+    on pandas, or when those weeks hold no answer of the survey."""
+    if not r.on_engine:
+        return None
+    t = r.boxes_by(survey, by) if weekly is None else weekly
+    t = t[t["week"].isin(weeks)]
+    if t.empty:
+        return None
+    low, high, first, last = BOXES[survey]
+    keys = [by] if by else ["all"]
+    summed = _summed(t if by else t.assign(all=0), keys)
+    out = box_from_tally(summed, keys, low, high, (first, last), r.confidence, r.min_n, BOX_MEANS[survey])
+    return out if by else out.drop(columns="all")
 
 
 def public_reviews(r: Review) -> common.Shown:
@@ -1207,20 +1265,29 @@ def hour_of_week_maps(r: Review) -> tuple[pd.DataFrame, pd.DataFrame]:
         return rt.hour_of_week(recent, "created_at"), rt.hour_of_week(rounded, "created_at", "first_response_min")
     h = r.hour_tally(r.trend)
     weeks = max(1, h.loc[h["rows"] > 0, "week"].nunique())
-    cells = h.groupby(["weekday", "hour", "time"], as_index=False, dropna=False)["rows"].sum()
-    load = cells.groupby(["weekday", "hour"])["rows"].sum() / weeks
-    timed = cells.dropna(subset=["time"]).sort_values(["weekday", "hour", "time"], ignore_index=True)
-    by = timed.groupby(["weekday", "hour"], sort=False)["rows"]
-    cum, n = by.cumsum(), by.transform("sum")
-    low = timed[cum >= (n + 1) // 2].groupby(["weekday", "hour"])["time"].first()  # the middle two order
-    high = timed[cum >= (n + 2) // 2].groupby(["weekday", "hour"])["time"].first()  # statistics (one when n is odd)
-    median = (low + high) / 2
+    # the 168 cells of the week as numbers: sums and order statistics by array operations over the histogram's
+    # rows (a million and a half at 100 M answers), not a grouping of them
+    cell = h["weekday"].to_numpy("int64") * 24 + h["hour"].to_numpy("int64")
+    rows, time = h["rows"].to_numpy("int64"), h["time"].to_numpy("float64")
+    seen = np.bincount(cell, minlength=168) > 0
+    load = np.where(seen, np.bincount(cell, weights=rows, minlength=168) / weeks, np.nan)
+    timed = ~np.isnan(time)
+    cell, rows, time = cell[timed], rows[timed], time[timed]
+    order = np.lexsort((time, cell))
+    cell, rows, time = cell[order], rows[order], time[order]
+    n = np.bincount(cell, weights=rows, minlength=168).astype("int64")
+    cum = np.cumsum(rows)
+    before = np.concatenate([[0], np.cumsum(n)[:-1]])  # answers in the cells before each cell
+    median = np.full(168, np.nan)
+    has = n > 0
+    # the middle two order statistics of each cell (one when n is odd): the first time whose running count reaches
+    # (n + 1) // 2 and (n + 2) // 2
+    low = time[np.searchsorted(cum, before[has] + (n[has] + 1) // 2)]
+    high = time[np.searchsorted(cum, before[has] + (n[has] + 2) // 2)]
+    median[has] = (low + high) / 2
 
-    def grid(values: pd.Series) -> pd.DataFrame:
-        out = values.astype(float).unstack("hour").reindex(index=range(7), columns=range(24))
-        out.index = list(rt.WEEKDAYS)
-        out.columns.name = None
-        return out
+    def grid(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values.reshape(7, 24), index=list(rt.WEEKDAYS), columns=list(range(24)))
 
     return grid(load), grid(median)
 

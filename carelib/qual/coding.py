@@ -73,6 +73,20 @@ def _every_char() -> str:
     return codes[(codes < 0xD800) | (codes > 0xDFFF)].tobytes().decode("utf-32-le")
 
 
+#: ASCII letters and digits: their case-insensitive classes come from one scan of every code point
+ASCII_ALNUM = "".join(chr(c) for c in range(128) if chr(c).isalnum())
+
+
+@lru_cache(maxsize=1)
+def _ascii_classes() -> dict[str, list[int]]:
+    """The code points Python's ``re`` matches case-insensitively with each of :data:`ASCII_ALNUM` (``k``: ``K``,
+    ``k`` and the Kelvin sign), from one scan of every code point with the class of them all (then each of the few
+    found is matched against each character): 10 ms instead of 6 ms a character. Equal to a scan per character
+    (``tests/test_engines.py``)."""
+    found = set(re.findall("(?i)[" + ASCII_ALNUM + "]", _every_char()))
+    return {c: sorted(ord(x) for x in found if re.fullmatch("(?i)" + c, x)) for c in ASCII_ALNUM}
+
+
 @lru_cache(maxsize=256)
 def _char_class(pattern: str, negate: bool = False) -> str:
     """The characters Python's ``re`` matches with ``pattern`` (one character), as an explicit class of code points.
@@ -80,7 +94,13 @@ def _char_class(pattern: str, negate: bool = False) -> str:
     Explicit code points make an engine's regex match exactly what Python's does, whatever Unicode tables the
     engine has (RE2's ``\\w`` is ASCII, Java's case folding differs from Python's).
     """
-    codes = sorted({ord(c) for c in re.findall(pattern, _every_char())})
+    ascii_letter = pattern[4:] if pattern.startswith("(?i)") and len(pattern) == 5 else ""
+    if ascii_letter and ascii_letter in ASCII_ALNUM:
+        codes = _ascii_classes()[ascii_letter]
+    else:  # runs of matching characters (``\\w``: hundreds of runs, not 140,000 one-character matches)
+        flags, body = ("(?i)", pattern[4:]) if pattern.startswith("(?i)") else ("", pattern)
+        runs = "".join(re.findall(f"{flags}(?:{body})+", _every_char()))
+        codes = np.unique(np.frombuffer(runs.encode("utf-32-le"), dtype="<u4")).tolist()
     ranges: list[list[int]] = []
     for c in codes:
         if ranges and c == ranges[-1][1] + 1:
