@@ -22,6 +22,7 @@ from carelib.data.tables import Workspace
 from carelib.demo.scale import make_scale_workspace
 from carelib.practices import service_quality as sq
 from carelib.report import findings
+from tests.conftest import shared_file
 
 TODAY = "2027-01-31"
 SECTIONS = ["overview", "case", "availability", "waves", "skills", "examples", "sentiment_shift", "csat"]
@@ -156,3 +157,42 @@ def test_weekly_playbook_sees_week_partitions_and_counts_the_latest_week(generat
     monkeypatch.setattr(Workspace, "table", whole)
     weeks = sorted(d.name.removeprefix("week=") for d in (generated / "responses").iterdir())
     assert pb._latest_week(generated) == weeks[-1]
+
+
+def write_weeks(folder: Path, name: str, frame: pd.DataFrame, column: str) -> None:
+    """``frame`` as week partitions of ``column``, every week of its span with a file (an empty week: no rows)."""
+    from carelib import periods
+
+    week = periods.iso_week(frame[column])
+    first, last = (periods.week_bounds(w)[0] for w in (week.min(), week.max()))
+    for w in periods.last_weeks(week.max(), (last - first).days // 7 + 1):
+        (folder / name / f"week={w}").mkdir(parents=True)
+        frame[week == w].to_parquet(folder / name / f"week={w}" / "part-0.parquet", index=False)
+
+
+@pytest.mark.parametrize("source", ["twcs", "ibm"])
+def test_real_conversations_in_week_partitions_read_as_on_pandas(source, shared_data, tmp_path, monkeypatch):
+    """Real customer-care threads (TWCS sample, IBM Twitter customer care) in week partitions: DuckDB reads the last
+    four weeks' tickets and their messages as pandas reads the same rows from one file per table, every finding and
+    table identical; the median
+    first response is the library's quantile of the window's ticket times, recomputed here from plain pandas."""
+    from carelib import periods
+    from carelib.data import public_data
+    from carelib.metrics import response_times as rt
+
+    if source == "twcs":
+        tickets, messages = public_data.read_twcs(shared_file(shared_data, "twcs-sample", "twcs.csv"))
+    else:
+        tickets, messages = public_data.read_ibm_twitter(
+            shared_file(shared_data, "ibm-twitter-customer-care", "dev.json").parent)
+    parts = tmp_path / "parts"
+    write_weeks(parts, "tickets", tickets, "created_at")
+    write_weeks(parts, "messages", messages, "sent_at")
+    flat = flat_copy(parts, tmp_path / "flat")  # the rows in the partitions' order: the examples are picked by it
+    on_pandas, on_duckdb = run(flat, "pandas", monkeypatch), run(parts, "duckdb", monkeypatch)
+    assert len(on_pandas[0].tickets) > 200
+    assert_same(on_duckdb, on_pandas)
+    window = tickets[periods.iso_week(tickets["created_at"]).isin(periods.last_weeks(on_pandas[0].period, 4))]
+    times = rt.ticket_times(window, messages[messages["ticket_id"].isin(window["ticket_id"])])
+    published = next(f for f in on_duckdb[1] if f["key"] == "availability.first_response")
+    assert published["value"] == float(rt.quantiles(times, "first_response_min", "responded").iloc[0]["p50"])
