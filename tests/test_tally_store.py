@@ -89,3 +89,36 @@ def test_rows_of_weeks_not_asked_for_are_refused(tmp_path):
     store = TallyStore(tmp_path)
     with pytest.raises(DataError, match="got rows of other weeks"):
         store.tally("responses", "n", (), {"2026-W01": "a"}, lambda w: pd.DataFrame({"week": ["2026-W02"], "n": [1]}))
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_one_parquet_file_is_validated_through_the_store_as_the_whole_table(tmp_path, statistics):
+    """A table kept as one Parquet file (``customers.parquet``) on DuckDB with a store: validated as one part, the
+    same rows kept and set aside (a duplicate id, a date in the future, an empty id) as without a store; a second
+    run reads the counts from the store. A file without footer statistics is no reason to validate it apart."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from carelib.data.tables import Workspace
+
+    rows = pd.DataFrame({"customer_id": ["C1", "C2", "C2", None, "C5"],
+                         "first_seen": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04",
+                                                       "2031-01-01"]),
+                         "name": ["Ada Lane", "Bo Chen", "Bo Chen", "Cy Dunn", "Di Eve"]})
+    pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), tmp_path / "customers.parquet",
+                   write_statistics=statistics)
+
+    def read(store: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        ws = Workspace(tmp_path, errors="exclude", today="2026-06-01", engine="duckdb",
+                       tally_store=TallyStore(tmp_path) if store else None)
+        kept = ws.frame("customers").sort_values("customer_id", ignore_index=True)
+        return kept, ws.load_report(), ws.tally_report()
+
+    want = read(False)
+    assert want[0]["customer_id"].tolist() == ["C1", "C2"] and int(want[1]["rows_read"].iloc[0]) == 5
+    for run in ("cold", "warm"):
+        kept, report, tallies = read(True)
+        pd.testing.assert_frame_equal(kept, want[0])
+        pd.testing.assert_frame_equal(report, want[1])
+        line = tallies[tallies["tally"] == "validation"].iloc[0]
+        assert (line["weeks tallied"], line["weeks from the store"]) == ((1, 0) if run == "cold" else (0, 1))

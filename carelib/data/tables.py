@@ -929,7 +929,7 @@ class Workspace:
             late = any(r[d] is None or (r[d][1] is not None and pd.Timestamp(r[d][1]) > limit)
                        for r in found for d in dates if d in r)
             tags[week] = str(limit) if late else ""  # a week with no date past today does not depend on it
-        if unique and _may_collide(ranges):
+        if unique and len(by_week) > 1 and _may_collide(ranges):  # one part (one week, one file): nothing to collide
             self._tally_lines.append({"table": kind, "tally": "validation", "weeks from the store": 0,
                                       "weeks tallied": len(by_week), "weeks dropped": 0,
                                       "tallied": "whole table (ids of two weeks may collide)"})
