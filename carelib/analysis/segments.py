@@ -183,10 +183,10 @@ def _cluster_sums_sql(data: Any, attrs: list[str], metric: str, score: str, who:
     """:func:`_cluster_sums_in_engine` of every attribute in ``attrs`` in one SQL query of the engine (DuckDB or
     Spark): the tally per (level of every attribute, respondent), then each attribute's sums over it with
     ``GROUPING SETS`` — a few rows come back. Valid when every respondent answered from one combination of levels,
-    which the same query checks (respondent rows against distinct respondents, counted once in a scalar subquery: a
-    distinct count in the select list is made for every grouping set, a third of the query's time); None otherwise (a respondent who
-    moved between levels: each attribute then has its own query, :func:`_cluster_sums_in_engine`), or on another
-    engine."""
+    which the same query checks (respondent rows against distinct respondents, counted once in a scalar subquery:
+    a distinct count in the select list is made for every grouping set, a third of the query's time); None
+    otherwise (a respondent who moved between levels: each attribute then has its own query,
+    :func:`_cluster_sums_in_engine`), or on another engine."""
     native = nw.from_native(data)
     impl = native.implementation
     spark = impl.is_pyspark()

@@ -475,7 +475,7 @@ class Workspace:
         self._validation_keys: dict[str, dict[str, str]] = {}
         self._memo: dict[tuple, pd.DataFrame] = {}
         self._parts: dict[str, list] = {}  # each week-partitioned table's files, listed once (their footers read)
-        self._lazy_weeks: dict[tuple, object] = {}
+        self._lazy_weeks: dict[tuple[str, tuple[str, ...]], engines.Validated] = {}  # some weeks' files, built once
         self._tally_lines: list[dict] = []
 
     def __repr__(self) -> str:
@@ -594,7 +594,6 @@ class Workspace:
         if self.engine == "pandas" or self.tally_store is None or not self.has(kind) or not self.file(kind).is_dir():
             return None
         if kind not in self._weeks:
-
             self._weeks[kind] = _week_fingerprints(self._partitions(kind))
         return self._weeks[kind]
 

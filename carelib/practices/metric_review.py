@@ -929,8 +929,9 @@ def ces_pmf(r: Review) -> common.Shown:
         weekly = r.boxes_by(name, by) if r.on_engine else None  # counts per score by week (and plan), stored
         if weekly is not None and len(weekly):
             rows = (weekly["n"] + weekly["missing"]).groupby(weekly["week"]).sum()
+            latest = rows[rows > 0].index.max()
             weeks, when = (r.current, r.span) if int(rows.reindex(r.current).fillna(0).sum()) >= r.min_n else \
-                ([rows[rows > 0].index.max()], f"latest wave {rows[rows > 0].index.max()}")
+                ([latest], f"latest wave {latest}")
             said = common.note("**{name}** by {by}, {when}", name=name.upper(), by=by or "all", when=when)
             shown += common.Shown(said, _box_of_weeks(r, name, by, weeks, weekly))
             continue

@@ -150,8 +150,7 @@ def window_in_engine(ws: Workspace, period: str, weeks: int, by: str) -> tuple[p
     _check_weeks(weeks)
     if not weeks:
         return select_window(ws["tickets"], ws["messages"], period, weeks, by)
-    counts = common.table_week_counts(ws, ["tickets"])["tickets"]
-    period = common.resolve_period(period, [counts["week"]])
+    period = common.resolve_period(period, common.weeks_of_tables(ws, ["tickets"]))
     window = periods.last_weeks(period, weeks)
     tickets = ws.in_weeks("tickets", "created_at", window)
     messages = ws.linked_to_weeks("messages", "ticket_id", "tickets", "created_at", window)
